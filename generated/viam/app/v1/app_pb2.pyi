@@ -1,0 +1,629 @@
+import datetime
+
+from google.protobuf import struct_pb2 as _struct_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class LoginMethod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LOGIN_METHOD_UNSPECIFIED: _ClassVar[LoginMethod]
+    LOGIN_METHOD_PASSWORD: _ClassVar[LoginMethod]
+    LOGIN_METHOD_GOOGLE: _ClassVar[LoginMethod]
+    LOGIN_METHOD_GITHUB: _ClassVar[LoginMethod]
+    LOGIN_METHOD_APPLE: _ClassVar[LoginMethod]
+
+class OnlineState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ONLINE_STATE_UNSPECIFIED: _ClassVar[OnlineState]
+    ONLINE_STATE_ONLINE: _ClassVar[OnlineState]
+    ONLINE_STATE_OFFLINE: _ClassVar[OnlineState]
+    ONLINE_STATE_AWAITING_SETUP: _ClassVar[OnlineState]
+LOGIN_METHOD_UNSPECIFIED: LoginMethod
+LOGIN_METHOD_PASSWORD: LoginMethod
+LOGIN_METHOD_GOOGLE: LoginMethod
+LOGIN_METHOD_GITHUB: LoginMethod
+LOGIN_METHOD_APPLE: LoginMethod
+ONLINE_STATE_UNSPECIFIED: OnlineState
+ONLINE_STATE_ONLINE: OnlineState
+ONLINE_STATE_OFFLINE: OnlineState
+ONLINE_STATE_AWAITING_SETUP: OnlineState
+
+class CreateOrganizationRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class CreateOrganizationResponse(_message.Message):
+    __slots__ = ("organization",)
+    ORGANIZATION_FIELD_NUMBER: _ClassVar[int]
+    organization: Organization
+    def __init__(self, organization: _Optional[_Union[Organization, _Mapping]] = ...) -> None: ...
+
+class Organization(_message.Message):
+    __slots__ = ("id", "name", "created_on", "public_namespace", "default_region", "cid", "default_fragments", "allowed_login_methods")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CREATED_ON_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_REGION_FIELD_NUMBER: _ClassVar[int]
+    CID_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_FRAGMENTS_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_LOGIN_METHODS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    created_on: _timestamp_pb2.Timestamp
+    public_namespace: str
+    default_region: str
+    cid: str
+    default_fragments: FragmentImportList
+    allowed_login_methods: AllowedLoginMethods
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., created_on: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., public_namespace: _Optional[str] = ..., default_region: _Optional[str] = ..., cid: _Optional[str] = ..., default_fragments: _Optional[_Union[FragmentImportList, _Mapping]] = ..., allowed_login_methods: _Optional[_Union[AllowedLoginMethods, _Mapping]] = ...) -> None: ...
+
+class FragmentImportList(_message.Message):
+    __slots__ = ("fragments",)
+    FRAGMENTS_FIELD_NUMBER: _ClassVar[int]
+    fragments: _containers.RepeatedCompositeFieldContainer[FragmentImport]
+    def __init__(self, fragments: _Optional[_Iterable[_Union[FragmentImport, _Mapping]]] = ...) -> None: ...
+
+class FragmentImport(_message.Message):
+    __slots__ = ("fragment_id", "version", "prefix", "variables", "fragment_variables")
+    class VariablesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    FRAGMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    PREFIX_FIELD_NUMBER: _ClassVar[int]
+    VARIABLES_FIELD_NUMBER: _ClassVar[int]
+    FRAGMENT_VARIABLES_FIELD_NUMBER: _ClassVar[int]
+    fragment_id: str
+    version: str
+    prefix: str
+    variables: _containers.ScalarMap[str, str]
+    fragment_variables: _struct_pb2.Struct
+    def __init__(self, fragment_id: _Optional[str] = ..., version: _Optional[str] = ..., prefix: _Optional[str] = ..., variables: _Optional[_Mapping[str, str]] = ..., fragment_variables: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class AllowedLoginMethods(_message.Message):
+    __slots__ = ("methods",)
+    METHODS_FIELD_NUMBER: _ClassVar[int]
+    methods: _containers.RepeatedScalarFieldContainer[LoginMethod]
+    def __init__(self, methods: _Optional[_Iterable[_Union[LoginMethod, str]]] = ...) -> None: ...
+
+class ListOrganizationsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListOrganizationsResponse(_message.Message):
+    __slots__ = ("organizations",)
+    ORGANIZATIONS_FIELD_NUMBER: _ClassVar[int]
+    organizations: _containers.RepeatedCompositeFieldContainer[Organization]
+    def __init__(self, organizations: _Optional[_Iterable[_Union[Organization, _Mapping]]] = ...) -> None: ...
+
+class GetOrganizationRequest(_message.Message):
+    __slots__ = ("organization_id",)
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    def __init__(self, organization_id: _Optional[str] = ...) -> None: ...
+
+class GetOrganizationResponse(_message.Message):
+    __slots__ = ("organization",)
+    ORGANIZATION_FIELD_NUMBER: _ClassVar[int]
+    organization: Organization
+    def __init__(self, organization: _Optional[_Union[Organization, _Mapping]] = ...) -> None: ...
+
+class GetOrganizationNamespaceAvailabilityRequest(_message.Message):
+    __slots__ = ("public_namespace", "organization_id")
+    PUBLIC_NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    public_namespace: str
+    organization_id: str
+    def __init__(self, public_namespace: _Optional[str] = ..., organization_id: _Optional[str] = ...) -> None: ...
+
+class GetOrganizationNamespaceAvailabilityResponse(_message.Message):
+    __slots__ = ("available",)
+    AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    available: bool
+    def __init__(self, available: _Optional[bool] = ...) -> None: ...
+
+class UpdateOrganizationRequest(_message.Message):
+    __slots__ = ("organization_id", "name", "public_namespace", "region", "cid", "default_fragments", "allowed_login_methods")
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    CID_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_FRAGMENTS_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_LOGIN_METHODS_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    name: str
+    public_namespace: str
+    region: str
+    cid: str
+    default_fragments: FragmentImportList
+    allowed_login_methods: AllowedLoginMethods
+    def __init__(self, organization_id: _Optional[str] = ..., name: _Optional[str] = ..., public_namespace: _Optional[str] = ..., region: _Optional[str] = ..., cid: _Optional[str] = ..., default_fragments: _Optional[_Union[FragmentImportList, _Mapping]] = ..., allowed_login_methods: _Optional[_Union[AllowedLoginMethods, _Mapping]] = ...) -> None: ...
+
+class UpdateOrganizationResponse(_message.Message):
+    __slots__ = ("organization",)
+    ORGANIZATION_FIELD_NUMBER: _ClassVar[int]
+    organization: Organization
+    def __init__(self, organization: _Optional[_Union[Organization, _Mapping]] = ...) -> None: ...
+
+class DeleteOrganizationRequest(_message.Message):
+    __slots__ = ("organization_id",)
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    def __init__(self, organization_id: _Optional[str] = ...) -> None: ...
+
+class DeleteOrganizationResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetOrganizationMetadataRequest(_message.Message):
+    __slots__ = ("organization_id",)
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    def __init__(self, organization_id: _Optional[str] = ...) -> None: ...
+
+class GetOrganizationMetadataResponse(_message.Message):
+    __slots__ = ("data",)
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    data: _struct_pb2.Struct
+    def __init__(self, data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class UpdateOrganizationMetadataRequest(_message.Message):
+    __slots__ = ("organization_id", "data")
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    data: _struct_pb2.Struct
+    def __init__(self, organization_id: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class UpdateOrganizationMetadataResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class CreateLocationRequest(_message.Message):
+    __slots__ = ("organization_id", "name", "parent_location_id")
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PARENT_LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    name: str
+    parent_location_id: str
+    def __init__(self, organization_id: _Optional[str] = ..., name: _Optional[str] = ..., parent_location_id: _Optional[str] = ...) -> None: ...
+
+class CreateLocationResponse(_message.Message):
+    __slots__ = ("location",)
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    location: Location
+    def __init__(self, location: _Optional[_Union[Location, _Mapping]] = ...) -> None: ...
+
+class Location(_message.Message):
+    __slots__ = ("id", "name", "parent_location_id", "auth", "organizations", "created_on", "robot_count", "config", "primary_org_identity")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PARENT_LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    AUTH_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATIONS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_ON_FIELD_NUMBER: _ClassVar[int]
+    ROBOT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_FIELD_NUMBER: _ClassVar[int]
+    PRIMARY_ORG_IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    parent_location_id: str
+    auth: LocationAuth
+    organizations: _containers.RepeatedCompositeFieldContainer[LocationOrganization]
+    created_on: _timestamp_pb2.Timestamp
+    robot_count: int
+    config: StorageConfig
+    primary_org_identity: OrganizationIdentity
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., parent_location_id: _Optional[str] = ..., auth: _Optional[_Union[LocationAuth, _Mapping]] = ..., organizations: _Optional[_Iterable[_Union[LocationOrganization, _Mapping]]] = ..., created_on: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., robot_count: _Optional[int] = ..., config: _Optional[_Union[StorageConfig, _Mapping]] = ..., primary_org_identity: _Optional[_Union[OrganizationIdentity, _Mapping]] = ...) -> None: ...
+
+class LocationAuth(_message.Message):
+    __slots__ = ("secret", "location_id", "secrets")
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SECRETS_FIELD_NUMBER: _ClassVar[int]
+    secret: str
+    location_id: str
+    secrets: _containers.RepeatedCompositeFieldContainer[SharedSecret]
+    def __init__(self, secret: _Optional[str] = ..., location_id: _Optional[str] = ..., secrets: _Optional[_Iterable[_Union[SharedSecret, _Mapping]]] = ...) -> None: ...
+
+class SharedSecret(_message.Message):
+    __slots__ = ("id", "secret", "created_on", "state")
+    class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        STATE_UNSPECIFIED: _ClassVar[SharedSecret.State]
+        STATE_ENABLED: _ClassVar[SharedSecret.State]
+        STATE_DISABLED: _ClassVar[SharedSecret.State]
+    STATE_UNSPECIFIED: SharedSecret.State
+    STATE_ENABLED: SharedSecret.State
+    STATE_DISABLED: SharedSecret.State
+    ID_FIELD_NUMBER: _ClassVar[int]
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    CREATED_ON_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    secret: str
+    created_on: _timestamp_pb2.Timestamp
+    state: SharedSecret.State
+    def __init__(self, id: _Optional[str] = ..., secret: _Optional[str] = ..., created_on: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[SharedSecret.State, str]] = ...) -> None: ...
+
+class LocationOrganization(_message.Message):
+    __slots__ = ("organization_id", "primary")
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    PRIMARY_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    primary: bool
+    def __init__(self, organization_id: _Optional[str] = ..., primary: _Optional[bool] = ...) -> None: ...
+
+class StorageConfig(_message.Message):
+    __slots__ = ("region",)
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    def __init__(self, region: _Optional[str] = ...) -> None: ...
+
+class OrganizationIdentity(_message.Message):
+    __slots__ = ("id", "name")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class GetLocationRequest(_message.Message):
+    __slots__ = ("location_id",)
+    LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    location_id: str
+    def __init__(self, location_id: _Optional[str] = ...) -> None: ...
+
+class GetLocationResponse(_message.Message):
+    __slots__ = ("location",)
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    location: Location
+    def __init__(self, location: _Optional[_Union[Location, _Mapping]] = ...) -> None: ...
+
+class UpdateLocationRequest(_message.Message):
+    __slots__ = ("location_id", "name", "parent_location_id", "region")
+    LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PARENT_LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    location_id: str
+    name: str
+    parent_location_id: str
+    region: str
+    def __init__(self, location_id: _Optional[str] = ..., name: _Optional[str] = ..., parent_location_id: _Optional[str] = ..., region: _Optional[str] = ...) -> None: ...
+
+class UpdateLocationResponse(_message.Message):
+    __slots__ = ("location",)
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    location: Location
+    def __init__(self, location: _Optional[_Union[Location, _Mapping]] = ...) -> None: ...
+
+class DeleteLocationRequest(_message.Message):
+    __slots__ = ("location_id",)
+    LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    location_id: str
+    def __init__(self, location_id: _Optional[str] = ...) -> None: ...
+
+class DeleteLocationResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListLocationsRequest(_message.Message):
+    __slots__ = ("organization_id",)
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    def __init__(self, organization_id: _Optional[str] = ...) -> None: ...
+
+class ListLocationsResponse(_message.Message):
+    __slots__ = ("locations",)
+    LOCATIONS_FIELD_NUMBER: _ClassVar[int]
+    locations: _containers.RepeatedCompositeFieldContainer[Location]
+    def __init__(self, locations: _Optional[_Iterable[_Union[Location, _Mapping]]] = ...) -> None: ...
+
+class GetLocationMetadataRequest(_message.Message):
+    __slots__ = ("location_id",)
+    LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    location_id: str
+    def __init__(self, location_id: _Optional[str] = ...) -> None: ...
+
+class GetLocationMetadataResponse(_message.Message):
+    __slots__ = ("data",)
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    data: _struct_pb2.Struct
+    def __init__(self, data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class UpdateLocationMetadataRequest(_message.Message):
+    __slots__ = ("location_id", "data")
+    LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    location_id: str
+    data: _struct_pb2.Struct
+    def __init__(self, location_id: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class UpdateLocationMetadataResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class NewRobotRequest(_message.Message):
+    __slots__ = ("name", "location")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    location: str
+    def __init__(self, name: _Optional[str] = ..., location: _Optional[str] = ...) -> None: ...
+
+class NewRobotResponse(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class GetRobotRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class GetRobotResponse(_message.Message):
+    __slots__ = ("robot",)
+    ROBOT_FIELD_NUMBER: _ClassVar[int]
+    robot: Robot
+    def __init__(self, robot: _Optional[_Union[Robot, _Mapping]] = ...) -> None: ...
+
+class Robot(_message.Message):
+    __slots__ = ("id", "name", "location", "last_access", "created_on", "online_state", "seconds_since_online")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    LAST_ACCESS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_ON_FIELD_NUMBER: _ClassVar[int]
+    ONLINE_STATE_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_SINCE_ONLINE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    location: str
+    last_access: _timestamp_pb2.Timestamp
+    created_on: _timestamp_pb2.Timestamp
+    online_state: OnlineState
+    seconds_since_online: int
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., location: _Optional[str] = ..., last_access: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_on: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., online_state: _Optional[_Union[OnlineState, str]] = ..., seconds_since_online: _Optional[int] = ...) -> None: ...
+
+class UpdateRobotRequest(_message.Message):
+    __slots__ = ("id", "name", "location")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    location: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., location: _Optional[str] = ...) -> None: ...
+
+class UpdateRobotResponse(_message.Message):
+    __slots__ = ("robot",)
+    ROBOT_FIELD_NUMBER: _ClassVar[int]
+    robot: Robot
+    def __init__(self, robot: _Optional[_Union[Robot, _Mapping]] = ...) -> None: ...
+
+class DeleteRobotRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class DeleteRobotResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListRobotsRequest(_message.Message):
+    __slots__ = ("location_id",)
+    LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    location_id: str
+    def __init__(self, location_id: _Optional[str] = ...) -> None: ...
+
+class ListRobotsResponse(_message.Message):
+    __slots__ = ("robots",)
+    ROBOTS_FIELD_NUMBER: _ClassVar[int]
+    robots: _containers.RepeatedCompositeFieldContainer[Robot]
+    def __init__(self, robots: _Optional[_Iterable[_Union[Robot, _Mapping]]] = ...) -> None: ...
+
+class ListRobotsForOrgRequest(_message.Message):
+    __slots__ = ("org_id",)
+    ORG_ID_FIELD_NUMBER: _ClassVar[int]
+    org_id: str
+    def __init__(self, org_id: _Optional[str] = ...) -> None: ...
+
+class ListRobotsForOrgResponse(_message.Message):
+    __slots__ = ("robots",)
+    ROBOTS_FIELD_NUMBER: _ClassVar[int]
+    robots: _containers.RepeatedCompositeFieldContainer[Robot]
+    def __init__(self, robots: _Optional[_Iterable[_Union[Robot, _Mapping]]] = ...) -> None: ...
+
+class ListRobotsForLocationsRequest(_message.Message):
+    __slots__ = ("location_ids",)
+    LOCATION_IDS_FIELD_NUMBER: _ClassVar[int]
+    location_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, location_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ListRobotsForLocationsResponse(_message.Message):
+    __slots__ = ("robots",)
+    ROBOTS_FIELD_NUMBER: _ClassVar[int]
+    robots: _containers.RepeatedCompositeFieldContainer[Robot]
+    def __init__(self, robots: _Optional[_Iterable[_Union[Robot, _Mapping]]] = ...) -> None: ...
+
+class GetRobotMetadataRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class GetRobotMetadataResponse(_message.Message):
+    __slots__ = ("data",)
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    data: _struct_pb2.Struct
+    def __init__(self, data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class UpdateRobotMetadataRequest(_message.Message):
+    __slots__ = ("id", "data")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    data: _struct_pb2.Struct
+    def __init__(self, id: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class UpdateRobotMetadataResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class NewRobotPartRequest(_message.Message):
+    __slots__ = ("robot_id", "part_name")
+    ROBOT_ID_FIELD_NUMBER: _ClassVar[int]
+    PART_NAME_FIELD_NUMBER: _ClassVar[int]
+    robot_id: str
+    part_name: str
+    def __init__(self, robot_id: _Optional[str] = ..., part_name: _Optional[str] = ...) -> None: ...
+
+class NewRobotPartResponse(_message.Message):
+    __slots__ = ("part_id",)
+    PART_ID_FIELD_NUMBER: _ClassVar[int]
+    part_id: str
+    def __init__(self, part_id: _Optional[str] = ...) -> None: ...
+
+class GetRobotPartRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class GetRobotPartResponse(_message.Message):
+    __slots__ = ("part", "config_json")
+    PART_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_JSON_FIELD_NUMBER: _ClassVar[int]
+    part: RobotPart
+    config_json: str
+    def __init__(self, part: _Optional[_Union[RobotPart, _Mapping]] = ..., config_json: _Optional[str] = ...) -> None: ...
+
+class RobotPart(_message.Message):
+    __slots__ = ("id", "name", "dns_name", "secret", "robot", "location_id", "robot_config", "last_access", "user_supplied_info", "main_part", "fqdn", "local_fqdn", "created_on", "secrets", "last_updated", "online_state", "seconds_since_online", "robot_config_json")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DNS_NAME_FIELD_NUMBER: _ClassVar[int]
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    ROBOT_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ROBOT_CONFIG_FIELD_NUMBER: _ClassVar[int]
+    LAST_ACCESS_FIELD_NUMBER: _ClassVar[int]
+    USER_SUPPLIED_INFO_FIELD_NUMBER: _ClassVar[int]
+    MAIN_PART_FIELD_NUMBER: _ClassVar[int]
+    FQDN_FIELD_NUMBER: _ClassVar[int]
+    LOCAL_FQDN_FIELD_NUMBER: _ClassVar[int]
+    CREATED_ON_FIELD_NUMBER: _ClassVar[int]
+    SECRETS_FIELD_NUMBER: _ClassVar[int]
+    LAST_UPDATED_FIELD_NUMBER: _ClassVar[int]
+    ONLINE_STATE_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_SINCE_ONLINE_FIELD_NUMBER: _ClassVar[int]
+    ROBOT_CONFIG_JSON_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    dns_name: str
+    secret: str
+    robot: str
+    location_id: str
+    robot_config: _struct_pb2.Struct
+    last_access: _timestamp_pb2.Timestamp
+    user_supplied_info: _struct_pb2.Struct
+    main_part: bool
+    fqdn: str
+    local_fqdn: str
+    created_on: _timestamp_pb2.Timestamp
+    secrets: _containers.RepeatedCompositeFieldContainer[SharedSecret]
+    last_updated: _timestamp_pb2.Timestamp
+    online_state: OnlineState
+    seconds_since_online: int
+    robot_config_json: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., dns_name: _Optional[str] = ..., secret: _Optional[str] = ..., robot: _Optional[str] = ..., location_id: _Optional[str] = ..., robot_config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., last_access: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., user_supplied_info: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., main_part: _Optional[bool] = ..., fqdn: _Optional[str] = ..., local_fqdn: _Optional[str] = ..., created_on: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., secrets: _Optional[_Iterable[_Union[SharedSecret, _Mapping]]] = ..., last_updated: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., online_state: _Optional[_Union[OnlineState, str]] = ..., seconds_since_online: _Optional[int] = ..., robot_config_json: _Optional[str] = ...) -> None: ...
+
+class GetRobotPartsRequest(_message.Message):
+    __slots__ = ("robot_id",)
+    ROBOT_ID_FIELD_NUMBER: _ClassVar[int]
+    robot_id: str
+    def __init__(self, robot_id: _Optional[str] = ...) -> None: ...
+
+class GetRobotPartsResponse(_message.Message):
+    __slots__ = ("parts",)
+    PARTS_FIELD_NUMBER: _ClassVar[int]
+    parts: _containers.RepeatedCompositeFieldContainer[RobotPart]
+    def __init__(self, parts: _Optional[_Iterable[_Union[RobotPart, _Mapping]]] = ...) -> None: ...
+
+class GetRobotPartByNameAndLocationRequest(_message.Message):
+    __slots__ = ("name", "location_id")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    location_id: str
+    def __init__(self, name: _Optional[str] = ..., location_id: _Optional[str] = ...) -> None: ...
+
+class GetRobotPartByNameAndLocationResponse(_message.Message):
+    __slots__ = ("part",)
+    PART_FIELD_NUMBER: _ClassVar[int]
+    part: RobotPart
+    def __init__(self, part: _Optional[_Union[RobotPart, _Mapping]] = ...) -> None: ...
+
+class DeleteRobotPartRequest(_message.Message):
+    __slots__ = ("part_id",)
+    PART_ID_FIELD_NUMBER: _ClassVar[int]
+    part_id: str
+    def __init__(self, part_id: _Optional[str] = ...) -> None: ...
+
+class DeleteRobotPartResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class MarkPartAsMainRequest(_message.Message):
+    __slots__ = ("part_id",)
+    PART_ID_FIELD_NUMBER: _ClassVar[int]
+    part_id: str
+    def __init__(self, part_id: _Optional[str] = ...) -> None: ...
+
+class MarkPartAsMainResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetRobotPartMetadataRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class GetRobotPartMetadataResponse(_message.Message):
+    __slots__ = ("data",)
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    data: _struct_pb2.Struct
+    def __init__(self, data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class UpdateRobotPartMetadataRequest(_message.Message):
+    __slots__ = ("id", "data")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    data: _struct_pb2.Struct
+    def __init__(self, id: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class UpdateRobotPartMetadataResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
