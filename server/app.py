@@ -1,0 +1,54 @@
+"""The gRPC server: services, reflection, health, and graceful shutdown on SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from generated.proto.rpc.v1 import auth_pb2, auth_pb2_grpc
+from generated.viam.app.v1 import app_pb2, app_pb2_grpc
+from server.runtime import Runtime
+from server.services.app_service import AppService
+from server.services.auth_service import AuthService
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAMES = (
+    app_pb2.DESCRIPTOR.services_by_name["AppService"].full_name,
+    auth_pb2.DESCRIPTOR.services_by_name["AuthService"].full_name,
+)
+
+
+async def serve(runtime: Runtime) -> None:
+    server = grpc.aio.server()
+    app_pb2_grpc.add_AppServiceServicer_to_server(AppService(runtime), server)
+    auth_pb2_grpc.add_AuthServiceServicer_to_server(AuthService(runtime), server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+
+    listen = runtime.settings.listen
+    if server.add_insecure_port(listen) == 0:
+        raise SystemExit(f"cannot listen on {listen}")
+    await server.start()
+    for name in ("", *SERVICE_NAMES):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    log.info("fleet-server listening on %s (data dir %s)", listen, runtime.settings.data_dir)
+
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    await stopping.wait()
+
+    # Tell load balancers first, then let in-flight calls finish within the grace period.
+    log.info("shutting down: health NOT_SERVING, draining for up to %.0fs", runtime.settings.shutdown_grace_seconds)
+    await health_servicer.enter_graceful_shutdown()
+    await server.stop(grace=runtime.settings.shutdown_grace_seconds)
+    runtime.engine.dispose()
+    log.info("stopped")

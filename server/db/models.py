@@ -1,0 +1,116 @@
+"""SQLModel tables. Every change to them needs a migration in migrations.py.
+
+Timestamps are time-zone aware UTC datetimes. Free-form
+JSON (metadata, configs) is stored as text exactly as it will be returned.
+Secrets are stored encrypted (see security/secret_box.py); API keys only as
+a hash.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class SchemaVersion(SQLModel, table=True):
+    __tablename__ = "schema_version"
+    id: int = Field(default=1, primary_key=True)
+    version: int
+
+
+class Organization(SQLModel, table=True):
+    __tablename__ = "organization"
+    id: str = Field(primary_key=True)
+    name: str
+    public_namespace: str | None = Field(default=None, unique=True)
+    default_region: str
+    cid: str | None = None
+    default_fragments: bytes | None = None  # serialized FragmentImportList, stored as given
+    allowed_login_methods: bytes | None = None  # serialized AllowedLoginMethods, stored as given
+    metadata_json: str = "{}"
+    created_on: datetime
+
+
+class Location(SQLModel, table=True):
+    __tablename__ = "location"
+    id: str = Field(primary_key=True)
+    organization_id: str = Field(foreign_key="organization.id", ondelete="CASCADE", index=True)
+    parent_location_id: str | None = Field(default=None, foreign_key="location.id", ondelete="CASCADE", index=True)
+    name: str
+    region: str
+    metadata_json: str = "{}"
+    created_on: datetime
+
+
+class LocationSecret(SQLModel, table=True):
+    __tablename__ = "location_secret"
+    id: str = Field(primary_key=True)
+    location_id: str = Field(foreign_key="location.id", ondelete="CASCADE", index=True)
+    secret_ciphertext: bytes
+    created_on: datetime
+
+
+class Robot(SQLModel, table=True):
+    __tablename__ = "robot"
+    __table_args__ = (UniqueConstraint("location_id", "name", name="uq_robot_location_name"),)
+    id: str = Field(primary_key=True)
+    location_id: str = Field(foreign_key="location.id", ondelete="CASCADE", index=True)
+    name: str
+    metadata_json: str = "{}"
+    created_on: datetime
+    last_access: datetime | None = None
+
+
+class RobotPart(SQLModel, table=True):
+    __tablename__ = "robot_part"
+    __table_args__ = (
+        UniqueConstraint("robot_id", "name", name="uq_robot_part_robot_name"),
+        Index("ix_robot_part_name", "name"),
+    )
+    id: str = Field(primary_key=True)
+    robot_id: str = Field(foreign_key="robot.id", ondelete="CASCADE", index=True)
+    name: str
+    dns_name: str
+    main_part: bool = False
+    config_json: str = "{}"
+    metadata_json: str = "{}"
+    created_on: datetime
+    last_updated: datetime
+    last_access: datetime | None = None
+
+
+class PartSecret(SQLModel, table=True):
+    __tablename__ = "part_secret"
+    id: str = Field(primary_key=True)
+    part_id: str = Field(foreign_key="robot_part.id", ondelete="CASCADE", index=True)
+    secret_ciphertext: bytes
+    created_on: datetime
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_key"
+    id: str = Field(primary_key=True)
+    organization_id: str = Field(foreign_key="organization.id", ondelete="CASCADE", index=True)
+    name: str
+    key_hash: str
+    created_on: datetime
+
+
+class Authorization(SQLModel, table=True):
+    """A role of an identity (API key or user) on an organization, location or robot."""
+
+    __tablename__ = "authorization"
+    __table_args__ = (
+        UniqueConstraint("identity_id", "role", "resource_type", "resource_id", name="uq_authorization"),
+        Index("ix_authorization_resource", "resource_type", "resource_id"),
+    )
+    id: str = Field(primary_key=True)
+    organization_id: str = Field(foreign_key="organization.id", ondelete="CASCADE", index=True)
+    identity_id: str = Field(index=True)
+    identity_type: str  # "api-key" | "user"
+    role: str  # "owner" | "operator"
+    resource_type: str  # "organization" | "location" | "robot"
+    resource_id: str
+    created_on: datetime

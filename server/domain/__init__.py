@@ -1,0 +1,1 @@
+"""Domain logic: validation, access rules and the operations behind each RPC. Never imports grpc."""

@@ -1,0 +1,48 @@
+"""First start: the first organization and an owner API key, shown once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import select
+
+from server.db.models import ApiKey, Organization
+from server.domain import access
+from server.domain.context import DomainContext
+from server.domain.errors import FailedPrecondition
+from server.domain.ids import new_id
+from server.domain.organizations import DEFAULT_REGION
+from server.domain.validation import clean_name
+from server.security.api_keys import hash_api_key, new_api_key
+
+
+@dataclass(frozen=True)
+class BootstrapResult:
+    organization_id: str
+    organization_name: str
+    api_key_id: str
+    api_key: str
+
+
+def bootstrap(ctx: DomainContext, organization_name: str) -> BootstrapResult:
+    if ctx.session.exec(select(Organization.id).limit(1)).first() is not None:
+        raise FailedPrecondition("data_dir", "this server is already bootstrapped (it has organizations)")
+    organization = Organization(
+        id=new_id(), name=clean_name(organization_name, "org-name"), default_region=DEFAULT_REGION, created_on=ctx.now
+    )
+    ctx.session.add(organization)
+    ctx.session.flush()
+    key = new_api_key()
+    api_key = ApiKey(id=new_id(), organization_id=organization.id, name="bootstrap owner key", key_hash=hash_api_key(key), created_on=ctx.now)
+    ctx.session.add(api_key)
+    ctx.session.flush()
+    access.grant(
+        ctx,
+        organization_id=organization.id,
+        identity_id=api_key.id,
+        identity_type="api-key",
+        role=access.OWNER,
+        resource_type="organization",
+        resource_id=organization.id,
+    )
+    return BootstrapResult(organization.id, organization.name, api_key.id, key)

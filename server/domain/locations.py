@@ -1,0 +1,132 @@
+"""Locations: nested groups of machines inside an organization."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from server.db.models import Location, Organization, Robot
+from server.domain import access, secrets
+from server.domain.access import Permission, ResourceType
+from server.domain.context import DomainContext
+from server.domain.errors import FailedPrecondition, InvalidArgument, PermissionDenied
+from server.domain.ids import new_location_id
+from server.domain.secrets import SecretView
+from server.domain.validation import check_region, clean_name
+
+UNCHANGED = None
+
+
+@dataclass(frozen=True)
+class LocationView:
+    id: str
+    name: str
+    parent_location_id: str  # "" at the top level
+    organization_id: str
+    organization_name: str
+    region: str
+    created_on: datetime
+    robot_count: int
+    secrets: list[SecretView]  # empty unless the caller owns the location
+
+
+def create_location(ctx: DomainContext, organization_id: str, name: str, parent_location_id: str | None) -> LocationView:
+    organization = ctx.session.get(Organization, organization_id)
+    if organization is None:
+        raise PermissionDenied(f"organization {organization_id!r} does not exist")
+    location = Location(
+        id=new_location_id(),
+        organization_id=organization_id,
+        parent_location_id=_checked_parent(ctx, organization_id, parent_location_id or "", moving=None),
+        name=clean_name(name),
+        region=organization.default_region,
+        created_on=ctx.now,
+    )
+    ctx.session.add(location)
+    ctx.session.flush()
+    secrets.add_location_secret(ctx, location.id)
+    return view(ctx, location)
+
+
+def get_location(ctx: DomainContext, location_id: str) -> LocationView:
+    return view(ctx, _location(ctx, location_id))
+
+
+def update_location(
+    ctx: DomainContext, location_id: str, name: str | None, parent_location_id: str | None, region: str | None
+) -> LocationView:
+    """name None or "" keeps the name; parent None keeps it, "" moves to the top level."""
+    location = _location(ctx, location_id)
+    if name:
+        location.name = clean_name(name)
+    if parent_location_id is not UNCHANGED:
+        location.parent_location_id = _checked_parent(ctx, location.organization_id, parent_location_id, moving=location.id)
+    if region is not None:
+        location.region = check_region(region)
+    ctx.session.add(location)
+    return view(ctx, location)
+
+
+def delete_location(ctx: DomainContext, location_id: str) -> None:
+    location = _location(ctx, location_id)
+    if ctx.session.exec(select(Robot.id).where(Robot.location_id == location_id).limit(1)).first():
+        raise FailedPrecondition("location_id", "the location still has machines; delete or move them first")
+    if ctx.session.exec(select(Location.id).where(Location.parent_location_id == location_id).limit(1)).first():
+        raise FailedPrecondition("location_id", "the location still has sub-locations; delete or move them first")
+    access.revoke_all_on(ctx, "location", [location_id])
+    ctx.session.delete(location)
+
+
+def list_locations(ctx: DomainContext, organization_id: str) -> list[LocationView]:
+    rows = ctx.session.exec(
+        select(Location).where(Location.organization_id == organization_id).order_by(Location.created_on, Location.id)
+    ).all()
+    return [view(ctx, row) for row in rows]
+
+
+def view(ctx: DomainContext, location: Location) -> LocationView:
+    organization = ctx.session.get(Organization, location.organization_id)
+    robot_count = ctx.session.exec(select(func.count()).select_from(Robot).where(Robot.location_id == location.id)).one()
+    owner = access.has_permission(ctx, Permission.WRITE, ResourceType.LOCATION, location.id)
+    return LocationView(
+        id=location.id,
+        name=location.name,
+        parent_location_id=location.parent_location_id or "",
+        organization_id=location.organization_id,
+        organization_name=organization.name if organization else "",
+        region=location.region,
+        created_on=location.created_on,
+        robot_count=int(robot_count),
+        secrets=secrets.location_secrets(ctx, location.id) if owner else [],
+    )
+
+
+def location_in_organization(ctx: DomainContext, location_id: str, organization_id: str) -> Location | None:
+    location = ctx.session.get(Location, location_id)
+    return location if location is not None and location.organization_id == organization_id else None
+
+
+def _location(ctx: DomainContext, location_id: str) -> Location:
+    location = ctx.session.get(Location, location_id)
+    if location is None:  # the permission check passed, so it was deleted concurrently
+        raise PermissionDenied(f"location {location_id!r} does not exist")
+    return location
+
+
+def _checked_parent(ctx: DomainContext, organization_id: str, parent_id: str, moving: str | None) -> str | None:
+    """A parent must be a location of the same organization, not the location itself or below it."""
+    if not parent_id:
+        return None
+    parent = location_in_organization(ctx, parent_id, organization_id)
+    if parent is None:
+        raise InvalidArgument("parent_location_id", f"{parent_id!r} is not a location of this organization")
+    access.require(ctx, Permission.WRITE, ResourceType.LOCATION, [parent_id])
+    ancestor: Location | None = parent
+    while ancestor is not None:
+        if ancestor.id == moving:
+            raise InvalidArgument("parent_location_id", "a location cannot be moved under itself or one of its sub-locations")
+        ancestor = ctx.session.get(Location, ancestor.parent_location_id) if ancestor.parent_location_id else None
+    return parent_id

@@ -1,0 +1,105 @@
+"""Organizations: the top of the hierarchy and the owner of keys and roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+
+from server.db.models import Organization
+from server.domain import access
+from server.domain.context import DomainContext
+from server.domain.errors import AlreadyExists, FailedPrecondition, PermissionDenied
+from server.domain.ids import new_id
+from server.domain.validation import check_namespace, check_region, clean_name
+
+DEFAULT_REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class OrganizationChanges:
+    """Fields of UpdateOrganization; None means "leave as is"."""
+
+    name: str | None = None
+    public_namespace: str | None = None
+    region: str | None = None
+    cid: str | None = None
+    default_fragments: bytes | None = None
+    allowed_login_methods: bytes | None = None
+
+
+def create_organization(ctx: DomainContext, name: str) -> Organization:
+    """Any authenticated caller may create one; the caller becomes its owner."""
+    caller = ctx.authenticated_caller
+    organization = Organization(id=new_id(), name=clean_name(name), default_region=DEFAULT_REGION, created_on=ctx.now)
+    ctx.session.add(organization)
+    ctx.session.flush()
+    access.grant(
+        ctx,
+        organization_id=organization.id,
+        identity_id=caller.identity_id,
+        identity_type=caller.identity_type,
+        role=access.OWNER,
+        resource_type="organization",
+        resource_id=organization.id,
+    )
+    return organization
+
+
+def list_organizations(ctx: DomainContext) -> list[Organization]:
+    ids = access.organizations_of_caller(ctx)
+    if not ids:
+        return []
+    return list(
+        ctx.session.exec(
+            select(Organization).where(col(Organization.id).in_(ids)).order_by(Organization.created_on, Organization.id)
+        ).all()
+    )
+
+
+def get_organization(ctx: DomainContext, organization_id: str) -> Organization:
+    organization = ctx.session.get(Organization, organization_id)
+    if organization is None:  # the permission check already ran, so this is a race with a delete
+        raise PermissionDenied(f"organization {organization_id!r} does not exist")
+    return organization
+
+
+def namespace_available(ctx: DomainContext, public_namespace: str) -> bool:
+    check_namespace(public_namespace)
+    return _namespace_owner(ctx, public_namespace) is None
+
+
+def update_organization(ctx: DomainContext, organization_id: str, changes: OrganizationChanges) -> Organization:
+    organization = get_organization(ctx, organization_id)
+    if changes.name is not None:
+        organization.name = clean_name(changes.name)
+    if changes.public_namespace is not None and changes.public_namespace != organization.public_namespace:
+        check_namespace(changes.public_namespace)
+        if organization.public_namespace:
+            raise FailedPrecondition(
+                "public_namespace",
+                f"the public namespace is already set to {organization.public_namespace!r} and cannot be changed",
+            )
+        if _namespace_owner(ctx, changes.public_namespace) is not None:
+            raise AlreadyExists("public namespace", changes.public_namespace)
+        organization.public_namespace = changes.public_namespace
+    if changes.region is not None:
+        organization.default_region = check_region(changes.region)
+    if changes.cid is not None:
+        organization.cid = changes.cid
+    if changes.default_fragments is not None:
+        organization.default_fragments = changes.default_fragments
+    if changes.allowed_login_methods is not None:
+        organization.allowed_login_methods = changes.allowed_login_methods
+    ctx.session.add(organization)
+    return organization
+
+
+def delete_organization(ctx: DomainContext, organization_id: str) -> None:
+    """Deletes the organization with its locations, machines, parts, keys and roles (database cascades)."""
+    organization = get_organization(ctx, organization_id)
+    ctx.session.delete(organization)
+
+
+def _namespace_owner(ctx: DomainContext, public_namespace: str) -> str | None:
+    return ctx.session.exec(select(Organization.id).where(Organization.public_namespace == public_namespace)).first()

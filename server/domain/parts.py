@@ -1,0 +1,171 @@
+"""Robot parts: the units that run on hardware, each with secrets, a hostname and a config."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+
+from server.db.models import Robot, RobotPart
+from server.domain import access, secrets
+from server.domain.access import Permission, ResourceType
+from server.domain.context import DomainContext
+from server.domain.errors import AlreadyExists, FailedPrecondition, NotFound, PermissionDenied
+from server.domain.ids import new_id
+from server.domain.secrets import SecretView
+from server.domain.status import OnlineState, online_state
+from server.domain.validation import clean_name
+
+_NOT_DNS = re.compile(r"[^a-z0-9-]+")
+MAX_DNS_LABEL = 63
+
+
+@dataclass(frozen=True)
+class PartView:
+    id: str
+    name: str
+    dns_name: str
+    fqdn: str
+    local_fqdn: str
+    robot_id: str
+    location_id: str
+    main_part: bool
+    config: dict[str, Any]
+    config_json: str
+    created_on: datetime
+    last_updated: datetime
+    last_access: datetime | None
+    online_state: OnlineState
+    seconds_since_online: int
+    secrets: list[SecretView]  # empty unless the caller owns the part
+
+
+def create_part(ctx: DomainContext, robot: Robot, name: str, main: bool = False, field: str = "part_name") -> RobotPart:
+    clean = clean_name(name, field)
+    if ctx.session.exec(select(RobotPart.id).where(RobotPart.robot_id == robot.id, RobotPart.name == clean)).first():
+        raise AlreadyExists("part", clean, f"machine {robot.id!r} already has a part named {clean!r}")
+    part = RobotPart(
+        id=new_id(),
+        robot_id=robot.id,
+        name=clean,
+        dns_name=_dns_name(ctx, robot.location_id, clean),
+        main_part=main,
+        created_on=ctx.now,
+        last_updated=ctx.now,
+    )
+    ctx.session.add(part)
+    ctx.session.flush()
+    secrets.add_part_secret(ctx, part.id)
+    return part
+
+
+def new_robot_part(ctx: DomainContext, robot_id: str, part_name: str) -> str:
+    robot = ctx.session.get(Robot, robot_id)
+    if robot is None:
+        raise PermissionDenied(f"robot {robot_id!r} does not exist")
+    return create_part(ctx, robot, part_name).id
+
+
+def get_robot_part(ctx: DomainContext, part_id: str) -> PartView:
+    return view(ctx, _part(ctx, part_id))
+
+
+def get_robot_parts(ctx: DomainContext, robot_id: str) -> list[PartView]:
+    """The main part first, then the others oldest first."""
+    rows = ctx.session.exec(
+        select(RobotPart)
+        .where(RobotPart.robot_id == robot_id)
+        .order_by(col(RobotPart.main_part).desc(), RobotPart.created_on, RobotPart.id)
+    ).all()
+    return [view(ctx, row) for row in rows]
+
+
+def get_part_by_name_and_location(ctx: DomainContext, name: str, location_id: str) -> PartView:
+    """A part with that name on a machine directly in the location."""
+    row = ctx.session.exec(
+        select(RobotPart)
+        .join(Robot, col(Robot.id) == col(RobotPart.robot_id))
+        .where(Robot.location_id == location_id, RobotPart.name == name)
+        .order_by(RobotPart.created_on, RobotPart.id)
+    ).first()
+    if row is None:
+        raise NotFound("part", name, f"no part named {name!r} in location {location_id!r}")
+    return view(ctx, row)
+
+
+def delete_robot_part(ctx: DomainContext, part_id: str) -> None:
+    part = _part(ctx, part_id)
+    if part.main_part:
+        others = ctx.session.exec(
+            select(RobotPart.id).where(RobotPart.robot_id == part.robot_id, RobotPart.id != part.id).limit(1)
+        ).first()
+        if others:
+            raise FailedPrecondition(
+                "part_id", "this is the machine's main part; mark another part as main before deleting it"
+            )
+    ctx.session.delete(part)
+
+
+def mark_part_as_main(ctx: DomainContext, part_id: str) -> None:
+    part = _part(ctx, part_id)
+    for sibling in ctx.session.exec(select(RobotPart).where(RobotPart.robot_id == part.robot_id, RobotPart.main_part)).all():
+        if sibling.id != part.id:
+            sibling.main_part = False
+            sibling.last_updated = ctx.now
+            ctx.session.add(sibling)
+    if not part.main_part:
+        part.main_part = True
+        part.last_updated = ctx.now
+        ctx.session.add(part)
+
+
+def view(ctx: DomainContext, part: RobotPart) -> PartView:
+    robot = ctx.session.get(Robot, part.robot_id)
+    location_id = robot.location_id if robot else ""
+    state, seconds = online_state(part.last_access, ctx.now)
+    owner = access.has_permission(ctx, Permission.WRITE, ResourceType.ROBOT_PART, part.id)
+    domain = ctx.facts.dns_domain
+    return PartView(
+        id=part.id,
+        name=part.name,
+        dns_name=part.dns_name,
+        fqdn=f"{part.dns_name}.{location_id}.{domain}",
+        local_fqdn=f"{part.dns_name}.{location_id}.local.{domain}",
+        robot_id=part.robot_id,
+        location_id=location_id,
+        main_part=part.main_part,
+        config=json.loads(part.config_json),
+        config_json=part.config_json,
+        created_on=part.created_on,
+        last_updated=part.last_updated,
+        last_access=part.last_access,
+        online_state=state,
+        seconds_since_online=seconds,
+        secrets=secrets.part_secrets(ctx, part.id) if owner else [],
+    )
+
+
+def _part(ctx: DomainContext, part_id: str) -> RobotPart:
+    part = ctx.session.get(RobotPart, part_id)
+    if part is None:  # the permission check passed, so it was deleted concurrently
+        raise PermissionDenied(f"robot part {part_id!r} does not exist")
+    return part
+
+
+def _dns_name(ctx: DomainContext, location_id: str, name: str) -> str:
+    """A DNS label from the name, made unique within the location (hostnames are per location)."""
+    base = _NOT_DNS.sub("-", name.lower()).strip("-")[:MAX_DNS_LABEL] or "part"
+    taken = set(
+        ctx.session.exec(
+            select(RobotPart.dns_name).join(Robot, col(Robot.id) == col(RobotPart.robot_id)).where(Robot.location_id == location_id)
+        ).all()
+    )
+    candidate, suffix = base, 2
+    while candidate in taken:
+        tail = f"-{suffix}"
+        candidate, suffix = base[: MAX_DNS_LABEL - len(tail)] + tail, suffix + 1
+    return candidate

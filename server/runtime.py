@@ -1,0 +1,36 @@
+"""Long-lived objects shared by every call: settings, database, keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from server.db.engine import open_engine
+from server.db.migrations import migrate
+from server.domain.context import ServerFacts
+from server.security.key_files import load_or_create_key
+from server.security.secret_box import SecretBox
+from server.security.tokens import TokenSigner
+from server.settings import Settings
+
+TOKEN_SIGNING_KEY_FILE = "token-signing.key"
+SECRET_BOX_KEY_FILE = "secret-encryption.key"
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    engine: Engine
+    signer: TokenSigner
+    facts: ServerFacts
+
+    @staticmethod
+    def open(settings: Settings) -> "Runtime":
+        """Creates the data directory, database and keys on first use; migrates an older schema."""
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = open_engine(settings.database_url)
+        migrate(engine)
+        signer = TokenSigner(load_or_create_key(settings.data_dir / TOKEN_SIGNING_KEY_FILE), settings.token_ttl_seconds)
+        box = SecretBox(load_or_create_key(settings.data_dir / SECRET_BOX_KEY_FILE))
+        return Runtime(settings, engine, signer, ServerFacts(secret_box=box, dns_domain=settings.dns_domain))

@@ -1,0 +1,1 @@
+"""Keys kept in the data directory: token signing, secret encryption, API key hashing."""

@@ -1,0 +1,1 @@
+"""gRPC servicers: proto in, one domain call, proto out."""

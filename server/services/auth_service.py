@@ -1,0 +1,26 @@
+"""proto.rpc.v1.AuthService: credentials in, access token out."""
+
+from __future__ import annotations
+
+import grpc
+
+from generated.proto.rpc.v1 import auth_pb2 as pb
+from generated.proto.rpc.v1 import auth_pb2_grpc
+from server.db.engine import unit_of_work
+from server.domain.authentication import authenticate
+from server.domain.errors import InvalidArgument
+from server.services.rpc import Servicer, has_authorization, run_mapped
+
+
+class AuthService(Servicer, auth_pb2_grpc.AuthServiceServicer):
+    async def Authenticate(self, request: pb.AuthenticateRequest, context: grpc.aio.ServicerContext) -> pb.AuthenticateResponse:
+        runtime = self.runtime
+
+        def issue() -> pb.AuthenticateResponse:
+            if has_authorization(context.invocation_metadata() or ()):
+                raise InvalidArgument("authorization", "this call already carries credentials; Authenticate takes none")
+            with unit_of_work(runtime.engine, write=False) as session:
+                caller = authenticate(session, request.credentials.type, request.entity, request.credentials.payload)
+            return pb.AuthenticateResponse(access_token=runtime.signer.issue(caller.identity_id, caller.identity_type))
+
+        return await run_mapped(context, issue)

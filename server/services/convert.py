@@ -1,0 +1,123 @@
+"""Domain objects to protobuf messages and back. Pure functions, no database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from google.protobuf import json_format, struct_pb2, timestamp_pb2
+
+from generated.viam.app.v1 import app_pb2 as pb
+from server.db.models import Organization
+from server.domain.locations import LocationView
+from server.domain.parts import PartView
+from server.domain.robots import RobotView
+from server.domain.secrets import SecretView
+from server.domain.status import OnlineState
+
+_ONLINE_STATES = {
+    OnlineState.ONLINE: pb.ONLINE_STATE_ONLINE,
+    OnlineState.OFFLINE: pb.ONLINE_STATE_OFFLINE,
+    OnlineState.AWAITING_SETUP: pb.ONLINE_STATE_AWAITING_SETUP,
+}
+
+
+def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
+    if value is None:
+        return None
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value if value.tzinfo else value.replace(tzinfo=UTC))
+    return stamp
+
+
+def struct(data: dict[str, Any]) -> struct_pb2.Struct:
+    message = struct_pb2.Struct()
+    message.update(data)
+    return message
+
+
+def struct_to_dict(message: struct_pb2.Struct) -> dict[str, Any]:
+    return json_format.MessageToDict(message)
+
+
+def optional_struct(request: Any, field: str = "data") -> dict[str, Any] | None:
+    return struct_to_dict(getattr(request, field)) if request.HasField(field) else None
+
+
+def optional_string(request: Any, field: str) -> str | None:
+    return getattr(request, field) if request.HasField(field) else None
+
+
+def organization(row: Organization) -> pb.Organization:
+    message = pb.Organization(
+        id=row.id,
+        name=row.name,
+        created_on=timestamp(row.created_on),
+        public_namespace=row.public_namespace or "",
+        default_region=row.default_region,
+    )
+    if row.cid is not None:
+        message.cid = row.cid
+    if row.default_fragments is not None:
+        message.default_fragments.ParseFromString(row.default_fragments)
+    if row.allowed_login_methods is not None:
+        message.allowed_login_methods.ParseFromString(row.allowed_login_methods)
+    return message
+
+
+def shared_secret(secret: SecretView) -> pb.SharedSecret:
+    return pb.SharedSecret(
+        id=secret.id, secret=secret.secret, created_on=timestamp(secret.created_on), state=pb.SharedSecret.STATE_ENABLED
+    )
+
+
+def location(view: LocationView) -> pb.Location:
+    return pb.Location(
+        id=view.id,
+        name=view.name,
+        parent_location_id=view.parent_location_id,
+        auth=pb.LocationAuth(
+            location_id=view.id,
+            secret=view.secrets[0].secret if view.secrets else "",
+            secrets=[shared_secret(s) for s in view.secrets],
+        ),
+        organizations=[pb.LocationOrganization(organization_id=view.organization_id, primary=True)],
+        created_on=timestamp(view.created_on),
+        robot_count=view.robot_count,
+        config=pb.StorageConfig(region=view.region),
+        primary_org_identity=pb.OrganizationIdentity(id=view.organization_id, name=view.organization_name),
+    )
+
+
+def robot(view: RobotView) -> pb.Robot:
+    return pb.Robot(
+        id=view.id,
+        name=view.name,
+        location=view.location_id,
+        last_access=timestamp(view.last_access),
+        created_on=timestamp(view.created_on),
+        online_state=_ONLINE_STATES[view.online_state],
+        seconds_since_online=view.seconds_since_online,
+    )
+
+
+def robot_part(view: PartView) -> pb.RobotPart:
+    return pb.RobotPart(
+        id=view.id,
+        name=view.name,
+        dns_name=view.dns_name,
+        secret=view.secrets[0].secret if view.secrets else "",
+        robot=view.robot_id,
+        location_id=view.location_id,
+        robot_config=struct(view.config),
+        last_access=timestamp(view.last_access),
+        main_part=view.main_part,
+        fqdn=view.fqdn,
+        local_fqdn=view.local_fqdn,
+        created_on=timestamp(view.created_on),
+        secrets=[shared_secret(s) for s in view.secrets],
+        last_updated=timestamp(view.last_updated),
+        online_state=_ONLINE_STATES[view.online_state],
+        seconds_since_online=view.seconds_since_online,
+        robot_config_json=view.config_json,
+    )

@@ -1,0 +1,52 @@
+"""The one mapping from domain errors to gRPC status codes with google.rpc details."""
+
+from __future__ import annotations
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+
+from server.domain import errors
+
+ERROR_DOMAIN = "fleet-server"
+DETAILS_KEY = "grpc-status-details-bin"
+
+_CODES: list[tuple[type[errors.DomainError], grpc.StatusCode, str]] = [
+    (errors.Unauthenticated, grpc.StatusCode.UNAUTHENTICATED, "UNAUTHENTICATED"),
+    (errors.PermissionDenied, grpc.StatusCode.PERMISSION_DENIED, "PERMISSION_DENIED"),
+    (errors.InvalidArgument, grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT"),
+    (errors.NotFound, grpc.StatusCode.NOT_FOUND, "NOT_FOUND"),
+    (errors.AlreadyExists, grpc.StatusCode.ALREADY_EXISTS, "ALREADY_EXISTS"),
+    (errors.FailedPrecondition, grpc.StatusCode.FAILED_PRECONDITION, "FAILED_PRECONDITION"),
+]
+
+
+def status_for(error: errors.DomainError) -> tuple[grpc.StatusCode, str, bytes]:
+    """(code, message, serialized google.rpc.Status for the grpc-status-details-bin trailer)."""
+    code, reason = next((c, r) for kind, c, r in _CODES if isinstance(error, kind))
+    details = [error_details_pb2.ErrorInfo(reason=reason, domain=ERROR_DOMAIN)]
+    if isinstance(error, errors.InvalidArgument):
+        details.append(
+            error_details_pb2.BadRequest(
+                field_violations=[error_details_pb2.BadRequest.FieldViolation(field=error.field, description=error.description)]
+            )
+        )
+    elif isinstance(error, (errors.NotFound, errors.AlreadyExists)):
+        details.append(error_details_pb2.ResourceInfo(resource_type=error.resource_type, resource_name=error.resource_name))
+    elif isinstance(error, errors.FailedPrecondition):
+        details.append(
+            error_details_pb2.PreconditionFailure(
+                violations=[
+                    error_details_pb2.PreconditionFailure.Violation(
+                        type=error.violation_type, subject=error.subject, description=error.message
+                    )
+                ]
+            )
+        )
+    packed = []
+    for detail in details:
+        holder = any_pb2.Any()
+        holder.Pack(detail)
+        packed.append(holder)
+    status = status_pb2.Status(code=getattr(code_pb2, code.name), message=error.message, details=packed)
+    return code, error.message, status.SerializeToString()

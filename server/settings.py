@@ -1,0 +1,59 @@
+"""Server settings: command-line flags win over environment variables, which win over defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_LISTEN = "127.0.0.1:8080"
+DEFAULT_DATA_DIR = "./data"
+# The Python SDK never refreshes its access token, so a token must outlive a
+# long-running script. The identity behind a token is re-checked on every
+# call, so revoking a key still takes effect at once.
+DEFAULT_TOKEN_TTL_SECONDS = 30 * 24 * 3600
+DEFAULT_DNS_DOMAIN = "fleet.local"
+DEFAULT_SHUTDOWN_GRACE_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    listen: str
+    data_dir: Path
+    database_url: str
+    token_ttl_seconds: int
+    dns_domain: str
+    shutdown_grace_seconds: float
+
+    @staticmethod
+    def load(
+        *,
+        listen: str | None = None,
+        data_dir: str | None = None,
+        database_url: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        resolved_dir = Path(data_dir or env.get("FLEET_DATA_DIR") or DEFAULT_DATA_DIR).resolve()
+        url = database_url or env.get("FLEET_DATABASE_URL") or f"sqlite:///{resolved_dir / 'fleet.db'}"
+        return Settings(
+            listen=listen or env.get("FLEET_LISTEN") or DEFAULT_LISTEN,
+            data_dir=resolved_dir,
+            database_url=url,
+            token_ttl_seconds=_positive_int(env, "FLEET_TOKEN_TTL_SECONDS", DEFAULT_TOKEN_TTL_SECONDS),
+            dns_domain=env.get("FLEET_DNS_DOMAIN") or DEFAULT_DNS_DOMAIN,
+            shutdown_grace_seconds=float(env.get("FLEET_SHUTDOWN_GRACE_SECONDS") or DEFAULT_SHUTDOWN_GRACE_SECONDS),
+        )
+
+
+def _positive_int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number of seconds, got {raw!r}") from None
+    if value <= 0:
+        raise SystemExit(f"{name} must be positive, got {value}")
+    return value
