@@ -12,6 +12,8 @@ from grpc_reflection.v1alpha import reflection
 
 from generated.proto.rpc.v1 import auth_pb2, auth_pb2_grpc
 from generated.viam.app.v1 import app_pb2, app_pb2_grpc
+from server.db.engine import unit_of_work
+from server.domain.bootstrap import is_bootstrapped
 from server.runtime import Runtime
 from server.services.app_service import AppService
 from server.services.auth_service import AuthService
@@ -39,6 +41,13 @@ async def serve(runtime: Runtime) -> None:
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info("fleet-server listening on %s (data dir %s)", listen, runtime.settings.data_dir)
+    with unit_of_work(runtime.engine, write=False) as session:
+        if not is_bootstrapped(session):
+            log.warning(
+                "no organization yet: create the first one and its owner API key with\n"
+                "  fleet-server bootstrap --data-dir %s --org-name 'My Organization'",
+                runtime.settings.data_dir,
+            )
 
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()

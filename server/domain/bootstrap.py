@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from server.db.models import ApiKey, Organization
 from server.domain import access
@@ -24,8 +24,12 @@ class BootstrapResult:
     api_key: str
 
 
+def is_bootstrapped(session: Session) -> bool:
+    return session.exec(select(Organization.id).limit(1)).first() is not None
+
+
 def bootstrap(ctx: DomainContext, organization_name: str) -> BootstrapResult:
-    if ctx.session.exec(select(Organization.id).limit(1)).first() is not None:
+    if is_bootstrapped(ctx.session):
         raise FailedPrecondition("data_dir", "this server is already bootstrapped (it has organizations)")
     organization = Organization(
         id=new_id(), name=clean_name(organization_name, "org-name"), default_region=DEFAULT_REGION, created_on=ctx.now
