@@ -14,7 +14,7 @@ from server.domain.context import DomainContext
 from server.domain.errors import AlreadyExists, InvalidArgument, PermissionDenied
 from server.domain.ids import new_id
 from server.domain.status import OnlineState, online_state
-from server.domain.validation import clean_name
+from server.domain.validation import MAX_NAME_LENGTH, clean_name
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,13 @@ def new_robot(ctx: DomainContext, name: str, location_id: str) -> str:
     robot = Robot(id=new_id(), location_id=location_id, name=clean, created_on=ctx.now)
     ctx.session.add(robot)
     ctx.session.flush()
-    parts.create_part(ctx, robot, f"{clean}-main", main=True)
+    parts.create_part(ctx, robot, main_part_name(clean), main=True)
     return robot.id
+
+
+def main_part_name(robot_name: str) -> str:
+    suffix = "-main"
+    return robot_name[: MAX_NAME_LENGTH - len(suffix)] + suffix
 
 
 def get_robot(ctx: DomainContext, robot_id: str) -> RobotView:
