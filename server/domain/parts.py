@@ -14,7 +14,7 @@ from server.db.models import Robot, RobotPart
 from server.domain import access, secrets
 from server.domain.access import Permission, ResourceType
 from server.domain.context import DomainContext
-from server.domain.errors import AlreadyExists, FailedPrecondition, NotFound, PermissionDenied
+from server.domain.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from server.domain.ids import new_id
 from server.domain.secrets import SecretView
 from server.domain.status import OnlineState, online_state
@@ -85,11 +85,17 @@ def get_robot_parts(ctx: DomainContext, robot_id: str) -> list[PartView]:
 
 
 def get_part_by_name_and_location(ctx: DomainContext, name: str, location_id: str) -> PartView:
-    """A part with that name on a machine directly in the location."""
+    """A part on a machine directly in the location, by part name or by fqdn."""
+    if not name:
+        raise InvalidArgument("name", "is required")
+    fqdn_suffix = f".{location_id}.{ctx.facts.dns_domain}"
+    match = (
+        RobotPart.dns_name == name.removesuffix(fqdn_suffix) if name.endswith(fqdn_suffix) else RobotPart.name == name
+    )
     row = ctx.session.exec(
         select(RobotPart)
         .join(Robot, col(Robot.id) == col(RobotPart.robot_id))
-        .where(Robot.location_id == location_id, RobotPart.name == name)
+        .where(Robot.location_id == location_id, match)
         .order_by(RobotPart.created_on, RobotPart.id)
     ).first()
     if row is None:
