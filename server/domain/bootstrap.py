@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from server.db.models import ApiKey, Organization
-from server.domain import access
-from server.domain.context import DomainContext
+from server.domain import organizations
+from server.domain.authentication import API_KEY
+from server.domain.context import Caller, DomainContext
 from server.domain.errors import FailedPrecondition
 from server.domain.ids import new_id
-from server.domain.organizations import DEFAULT_REGION
-from server.domain.validation import clean_name
 from server.security.api_keys import hash_api_key, new_api_key
 
 
@@ -31,22 +30,12 @@ def is_bootstrapped(session: Session) -> bool:
 def bootstrap(ctx: DomainContext, organization_name: str) -> BootstrapResult:
     if is_bootstrapped(ctx.session):
         raise FailedPrecondition("data_dir", "this server is already bootstrapped (it has organizations)")
-    organization = Organization(
-        id=new_id(), name=clean_name(organization_name, "org-name"), default_region=DEFAULT_REGION, created_on=ctx.now
-    )
-    ctx.session.add(organization)
-    ctx.session.flush()
+    organization = organizations.insert_organization(ctx, organization_name, "org-name")
     key = new_api_key()
-    api_key = ApiKey(id=new_id(), organization_id=organization.id, name="bootstrap owner key", key_hash=hash_api_key(key), created_on=ctx.now)
+    api_key = ApiKey(
+        id=new_id(), organization_id=organization.id, name="bootstrap owner key", key_hash=hash_api_key(key), created_on=ctx.now
+    )
     ctx.session.add(api_key)
     ctx.session.flush()
-    access.grant(
-        ctx,
-        organization_id=organization.id,
-        identity_id=api_key.id,
-        identity_type="api-key",
-        role=access.OWNER,
-        resource_type="organization",
-        resource_id=organization.id,
-    )
+    organizations.grant_owner(ctx, organization.id, Caller(identity_id=api_key.id, identity_type=API_KEY))
     return BootstrapResult(organization.id, organization.name, api_key.id, key)

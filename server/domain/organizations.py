@@ -8,7 +8,7 @@ from sqlmodel import col, select
 
 from server.db.models import Organization
 from server.domain import access
-from server.domain.context import DomainContext
+from server.domain.context import Caller, DomainContext
 from server.domain.errors import AlreadyExists, FailedPrecondition, PermissionDenied
 from server.domain.ids import new_id
 from server.domain.validation import check_namespace, check_region, clean_name
@@ -30,20 +30,28 @@ class OrganizationChanges:
 
 def create_organization(ctx: DomainContext, name: str) -> Organization:
     """Any authenticated caller may create one; the caller becomes its owner."""
-    caller = ctx.authenticated_caller
-    organization = Organization(id=new_id(), name=clean_name(name), default_region=DEFAULT_REGION, created_on=ctx.now)
+    organization = insert_organization(ctx, name)
+    grant_owner(ctx, organization.id, ctx.authenticated_caller)
+    return organization
+
+
+def insert_organization(ctx: DomainContext, name: str, field: str = "name") -> Organization:
+    organization = Organization(id=new_id(), name=clean_name(name, field), default_region=DEFAULT_REGION, created_on=ctx.now)
     ctx.session.add(organization)
     ctx.session.flush()
+    return organization
+
+
+def grant_owner(ctx: DomainContext, organization_id: str, identity: Caller) -> None:
     access.grant(
         ctx,
-        organization_id=organization.id,
-        identity_id=caller.identity_id,
-        identity_type=caller.identity_type,
+        organization_id=organization_id,
+        identity_id=identity.identity_id,
+        identity_type=identity.identity_type,
         role=access.OWNER,
         resource_type="organization",
-        resource_id=organization.id,
+        resource_id=organization_id,
     )
-    return organization
 
 
 def list_organizations(ctx: DomainContext) -> list[Organization]:

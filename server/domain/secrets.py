@@ -1,4 +1,8 @@
-"""Part and location secrets: created with their owner, encrypted at rest, shown only to owners."""
+"""Part and location secrets: created with their owner, encrypted at rest, shown only to owners.
+
+The owner's kind, id and the secret id are bound into the ciphertext, so a
+sealed secret copied to another row fails to decrypt.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,9 @@ from server.db.models import LocationSecret, PartSecret
 from server.domain.context import DomainContext
 from server.domain.ids import new_id, new_secret
 
+_TABLES: dict[str, type[LocationSecret] | type[PartSecret]] = {"location": LocationSecret, "part": PartSecret}
+_OWNER_COLUMNS = {"location": "location_id", "part": "part_id"}
+
 
 @dataclass(frozen=True)
 class SecretView:
@@ -20,28 +27,32 @@ class SecretView:
 
 
 def add_location_secret(ctx: DomainContext, location_id: str) -> None:
-    secret_id = new_id()
-    sealed = ctx.facts.secret_box.seal(new_secret(), context=f"location:{location_id}:{secret_id}")
-    ctx.session.add(LocationSecret(id=secret_id, location_id=location_id, secret_ciphertext=sealed, created_on=ctx.now))
+    _add(ctx, "location", location_id)
 
 
 def add_part_secret(ctx: DomainContext, part_id: str) -> None:
-    secret_id = new_id()
-    sealed = ctx.facts.secret_box.seal(new_secret(), context=f"part:{part_id}:{secret_id}")
-    ctx.session.add(PartSecret(id=secret_id, part_id=part_id, secret_ciphertext=sealed, created_on=ctx.now))
+    _add(ctx, "part", part_id)
 
 
 def location_secrets(ctx: DomainContext, location_id: str) -> list[SecretView]:
-    rows = ctx.session.exec(
-        select(LocationSecret).where(LocationSecret.location_id == location_id).order_by(LocationSecret.created_on, LocationSecret.id)
-    ).all()
-    box = ctx.facts.secret_box
-    return [SecretView(r.id, box.open(r.secret_ciphertext, f"location:{location_id}:{r.id}"), r.created_on) for r in rows]
+    return _list(ctx, "location", location_id)
 
 
 def part_secrets(ctx: DomainContext, part_id: str) -> list[SecretView]:
+    return _list(ctx, "part", part_id)
+
+
+def _add(ctx: DomainContext, owner_kind: str, owner_id: str) -> None:
+    secret_id = new_id()
+    sealed = ctx.facts.secret_box.seal(new_secret(), context=f"{owner_kind}:{owner_id}:{secret_id}")
+    row = _TABLES[owner_kind](id=secret_id, secret_ciphertext=sealed, created_on=ctx.now, **{_OWNER_COLUMNS[owner_kind]: owner_id})
+    ctx.session.add(row)
+
+
+def _list(ctx: DomainContext, owner_kind: str, owner_id: str) -> list[SecretView]:
+    table = _TABLES[owner_kind]
     rows = ctx.session.exec(
-        select(PartSecret).where(PartSecret.part_id == part_id).order_by(PartSecret.created_on, PartSecret.id)
+        select(table).where(getattr(table, _OWNER_COLUMNS[owner_kind]) == owner_id).order_by(table.created_on, table.id)
     ).all()
     box = ctx.facts.secret_box
-    return [SecretView(r.id, box.open(r.secret_ciphertext, f"part:{part_id}:{r.id}"), r.created_on) for r in rows]
+    return [SecretView(r.id, box.open(r.secret_ciphertext, f"{owner_kind}:{owner_id}:{r.id}"), r.created_on) for r in rows]
