@@ -2,6 +2,7 @@ import datetime
 
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from generated.viam.common.v1 import common_pb2 as _common_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -25,6 +26,12 @@ class OnlineState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ONLINE_STATE_ONLINE: _ClassVar[OnlineState]
     ONLINE_STATE_OFFLINE: _ClassVar[OnlineState]
     ONLINE_STATE_AWAITING_SETUP: _ClassVar[OnlineState]
+
+class LogOrder(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LOG_ORDER_UNSPECIFIED: _ClassVar[LogOrder]
+    LOG_ORDER_ASCENDING: _ClassVar[LogOrder]
+    LOG_ORDER_DESCENDING: _ClassVar[LogOrder]
 LOGIN_METHOD_UNSPECIFIED: LoginMethod
 LOGIN_METHOD_PASSWORD: LoginMethod
 LOGIN_METHOD_GOOGLE: LoginMethod
@@ -34,6 +41,9 @@ ONLINE_STATE_UNSPECIFIED: OnlineState
 ONLINE_STATE_ONLINE: OnlineState
 ONLINE_STATE_OFFLINE: OnlineState
 ONLINE_STATE_AWAITING_SETUP: OnlineState
+LOG_ORDER_UNSPECIFIED: LogOrder
+LOG_ORDER_ASCENDING: LogOrder
+LOG_ORDER_DESCENDING: LogOrder
 
 class CreateOrganizationRequest(_message.Message):
     __slots__ = ("name",)
@@ -627,3 +637,55 @@ class UpdateRobotPartMetadataRequest(_message.Message):
 class UpdateRobotPartMetadataResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class GetRobotPartLogsRequest(_message.Message):
+    __slots__ = ("id", "errors_only", "filter", "page_token", "levels", "start", "end", "limit", "source", "user_facing_only", "order", "range")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_ONLY_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    LEVELS_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    USER_FACING_ONLY_FIELD_NUMBER: _ClassVar[int]
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    RANGE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    errors_only: bool
+    filter: str
+    page_token: str
+    levels: _containers.RepeatedScalarFieldContainer[str]
+    start: _timestamp_pb2.Timestamp
+    end: _timestamp_pb2.Timestamp
+    limit: int
+    source: str
+    user_facing_only: bool
+    order: LogOrder
+    range: str
+    def __init__(self, id: _Optional[str] = ..., errors_only: _Optional[bool] = ..., filter: _Optional[str] = ..., page_token: _Optional[str] = ..., levels: _Optional[_Iterable[str]] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., limit: _Optional[int] = ..., source: _Optional[str] = ..., user_facing_only: _Optional[bool] = ..., order: _Optional[_Union[LogOrder, str]] = ..., range: _Optional[str] = ...) -> None: ...
+
+class GetRobotPartLogsResponse(_message.Message):
+    __slots__ = ("logs", "next_page_token")
+    LOGS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    logs: _containers.RepeatedCompositeFieldContainer[_common_pb2.LogEntry]
+    next_page_token: str
+    def __init__(self, logs: _Optional[_Iterable[_Union[_common_pb2.LogEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class TailRobotPartLogsRequest(_message.Message):
+    __slots__ = ("id", "errors_only", "filter")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_ONLY_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    errors_only: bool
+    filter: str
+    def __init__(self, id: _Optional[str] = ..., errors_only: _Optional[bool] = ..., filter: _Optional[str] = ...) -> None: ...
+
+class TailRobotPartLogsResponse(_message.Message):
+    __slots__ = ("logs",)
+    LOGS_FIELD_NUMBER: _ClassVar[int]
+    logs: _containers.RepeatedCompositeFieldContainer[_common_pb2.LogEntry]
+    def __init__(self, logs: _Optional[_Iterable[_Union[_common_pb2.LogEntry, _Mapping]]] = ...) -> None: ...

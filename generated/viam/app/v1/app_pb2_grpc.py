@@ -198,6 +198,16 @@ class AppServiceStub:
                 request_serializer=viam_dot_app_dot_v1_dot_app__pb2.UpdateRobotPartMetadataRequest.SerializeToString,
                 response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.UpdateRobotPartMetadataResponse.FromString,
                 _registered_method=True)
+        self.GetRobotPartLogs = channel.unary_unary(
+                '/viam.app.v1.AppService/GetRobotPartLogs',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.GetRobotPartLogsRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.GetRobotPartLogsResponse.FromString,
+                _registered_method=True)
+        self.TailRobotPartLogs = channel.unary_stream(
+                '/viam.app.v1.AppService/TailRobotPartLogs',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.TailRobotPartLogsRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.TailRobotPartLogsResponse.FromString,
+                _registered_method=True)
 
 
 class AppServiceServicer:
@@ -421,6 +431,25 @@ class AppServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetRobotPartLogs(self, request, context):
+        """Machine logs.
+
+        A page of a part's logs, newest first unless `order` says otherwise.
+        Continue with `next_page_token` until it comes back empty.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def TailRobotPartLogs(self, request, context):
+        """Streams a part's logs as they arrive. Every message holds at least one
+        entry; a subscriber that falls behind gets a warning entry saying how
+        many entries it missed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AppServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -583,6 +612,16 @@ def add_AppServiceServicer_to_server(servicer, server):
                     servicer.UpdateRobotPartMetadata,
                     request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.UpdateRobotPartMetadataRequest.FromString,
                     response_serializer=viam_dot_app_dot_v1_dot_app__pb2.UpdateRobotPartMetadataResponse.SerializeToString,
+            ),
+            'GetRobotPartLogs': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRobotPartLogs,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.GetRobotPartLogsRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.GetRobotPartLogsResponse.SerializeToString,
+            ),
+            'TailRobotPartLogs': grpc.unary_stream_rpc_method_handler(
+                    servicer.TailRobotPartLogs,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.TailRobotPartLogsRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.TailRobotPartLogsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1453,6 +1492,60 @@ class AppService:
             '/viam.app.v1.AppService/UpdateRobotPartMetadata',
             viam_dot_app_dot_v1_dot_app__pb2.UpdateRobotPartMetadataRequest.SerializeToString,
             viam_dot_app_dot_v1_dot_app__pb2.UpdateRobotPartMetadataResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRobotPartLogs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/GetRobotPartLogs',
+            viam_dot_app_dot_v1_dot_app__pb2.GetRobotPartLogsRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.GetRobotPartLogsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TailRobotPartLogs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/viam.app.v1.AppService/TailRobotPartLogs',
+            viam_dot_app_dot_v1_dot_app__pb2.TailRobotPartLogsRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.TailRobotPartLogsResponse.FromString,
             options,
             channel_credentials,
             insecure,
