@@ -11,17 +11,20 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from generated.proto.rpc.v1 import auth_pb2, auth_pb2_grpc
-from generated.viam.app.v1 import app_pb2, app_pb2_grpc
+from generated.viam.app.v1 import app_pb2, app_pb2_grpc, robot_pb2, robot_pb2_grpc
 from server.db.engine import unit_of_work
 from server.domain.bootstrap import is_bootstrapped
 from server.runtime import Runtime
 from server.services.app_service import AppService
 from server.services.auth_service import AuthService
+from server.services.robot_service import RobotService
+from server.logs.retention import RETENTION_INTERVAL_SECONDS, run_retention
 
 log = logging.getLogger(__name__)
 
 SERVICE_NAMES = (
     app_pb2.DESCRIPTOR.services_by_name["AppService"].full_name,
+    robot_pb2.DESCRIPTOR.services_by_name["RobotService"].full_name,
     auth_pb2.DESCRIPTOR.services_by_name["AuthService"].full_name,
 )
 
@@ -30,6 +33,7 @@ async def serve(runtime: Runtime) -> None:
     server = grpc.aio.server()
     app_pb2_grpc.add_AppServiceServicer_to_server(AppService(runtime), server)
     auth_pb2_grpc.add_AuthServiceServicer_to_server(AuthService(runtime), server)
+    robot_pb2_grpc.add_RobotServiceServicer_to_server(RobotService(runtime), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
@@ -49,6 +53,12 @@ async def serve(runtime: Runtime) -> None:
                 runtime.settings.data_dir,
             )
 
+    retention = None
+    if runtime.settings.log_retention_seconds > 0:
+        retention = asyncio.create_task(
+            run_retention(runtime.engine, runtime.settings.log_retention_seconds, RETENTION_INTERVAL_SECONDS)
+        )
+
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -58,6 +68,9 @@ async def serve(runtime: Runtime) -> None:
     # Tell load balancers first, then let in-flight calls finish within the grace period.
     log.info("shutting down: health NOT_SERVING, draining for up to %.0fs", runtime.settings.shutdown_grace_seconds)
     await health_servicer.enter_graceful_shutdown()
+    runtime.facts.log_hub.close_all()  # live tails end cleanly instead of being cut at the deadline
     await server.stop(grace=runtime.settings.shutdown_grace_seconds)
+    if retention is not None:
+        retention.cancel()
     runtime.engine.dispose()
     log.info("stopped")

@@ -9,6 +9,8 @@ from sqlalchemy import Engine
 from server.db.engine import open_engine
 from server.db.migrations import migrate
 from server.domain.context import ServerFacts
+from server.logs.hub import LogHub
+from server.logs.writer import LogWriter
 from server.security.key_files import load_or_create_key
 from server.security.secret_box import SecretBox
 from server.security.tokens import TokenSigner
@@ -33,4 +35,8 @@ class Runtime:
         migrate(engine)
         signer = TokenSigner(load_or_create_key(settings.data_dir / TOKEN_SIGNING_KEY_FILE), settings.token_ttl_seconds)
         box = SecretBox(load_or_create_key(settings.data_dir / SECRET_BOX_KEY_FILE))
-        return Runtime(settings, engine, signer, ServerFacts(secret_box=box, dns_domain=settings.dns_domain))
+        hub = LogHub(capacity=settings.tail_queue_entries)
+        facts = ServerFacts(
+            secret_box=box, dns_domain=settings.dns_domain, log_hub=hub, log_writer=LogWriter(engine, hub)
+        )
+        return Runtime(settings, engine, signer, facts)

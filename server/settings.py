@@ -14,6 +14,8 @@ DEFAULT_DATA_DIR = "./data"
 DEFAULT_TOKEN_TTL_SECONDS = 30 * 24 * 3600
 DEFAULT_DNS_DOMAIN = "fleet.local"
 DEFAULT_SHUTDOWN_GRACE_SECONDS = 10.0
+DEFAULT_LOG_RETENTION_DAYS = 30
+DEFAULT_TAIL_QUEUE_ENTRIES = 1000
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ class Settings:
     token_ttl_seconds: int
     dns_domain: str
     shutdown_grace_seconds: float
+    log_retention_seconds: float  # 0 keeps logs forever
+    tail_queue_entries: int
 
     @staticmethod
     def load(
@@ -43,7 +47,22 @@ class Settings:
             token_ttl_seconds=_positive_int(env, "FLEET_TOKEN_TTL_SECONDS", DEFAULT_TOKEN_TTL_SECONDS),
             dns_domain=env.get("FLEET_DNS_DOMAIN") or DEFAULT_DNS_DOMAIN,
             shutdown_grace_seconds=float(env.get("FLEET_SHUTDOWN_GRACE_SECONDS") or DEFAULT_SHUTDOWN_GRACE_SECONDS),
+            log_retention_seconds=_non_negative_float(env, "FLEET_LOG_RETENTION_DAYS", DEFAULT_LOG_RETENTION_DAYS) * 86400,
+            tail_queue_entries=int(_positive_int(env, "FLEET_TAIL_QUEUE_ENTRIES", DEFAULT_TAIL_QUEUE_ENTRIES)),
         )
+
+
+def _non_negative_float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a number, got {raw!r}") from None
+    if value < 0:
+        raise SystemExit(f"{name} must not be negative, got {value}")
+    return value
 
 
 def _positive_int(env: dict[str, str], name: str, default: int) -> int:
@@ -53,7 +72,7 @@ def _positive_int(env: dict[str, str], name: str, default: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise SystemExit(f"{name} must be a whole number of seconds, got {raw!r}") from None
+        raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
     if value <= 0:
         raise SystemExit(f"{name} must be positive, got {value}")
     return value

@@ -53,3 +53,25 @@ def test_database_from_a_newer_server_is_refused(tmp_path: Path) -> None:
         connection.execute(text("UPDATE schema_version SET version = :v"), {"v": LATEST + 1})
     with pytest.raises(SchemaTooNew):
         migrate(engine)
+
+
+def _indexes(engine) -> dict[str, list[tuple[str, tuple[str, ...]]]]:  # type: ignore[no-untyped-def]
+    inspector = inspect(engine)
+    return {
+        table: sorted((i["name"], tuple(i["column_names"])) for i in inspector.get_indexes(table))
+        for table in inspector.get_table_names()
+    }
+
+
+def test_upgrading_a_version_1_database_matches_a_new_one(tmp_path: Path) -> None:
+    """Version 1 had no log_entry table; migrating it must give what a new database gets."""
+    old = open_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with old.begin() as connection:
+        tables = [t for t in SQLModel.metadata.sorted_tables if t.name != "log_entry"]
+        SQLModel.metadata.create_all(connection, tables=tables)
+        connection.execute(text("INSERT INTO schema_version (id, version) VALUES (1, 1)"))
+    assert migrate(old) == 1
+    new = open_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    migrate(new)
+    assert _schema(old) == _schema(new)
+    assert _indexes(old) == _indexes(new)

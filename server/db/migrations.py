@@ -11,16 +11,42 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import BigInteger, Column, Connection, Engine, ForeignKey, Index, Integer, MetaData, String, Table, inspect, text
 from sqlmodel import SQLModel
 
 from server.db import models  # noqa: F401  (registers the tables)
 
 Migration = Callable[[Connection], None]
 
+
+
+def _v1_to_v2_add_log_entries(connection: Connection) -> None:
+    # A frozen copy of the table as version 2 defined it: later model changes
+    # must not change what this step creates.
+    metadata = MetaData()
+    Table("robot_part", metadata, Column("id", String, primary_key=True))  # the FK target, already present
+    table = Table(
+        "log_entry",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("part_id", String, ForeignKey("robot_part.id", ondelete="CASCADE"), nullable=False),
+        Column("time_ns", BigInteger, nullable=False),
+        Column("level", String, nullable=False),
+        Column("host", String, nullable=False),
+        Column("logger_name", String, nullable=False),
+        Column("message", String, nullable=False),
+        Column("caller_json", String, nullable=True),
+        Column("stack", String, nullable=False),
+        Column("fields_json", String, nullable=True),
+    )
+    Index("ix_log_entry_part_time", table.c.part_id, table.c.time_ns, table.c.id)
+    Index("ix_log_entry_time", table.c.time_ns)
+    table.create(connection)
+
+
 # MIGRATIONS[i] upgrades a database from version i + 1 to version i + 2.
 # Version 1 is the first released schema.
-MIGRATIONS: list[Migration] = []
+MIGRATIONS: list[Migration] = [_v1_to_v2_add_log_entries]
 LATEST = 1 + len(MIGRATIONS)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -114,3 +114,25 @@ class Authorization(SQLModel, table=True):
     resource_type: str  # "organization" | "location" | "robot"
     resource_id: str
     created_on: datetime
+
+
+class LogEntry(SQLModel, table=True):
+    """One machine log line. Written in bulk by server/logs/writer.py, never one ORM object at a time."""
+
+    __tablename__ = "log_entry"
+    __table_args__ = (
+        # Serves GetRobotPartLogs: one part, time order, keyset cursor (time_ns, id).
+        Index("ix_log_entry_part_time", "part_id", "time_ns", "id"),
+        # Serves retention: delete the oldest entries of every part.
+        Index("ix_log_entry_time", "time_ns"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    part_id: str = Field(foreign_key="robot_part.id", ondelete="CASCADE")
+    time_ns: int = Field(sa_type=BigInteger)
+    level: str
+    host: str = ""
+    logger_name: str = ""
+    message: str = ""
+    caller_json: str | None = None
+    stack: str = ""
+    fields_json: str | None = None

@@ -20,10 +20,12 @@ from server.domain.ids import new_id
 OWNER = "owner"
 OPERATOR = "operator"
 ROLES = (OWNER, OPERATOR)
+MACHINE_IDENTITY = "robot-secret"
 
 
 class Permission(Enum):
     AUTHENTICATED = "authenticated"  # any valid caller; the operation filters what it shows
+    MACHINE = "machine"  # only the part itself, authenticated with its part secret
     READ = "read"
     WRITE = "write"
 
@@ -64,9 +66,17 @@ def resource_chain(ctx: DomainContext, resource_type: ResourceType, resource_id:
 
 def has_permission(ctx: DomainContext, permission: Permission, resource_type: ResourceType, resource_id: str) -> bool:
     if permission is Permission.AUTHENTICATED:
-        return ctx.caller is not None
+        return ctx.caller is not None and ctx.caller.identity_type != MACHINE_IDENTITY
     if ctx.caller is None or not resource_id:
         return False
+    if ctx.caller.identity_type == MACHINE_IDENTITY or permission is Permission.MACHINE:
+        # Machines reach nothing but RobotService calls for their own part.
+        return (
+            ctx.caller.identity_type == MACHINE_IDENTITY
+            and permission is Permission.MACHINE
+            and resource_type is ResourceType.ROBOT_PART
+            and resource_id == ctx.caller.identity_id
+        )
     chain = resource_chain(ctx, resource_type, resource_id)
     if not chain:
         return False
@@ -89,6 +99,11 @@ def require(ctx: DomainContext, permission: Permission, resource_type: ResourceT
             raise PermissionDenied(
                 f"no {permission.value} permission on {resource_type.value} {resource_id!r} (or it does not exist)"
             )
+
+
+def require_authenticated(ctx: DomainContext) -> None:
+    if not has_permission(ctx, Permission.AUTHENTICATED, ResourceType.ORGANIZATION, ""):
+        raise PermissionDenied("machines may only call RobotService for their own part")
 
 
 def organizations_of_caller(ctx: DomainContext) -> list[str]:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlmodel import col, select
 
-from server.db.models import Organization
-from server.domain import access
+from server.db.models import Location, Organization, Robot, RobotPart
+from server.domain import access, parts
 from server.domain.context import Caller, DomainContext
 from server.domain.errors import AlreadyExists, FailedPrecondition, PermissionDenied
 from server.domain.ids import new_id
@@ -106,7 +106,16 @@ def update_organization(ctx: DomainContext, organization_id: str, changes: Organ
 def delete_organization(ctx: DomainContext, organization_id: str) -> None:
     """Deletes the organization with its locations, machines, parts, keys and roles (database cascades)."""
     organization = get_organization(ctx, organization_id)
+    part_ids = list(
+        ctx.session.exec(
+            select(RobotPart.id)
+            .join(Robot, col(Robot.id) == col(RobotPart.robot_id))
+            .join(Location, col(Location.id) == col(Robot.location_id))
+            .where(Location.organization_id == organization_id)
+        ).all()
+    )
     ctx.session.delete(organization)
+    parts.end_live_tails(ctx, part_ids)
 
 
 def _namespace_owner(ctx: DomainContext, public_namespace: str) -> str | None:

@@ -114,6 +114,13 @@ def delete_robot_part(ctx: DomainContext, part_id: str) -> None:
                 "part_id", "this is the machine's main part; mark another part as main before deleting it"
             )
     ctx.session.delete(part)
+    end_live_tails(ctx, [part.id])
+
+
+def end_live_tails(ctx: DomainContext, part_ids: list[str]) -> None:
+    """Once the deletion committed, live tails of these parts end."""
+    if part_ids:
+        ctx.after_commit.append(lambda: ctx.facts.log_hub.close_parts(part_ids))
 
 
 def mark_part_as_main(ctx: DomainContext, part_id: str) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
-from server.db.models import Location, Robot
+from server.db.models import Location, Robot, RobotPart
 from server.domain import access, locations, parts
 from server.domain.access import Permission, ResourceType
 from server.domain.context import DomainContext
@@ -71,7 +71,9 @@ def update_robot(ctx: DomainContext, robot_id: str, name: str, location_id: str)
 def delete_robot(ctx: DomainContext, robot_id: str) -> None:
     robot = robot_row(ctx, robot_id)
     access.revoke_all_on(ctx, "robot", [robot.id])
+    part_ids = list(ctx.session.exec(select(RobotPart.id).where(RobotPart.robot_id == robot.id)).all())
     ctx.session.delete(robot)
+    parts.end_live_tails(ctx, part_ids)
 
 
 def list_robots(ctx: DomainContext, location_ids: list[str]) -> list[RobotView]:

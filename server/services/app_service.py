@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from generated.viam.app.v1 import app_pb2 as pb
 from generated.viam.app.v1 import app_pb2_grpc
-from server.domain import locations, metadata, organizations, parts, robots
+from server.domain import locations, logs, metadata, organizations, parts, robots
 from server.domain.access import Permission, ResourceType
 from server.domain.context import DomainContext
 from server.domain.organizations import OrganizationChanges
+from server.logs.hub import TailClosed
 from server.services import convert
 from server.services.convert import optional_string, optional_struct
-from server.services.rpc import Servicer, rpc
+from server.services.rpc import Call, Servicer, rpc
 
 ORG, LOCATION, ROBOT, PART = ResourceType.ORGANIZATION, ResourceType.LOCATION, ResourceType.ROBOT, ResourceType.ROBOT_PART
 READ, WRITE, AUTHENTICATED = Permission.READ, Permission.WRITE, Permission.AUTHENTICATED
@@ -196,3 +199,34 @@ class AppService(Servicer, app_pb2_grpc.AppServiceServicer):
     ) -> pb.UpdateRobotPartMetadataResponse:
         metadata.update_metadata(ctx, PART, request.id, optional_struct(request))
         return pb.UpdateRobotPartMetadataResponse()
+
+    # Machine logs
+
+    @rpc(READ, PART, "id")
+    def GetRobotPartLogs(self, ctx: DomainContext, request: pb.GetRobotPartLogsRequest) -> pb.GetRobotPartLogsResponse:
+        query = logs.LogQuery(
+            part_id=request.id,
+            errors_only=request.errors_only,
+            text=request.filter,
+            levels=tuple(request.levels),
+            start=convert.optional_datetime(request, "start"),
+            end=convert.optional_datetime(request, "end"),
+            duration=optional_string(request, "range"),
+            limit=request.limit,
+            ascending=request.order == pb.LOG_ORDER_ASCENDING,
+            page_token=request.page_token,
+        )
+        page = logs.query(ctx, query)
+        return pb.GetRobotPartLogsResponse(logs=[convert.log_entry(r) for r in page.records], next_page_token=page.next_page_token)
+
+    @rpc(READ, PART, "id")
+    async def TailRobotPartLogs(
+        self, call: Call, request: pb.TailRobotPartLogsRequest
+    ) -> AsyncIterator[pb.TailRobotPartLogsResponse]:
+        with logs.open_tail(call.facts.log_hub, request.id, request.errors_only, request.filter) as subscription:
+            while True:
+                try:
+                    batch = await subscription.next_batch()
+                except TailClosed:
+                    return
+                yield pb.TailRobotPartLogsResponse(logs=[convert.log_entry(r) for r in batch])

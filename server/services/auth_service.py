@@ -20,7 +20,7 @@ class AuthService(Servicer, auth_pb2_grpc.AuthServiceServicer):
             if has_authorization(context.invocation_metadata() or ()):
                 raise InvalidArgument("authorization", "this call already carries credentials; Authenticate takes none")
             with unit_of_work(runtime.engine, write=False) as session:
-                caller = authenticate(session, request.credentials.type, request.entity, request.credentials.payload)
+                caller = authenticate(session, runtime.facts.secret_box, request.credentials.type, request.entity, request.credentials.payload)
             return pb.AuthenticateResponse(access_token=runtime.signer.issue(caller.identity_id, caller.identity_type))
 
         return await run_mapped(context, issue)

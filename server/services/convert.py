@@ -8,12 +8,14 @@ from typing import Any
 from google.protobuf import struct_pb2, timestamp_pb2
 
 from generated.viam.app.v1 import app_pb2 as pb
+from generated.viam.common.v1 import common_pb2
 from server.db.models import Organization
 from server.domain.locations import LocationView
 from server.domain.parts import PartView
 from server.domain.robots import RobotView
 from server.domain.secrets import SecretView
 from server.domain.status import OnlineState
+from server.logs.records import LogRecord, normalize_level
 
 _ONLINE_STATES = {
     OnlineState.ONLINE: pb.ONLINE_STATE_ONLINE,
@@ -136,3 +138,42 @@ def robot_part(view: PartView) -> pb.RobotPart:
         seconds_since_online=view.seconds_since_online,
         robot_config_json=view.config_json,
     )
+
+
+def log_record(part_id: str, entry: common_pb2.LogEntry, received_ns: int) -> LogRecord:
+    """A pushed entry as stored: missing time becomes the receipt time, the level is normalized."""
+    has_time = entry.HasField("time")
+    record = LogRecord(
+        part_id=part_id,
+        time_ns=entry.time.ToNanoseconds() if has_time else received_ns,
+        level=normalize_level(entry.level),
+        host=entry.host,
+        logger_name=entry.logger_name,
+        message=entry.message,
+        caller=struct_to_dict(entry.caller) if entry.HasField("caller") else None,
+        stack=entry.stack,
+        fields=[struct_to_dict(item) for item in entry.fields],
+    )
+    return record
+
+
+def log_entry(record: LogRecord) -> common_pb2.LogEntry:
+    """Built once per record and cached on it, since every live tail sends the same bytes."""
+    if record.wire is None:
+        stamp = timestamp_pb2.Timestamp()
+        stamp.FromNanoseconds(record.time_ns)
+        record.wire = common_pb2.LogEntry(
+            host=record.host,
+            level=record.level,
+            time=stamp,
+            logger_name=record.logger_name,
+            message=record.message,
+            caller=None if record.caller is None else struct(record.caller),
+            stack=record.stack,
+            fields=[struct(item) for item in record.fields],
+        )
+    return record.wire
+
+
+def optional_datetime(request: Any, field: str) -> datetime | None:
+    return getattr(request, field).ToDatetime(tzinfo=UTC) if request.HasField(field) else None

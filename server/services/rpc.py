@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -22,7 +23,7 @@ from server.db.engine import unit_of_work
 from server.domain import access
 from server.domain.access import Permission, ResourceType
 from server.domain.authentication import load_caller
-from server.domain.context import DomainContext
+from server.domain.context import Caller, DomainContext, ServerFacts
 from server.domain.errors import DomainError, InvalidArgument, Unauthenticated
 from server.runtime import Runtime
 from server.security.tokens import InvalidToken
@@ -43,6 +44,14 @@ class Guard:
     write: bool
 
 
+@dataclass(frozen=True)
+class Call:
+    """What an async or streaming body gets: the checked caller, no open transaction."""
+
+    caller: Caller
+    facts: ServerFacts
+
+
 class Servicer:
     def __init__(self, runtime: Runtime):
         self.runtime = runtime
@@ -54,30 +63,84 @@ def rpc(
     id_field: str | None = None,
     *,
     write: bool | None = None,
-) -> Callable[[Callable[[Any, DomainContext, Any], Any]], Callable[..., Any]]:
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declares an RPC's permission. The body is one of:
+
+    - `def body(self, ctx: DomainContext, request)`: runs in one transaction in a worker thread;
+    - `async def body(self, call: Call, request)`: runs on the event loop after the check
+      (for work that manages its own transactions, such as group-committed log ingest);
+    - `async def body(self, call: Call, request)` yielding responses: a server stream.
+    """
     guard = Guard(permission, resource_type, id_field, permission is Permission.WRITE if write is None else write)
 
-    def decorate(body: Callable[[Any, DomainContext, Any], Any]) -> Callable[..., Any]:
-        @functools.wraps(body)
-        async def handler(self: Servicer, request: Any, context: grpc.aio.ServicerContext) -> Any:
-            runtime = self.runtime
+    def decorate(body: Callable[..., Any]) -> Callable[..., Any]:
+        if inspect.isasyncgenfunction(body):
 
-            def in_transaction() -> Any:
-                claims = _verified_claims(runtime, context)
-                with unit_of_work(runtime.engine, write=guard.write) as session:
-                    caller = load_caller(session, claims.subject, claims.subject_type)
-                    ctx = DomainContext(session=session, caller=caller, facts=runtime.facts)
-                    if guard.resource_type is not None and guard.id_field is not None:
-                        ids = _resource_ids(request, guard.id_field)
-                        access.require(ctx, guard.permission, guard.resource_type, ids)
-                    return body(self, ctx, request)
+            @functools.wraps(body)
+            async def stream_handler(self: Servicer, request: Any, context: grpc.aio.ServicerContext) -> Any:
+                call = await run_mapped(context, lambda: _check_only(self.runtime, guard, request, context))
+                try:
+                    async for response in body(self, call, request):
+                        yield response
+                except DomainError as error:
+                    await _abort(context, *status_for(error))
 
-            return await run_mapped(context, in_transaction)
+            handler = stream_handler
+        elif inspect.iscoroutinefunction(body):
+
+            @functools.wraps(body)
+            async def async_handler(self: Servicer, request: Any, context: grpc.aio.ServicerContext) -> Any:
+                call = await run_mapped(context, lambda: _check_only(self.runtime, guard, request, context))
+                try:
+                    return await body(self, call, request)
+                except DomainError as error:
+                    await _abort(context, *status_for(error))
+
+            handler = async_handler
+        else:
+
+            @functools.wraps(body)
+            async def unary_handler(self: Servicer, request: Any, context: grpc.aio.ServicerContext) -> Any:
+                runtime = self.runtime
+
+                def in_transaction() -> tuple[Any, list[Callable[[], None]]]:
+                    claims = _verified_claims(runtime, context)
+                    with unit_of_work(runtime.engine, write=guard.write) as session:
+                        ctx = DomainContext(
+                            session=session,
+                            caller=load_caller(session, claims.subject, claims.subject_type),
+                            facts=runtime.facts,
+                        )
+                        _check(ctx, guard, request)
+                        response = body(self, ctx, request)
+                    return response, ctx.after_commit
+
+                response, hooks = await run_mapped(context, in_transaction)
+                for hook in hooks:
+                    hook()
+                return response
+
+            handler = unary_handler
 
         handler.__fleet_guard__ = guard  # type: ignore[attr-defined]
         return handler
 
     return decorate
+
+
+def _check(ctx: DomainContext, guard: Guard, request: Any) -> None:
+    if guard.resource_type is None or guard.id_field is None:
+        access.require_authenticated(ctx)
+    else:
+        access.require(ctx, guard.permission, guard.resource_type, _resource_ids(request, guard.id_field))
+
+
+def _check_only(runtime: Runtime, guard: Guard, request: Any, context: grpc.aio.ServicerContext) -> Call:
+    claims = _verified_claims(runtime, context)
+    with unit_of_work(runtime.engine, write=False) as session:
+        ctx = DomainContext(session=session, caller=load_caller(session, claims.subject, claims.subject_type), facts=runtime.facts)
+        _check(ctx, guard, request)
+        return Call(caller=ctx.authenticated_caller, facts=runtime.facts)
 
 
 async def run_mapped(context: grpc.aio.ServicerContext, work: Callable[[], Response]) -> Response:
@@ -90,9 +153,13 @@ async def run_mapped(context: grpc.aio.ServicerContext, work: Callable[[], Respo
         incident = uuid.uuid4().hex[:12]
         log.exception("internal error %s", incident)
         code, message, details = grpc.StatusCode.INTERNAL, f"internal error (incident {incident})", b""
+    await _abort(context, code, message, details)
+    raise AssertionError("unreachable: abort raises")
+
+
+async def _abort(context: grpc.aio.ServicerContext, code: grpc.StatusCode, message: str, details: bytes) -> None:
     trailers = ((DETAILS_KEY, details),) if details else ()
     await context.abort(code, message, trailing_metadata=trailers)
-    raise AssertionError("unreachable: abort raises")
 
 
 def _verified_claims(runtime: Runtime, context: grpc.aio.ServicerContext):  # type: ignore[no-untyped-def]

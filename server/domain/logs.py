@@ -1,0 +1,150 @@
+"""Machine logs: ingest from a part, paged queries, live tails."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import tuple_
+from sqlmodel import col, select
+
+from server.db.models import LogEntry
+from server.domain.context import DomainContext
+from server.domain.errors import InvalidArgument, PermissionDenied
+from server.logs.hub import LogHub, Subscription
+from server.logs.records import ERROR_LEVELS, MAX_BATCH, LogRecord, TailFilter, normalize_level
+from server.logs.writer import LogWriter, PartGone
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+_DURATION = re.compile(r"^(\d+)(ms|s|m|h|d)$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True)
+class LogQuery:
+    part_id: str
+    errors_only: bool = False
+    text: str = ""
+    levels: tuple[str, ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+    duration: str | None = None
+    limit: int = 0
+    ascending: bool = False
+    page_token: str = ""
+
+
+@dataclass(frozen=True)
+class LogPage:
+    records: list[LogRecord]
+    next_page_token: str  # "" at the end
+
+
+async def ingest(writer: LogWriter, part_id: str, records: list[LogRecord]) -> None:
+    """Stores one batch of a part's logs; returns once it is on disk and offered to tails."""
+    if len(records) > MAX_BATCH:
+        raise InvalidArgument("logs", f"at most {MAX_BATCH} entries per call, got {len(records)}")
+    try:
+        await writer.write(records)
+    except PartGone:
+        raise PermissionDenied(f"robot part {part_id!r} does not exist") from None
+
+
+def query(ctx: DomainContext, q: LogQuery) -> LogPage:
+    limit = _page_size(q.limit)
+    start, end = _time_window(q, ctx.now)
+    statement = select(LogEntry).where(LogEntry.part_id == q.part_id)
+    levels = _levels(q)
+    if levels is not None:
+        statement = statement.where(col(LogEntry.level).in_(levels))
+    if q.text:
+        statement = statement.where(col(LogEntry.message).icontains(q.text, autoescape=True))
+    if start is not None:
+        statement = statement.where(LogEntry.time_ns >= _ns(start))
+    if end is not None:
+        statement = statement.where(LogEntry.time_ns < _ns(end))
+    key = tuple_(LogEntry.time_ns, LogEntry.id)
+    if q.page_token:
+        after = _decode_token(q.page_token, q.ascending)
+        statement = statement.where(key > tuple_(*after) if q.ascending else key < tuple_(*after))
+    ordering = (col(LogEntry.time_ns), col(LogEntry.id))
+    statement = statement.order_by(*(c.asc() if q.ascending else c.desc() for c in ordering)).limit(limit + 1)
+    rows = list(ctx.session.exec(statement).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    token = _encode_token(rows[-1], q.ascending) if more else ""
+    return LogPage([_record(row) for row in rows], token)
+
+
+def open_tail(hub: LogHub, part_id: str, errors_only: bool, text: str) -> Subscription:
+    return hub.subscribe(part_id, TailFilter(errors_only=errors_only, text=text))
+
+
+def _page_size(limit: int) -> int:
+    if limit < 0:
+        raise InvalidArgument("limit", "must not be negative")
+    return min(limit or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+
+
+def _levels(q: LogQuery) -> list[str] | None:
+    wanted = {normalize_level(level) for level in q.levels if level.strip()}
+    if q.errors_only:
+        wanted = (wanted & set(ERROR_LEVELS)) if wanted else set(ERROR_LEVELS)
+        return sorted(wanted)  # may be empty: nothing matches
+    return sorted(wanted) if wanted else None
+
+
+def _time_window(q: LogQuery, now: datetime) -> tuple[datetime | None, datetime | None]:
+    start, end = q.start, q.end
+    if start is not None and end is not None and end < start:
+        raise InvalidArgument("end", "must not be before start")
+    if not q.duration:
+        return start, end
+    if start is not None and end is not None:
+        raise InvalidArgument("range", "cannot be combined with both start and end")
+    match = _DURATION.match(q.duration.strip())
+    if match is None:
+        raise InvalidArgument("range", "must be a duration like 90s, 10m, 10h or 10d")
+    span = timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    if start is not None:
+        return start, start + span
+    anchor = end if end is not None else now
+    return anchor - span, end
+
+
+def _ns(moment: datetime) -> int:
+    return int(moment.timestamp()) * 1_000_000_000 + moment.microsecond * 1000
+
+
+def _encode_token(row: LogEntry, ascending: bool) -> str:
+    payload = json.dumps({"t": row.time_ns, "i": row.id, "a": ascending}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def _decode_token(token: str, ascending: bool) -> tuple[int, int]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        time_ns, row_id, token_ascending = int(data["t"]), int(data["i"]), bool(data["a"])
+    except (ValueError, KeyError, TypeError):
+        raise InvalidArgument("page_token", "is not a token this server issued") from None
+    if token_ascending != ascending:
+        raise InvalidArgument("page_token", "was issued for the other order")
+    return time_ns, row_id
+
+
+def _record(row: LogEntry) -> LogRecord:
+    return LogRecord(
+        part_id=row.part_id,
+        time_ns=row.time_ns,
+        level=row.level,
+        host=row.host,
+        logger_name=row.logger_name,
+        message=row.message,
+        caller=None if row.caller_json is None else json.loads(row.caller_json),
+        stack=row.stack,
+        fields=json.loads(row.fields_json) if row.fields_json else [],
+    )

@@ -1,0 +1,1 @@
+"""Machine logs: records, group-commit writer, live-tail hub and retention. No grpc here."""

@@ -1,0 +1,113 @@
+"""Fan-out of freshly stored log records to live tails, in memory, on the event loop.
+
+Each subscription holds at most `capacity` records. When a tail falls
+behind, newer records are dropped for it alone and counted; its next batch
+starts with a warning record saying how many it missed. Publishing never
+waits for a subscriber, so ingest is never slowed by a slow tail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Iterable
+
+from server.logs.records import LogRecord, TailFilter
+
+DEFAULT_CAPACITY = 1000
+MAX_BATCH = 100
+
+
+class TailClosed(Exception):
+    """The part was deleted; the tail ends."""
+
+
+class Subscription:
+    def __init__(self, hub: "LogHub", part_id: str, tail_filter: TailFilter, capacity: int):
+        self._hub = hub
+        self.part_id = part_id
+        self.filter = tail_filter
+        self._capacity = capacity
+        self._queue: deque[LogRecord] = deque()
+        self._dropped = 0
+        self._closed = False
+        self._ready = asyncio.Event()
+
+    def offer(self, records: Iterable[LogRecord]) -> None:
+        for record in records:
+            if not self.filter.matches(record):
+                continue
+            if len(self._queue) >= self._capacity:
+                self._dropped += 1
+            else:
+                self._queue.append(record)
+        if self._queue or self._dropped:
+            self._ready.set()
+
+    def close(self) -> None:
+        self._closed = True
+        self._ready.set()
+
+    async def next_batch(self) -> list[LogRecord]:
+        """Waits for at least one record (never returns an empty batch); raises TailClosed at the end."""
+        while not self._queue and not self._dropped:
+            if self._closed:
+                raise TailClosed(self.part_id)
+            self._ready.clear()
+            await self._ready.wait()
+        batch: list[LogRecord] = []
+        if self._dropped:
+            batch.append(self._dropped_warning())
+            self._dropped = 0
+        while self._queue and len(batch) < MAX_BATCH:
+            batch.append(self._queue.popleft())
+        return batch
+
+    def _dropped_warning(self) -> LogRecord:
+        return LogRecord(
+            part_id=self.part_id,
+            time_ns=time.time_ns(),
+            level="warn",
+            logger_name="fleet-server.tail",
+            message=f"{self._dropped} log entries were dropped because this tail fell behind",
+        )
+
+    def __enter__(self) -> "Subscription":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._hub.unsubscribe(self)
+
+
+class LogHub:
+    def __init__(self, capacity: int = DEFAULT_CAPACITY):
+        self._capacity = capacity
+        self._subscriptions: dict[str, set[Subscription]] = {}
+
+    def subscribe(self, part_id: str, tail_filter: TailFilter) -> Subscription:
+        subscription = Subscription(self, part_id, tail_filter, self._capacity)
+        self._subscriptions.setdefault(part_id, set()).add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        subscribers = self._subscriptions.get(subscription.part_id)
+        if subscribers is not None:
+            subscribers.discard(subscription)
+            if not subscribers:
+                del self._subscriptions[subscription.part_id]
+
+    def publish(self, part_id: str, records: list[LogRecord]) -> None:
+        for subscription in self._subscriptions.get(part_id, ()):
+            subscription.offer(records)
+
+    def close_parts(self, part_ids: Iterable[str]) -> None:
+        for part_id in part_ids:
+            for subscription in list(self._subscriptions.get(part_id, ())):
+                subscription.close()
+
+    def close_all(self) -> None:
+        self.close_parts(list(self._subscriptions))
+
+    def subscriber_count(self) -> int:
+        return sum(len(s) for s in self._subscriptions.values())

@@ -1,0 +1,49 @@
+"""The log record as the domain sees it, and the rules that normalize incoming entries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ERROR_LEVELS = ("error", "dpanic", "panic", "fatal")
+KNOWN_LEVELS = ("debug", "info", "warn", *ERROR_LEVELS)
+DEFAULT_LEVEL = "info"
+MAX_BATCH = 1000
+
+
+def normalize_level(level: str) -> str:
+    """Levels are matched case-insensitively: stored trimmed and lowercased; empty means "info".
+
+    Unknown levels are kept as sent, so a `levels` filter can still select them.
+    """
+    return level.strip().lower() or DEFAULT_LEVEL
+
+
+@dataclass(slots=True)
+class LogRecord:
+    part_id: str
+    time_ns: int
+    level: str
+    host: str = ""
+    logger_name: str = ""
+    message: str = ""
+    caller: dict[str, Any] | None = None
+    stack: str = ""
+    fields: list[dict[str, Any]] = field(default_factory=list)
+    # The wire form, built once and shared by every tail that sends this record.
+    wire: Any = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.level in ERROR_LEVELS
+
+
+@dataclass(frozen=True, slots=True)
+class TailFilter:
+    errors_only: bool = False
+    text: str = ""  # case-insensitive substring of the message
+
+    def matches(self, record: LogRecord) -> bool:
+        if self.errors_only and not record.is_error:
+            return False
+        return not self.text or self.text.casefold() in record.message.casefold()
