@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import BigInteger, Column, Connection, Engine, ForeignKey, Index, Integer, MetaData, String, Table, inspect, text
+from sqlalchemy import BigInteger, Column, Connection, Engine, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, inspect, text
 from sqlmodel import SQLModel
 
 from server.db import models  # noqa: F401  (registers the tables)
@@ -32,12 +32,8 @@ def _v1_to_v2_add_log_entries(connection: Connection) -> None:
         Column("part_id", String, ForeignKey("robot_part.id", ondelete="CASCADE"), nullable=False),
         Column("time_ns", BigInteger, nullable=False),
         Column("level", String, nullable=False),
-        Column("host", String, nullable=False),
-        Column("logger_name", String, nullable=False),
         Column("message", String, nullable=False),
-        Column("caller_json", String, nullable=True),
-        Column("stack", String, nullable=False),
-        Column("fields_json", String, nullable=True),
+        Column("entry", LargeBinary, nullable=False),
     )
     Index("ix_log_entry_part_time", table.c.part_id, table.c.time_ns, table.c.id)
     Index("ix_log_entry_time", table.c.time_ns)

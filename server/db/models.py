@@ -117,7 +117,12 @@ class Authorization(SQLModel, table=True):
 
 
 class LogEntry(SQLModel, table=True):
-    """One machine log line. Written in bulk by server/logs/writer.py, never one ORM object at a time."""
+    """One machine log line. Written in bulk by server/logs/writer.py, never one ORM object at a time.
+
+    `entry` is the whole entry as sent (a serialized viam.common.v1.LogEntry,
+    with time and level normalized), so every field is kept byte for byte;
+    the columns beside it are copies that queries filter and sort on.
+    """
 
     __tablename__ = "log_entry"
     __table_args__ = (
@@ -130,9 +135,5 @@ class LogEntry(SQLModel, table=True):
     part_id: str = Field(foreign_key="robot_part.id", ondelete="CASCADE")
     time_ns: int = Field(sa_type=BigInteger)
     level: str
-    host: str = ""
-    logger_name: str = ""
-    message: str = ""
-    caller_json: str | None = None
-    stack: str = ""
-    fields_json: str | None = None
+    message: str
+    entry: bytes

@@ -137,14 +137,4 @@ def _decode_token(token: str, ascending: bool) -> tuple[int, int]:
 
 
 def _record(row: LogEntry) -> LogRecord:
-    return LogRecord(
-        part_id=row.part_id,
-        time_ns=row.time_ns,
-        level=row.level,
-        host=row.host,
-        logger_name=row.logger_name,
-        message=row.message,
-        caller=None if row.caller_json is None else json.loads(row.caller_json),
-        stack=row.stack,
-        fields=json.loads(row.fields_json) if row.fields_json else [],
-    )
+    return LogRecord(part_id=row.part_id, time_ns=row.time_ns, level=row.level, message=row.message, payload=row.entry)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 ERROR_LEVELS = ("error", "dpanic", "panic", "fatal")
@@ -21,15 +21,14 @@ def normalize_level(level: str) -> str:
 
 @dataclass(slots=True)
 class LogRecord:
+    """A stored entry: the columns queries use, plus the entry itself as opaque bytes."""
+
     part_id: str
     time_ns: int
     level: str
-    host: str = ""
+    message: str
+    payload: bytes = b""  # the serialized wire entry; empty for entries the server makes itself
     logger_name: str = ""
-    message: str = ""
-    caller: dict[str, Any] | None = None
-    stack: str = ""
-    fields: list[dict[str, Any]] = field(default_factory=list)
     # The wire form, built once and shared by every tail that sends this record.
     wire: Any = None
 

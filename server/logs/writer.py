@@ -8,20 +8,20 @@ acknowledged batch is on disk) and its records were offered to live tails.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from server.db.engine import unit_of_work
-from server.db.models import LogEntry
 from server.logs.hub import LogHub
 from server.logs.records import LogRecord
 
 log = logging.getLogger(__name__)
 MAX_GROUP_ROWS = 20_000
+_INSERT = "INSERT INTO log_entry (part_id, time_ns, level, message, entry) VALUES ({0}, {0}, {0}, {0}, {0})"
+_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
 class PartGone(Exception):
@@ -35,6 +35,7 @@ class LogWriter:
         self._pending: list[tuple[list[LogRecord], asyncio.Future[None]]] = []
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
+        self._connection: Any = None
 
     async def write(self, records: list[LogRecord]) -> None:
         if not records:
@@ -99,22 +100,23 @@ class LogWriter:
             _resolve(future, lambda f: f.set_result(None))
 
     def _insert(self, records: list[LogRecord]) -> None:
-        rows = [
-            {
-                "part_id": r.part_id,
-                "time_ns": r.time_ns,
-                "level": r.level,
-                "host": r.host,
-                "logger_name": r.logger_name,
-                "message": r.message,
-                "caller_json": None if r.caller is None else json.dumps(r.caller, separators=(",", ":")),
-                "stack": r.stack,
-                "fields_json": json.dumps(r.fields, separators=(",", ":")) if r.fields else None,
-            }
-            for r in records
-        ]
-        with unit_of_work(self._engine, write=True) as session:
-            session.execute(insert(LogEntry.__table__), rows)  # type: ignore[arg-type]
+        """One transaction on the writer's own connection (only one group is written at a time)."""
+        rows = [(r.part_id, r.time_ns, r.level, r.message, r.payload) for r in records]
+        if self._connection is None:
+            # A dedicated driver connection: a pooled session per group costs as much as the insert.
+            self._connection = self._engine.raw_connection()
+        connection = self._connection
+        cursor = connection.cursor()
+        try:
+            if self._engine.dialect.name == "sqlite":
+                cursor.execute("BEGIN IMMEDIATE")
+            cursor.executemany(_INSERT.format(_PLACEHOLDERS[self._engine.dialect.paramstyle]), rows)
+            connection.commit()
+        except BaseException:
+            connection.rollback()
+            raise
+        finally:
+            cursor.close()
 
 
 def _resolve(future: asyncio.Future[None], action: Callable[[asyncio.Future[None]], None]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from collections.abc import Iterable
 from typing import Any
 
 from google.protobuf import struct_pb2, timestamp_pb2
@@ -15,7 +16,7 @@ from server.domain.parts import PartView
 from server.domain.robots import RobotView
 from server.domain.secrets import SecretView
 from server.domain.status import OnlineState
-from server.logs.records import LogRecord, normalize_level
+from server.logs.records import KNOWN_LEVELS, LogRecord, normalize_level
 
 _ONLINE_STATES = {
     OnlineState.ONLINE: pb.ONLINE_STATE_ONLINE,
@@ -140,38 +141,34 @@ def robot_part(view: PartView) -> pb.RobotPart:
     )
 
 
-def log_record(part_id: str, entry: common_pb2.LogEntry, received_ns: int) -> LogRecord:
-    """A pushed entry as stored: missing time becomes the receipt time, the level is normalized."""
-    has_time = entry.HasField("time")
-    record = LogRecord(
-        part_id=part_id,
-        time_ns=entry.time.ToNanoseconds() if has_time else received_ns,
-        level=normalize_level(entry.level),
-        host=entry.host,
-        logger_name=entry.logger_name,
-        message=entry.message,
-        caller=struct_to_dict(entry.caller) if entry.HasField("caller") else None,
-        stack=entry.stack,
-        fields=[struct_to_dict(item) for item in entry.fields],
-    )
-    return record
+def log_records(part_id: str, entries: Iterable[common_pb2.LogEntry], received_ns: int) -> list[LogRecord]:
+    """Pushed entries as stored: a missing time becomes the receipt time, levels are normalized.
+
+    This runs for every ingested entry, so it sticks to cheap attribute access.
+    """
+    records = []
+    for entry in entries:
+        if entry.HasField("time"):
+            stamp = entry.time
+            time_ns = stamp.seconds * 1_000_000_000 + stamp.nanos
+        else:
+            entry.time.FromNanoseconds(received_ns)
+            time_ns = received_ns
+        level = entry.level
+        if level not in KNOWN_LEVELS:
+            level = entry.level = normalize_level(level)
+        records.append(LogRecord(part_id, time_ns, level, entry.message, entry.SerializeToString(), entry.logger_name, entry))
+    return records
 
 
 def log_entry(record: LogRecord) -> common_pb2.LogEntry:
-    """Built once per record and cached on it, since every live tail sends the same bytes."""
+    """Built once per record and cached on it, since every live tail sends the same entry."""
     if record.wire is None:
-        stamp = timestamp_pb2.Timestamp()
-        stamp.FromNanoseconds(record.time_ns)
-        record.wire = common_pb2.LogEntry(
-            host=record.host,
-            level=record.level,
-            time=stamp,
-            logger_name=record.logger_name,
-            message=record.message,
-            caller=None if record.caller is None else struct(record.caller),
-            stack=record.stack,
-            fields=[struct(item) for item in record.fields],
-        )
+        if record.payload:
+            record.wire = common_pb2.LogEntry.FromString(record.payload)
+        else:
+            record.wire = common_pb2.LogEntry(level=record.level, message=record.message, logger_name=record.logger_name)
+            record.wire.time.FromNanoseconds(record.time_ns)
     return record.wire
 
 

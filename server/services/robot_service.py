@@ -15,7 +15,6 @@ from server.services.rpc import Call, Servicer, rpc
 class RobotService(Servicer, robot_pb2_grpc.RobotServiceServicer):
     @rpc(Permission.MACHINE, ResourceType.ROBOT_PART, "id")
     async def Log(self, call: Call, request: pb.LogRequest) -> pb.LogResponse:
-        received_ns = time.time_ns()
-        records = [convert.log_record(request.id, entry, received_ns) for entry in request.logs]
+        records = convert.log_records(request.id, request.logs, time.time_ns())
         await logs.ingest(call.facts.log_writer, request.id, records)
         return pb.LogResponse()

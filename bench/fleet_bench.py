@@ -1,0 +1,68 @@
+"""Shared setup for the benchmarks: a real server process, an owner token, machines with their tokens."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from generated.proto.rpc.v1 import auth_pb2, auth_pb2_grpc  # noqa: E402
+from generated.viam.app.v1 import app_pb2, app_pb2_grpc  # noqa: E402
+from tests.harness import ServerProcess, bootstrap  # noqa: E402
+
+
+@dataclass
+class Machine:
+    part_id: str
+    metadata: list[tuple[str, str]]
+
+
+@dataclass
+class Fleet:
+    server: ServerProcess
+    owner_metadata: list[tuple[str, str]]
+    organization_id: str
+    location_id: str
+    machines: list[Machine]
+
+
+def start_fleet(machine_count: int, extra_env: dict[str, str] | None = None, data_dir: Path | None = None) -> Fleet:
+    data_dir = data_dir or Path(tempfile.mkdtemp(prefix="fleet-bench-")) / "data"
+    boot = bootstrap(data_dir, "bench")
+    server = ServerProcess(data_dir, extra_env=extra_env).start()
+    with grpc.insecure_channel(server.address) as channel:
+        auth = auth_pb2_grpc.AuthServiceStub(channel)
+        app = app_pb2_grpc.AppServiceStub(channel)
+        owner = [("authorization", "Bearer " + _token(auth, "api-key", boot.api_key_id, boot.api_key))]
+        location = app.CreateLocation(
+            app_pb2.CreateLocationRequest(organization_id=boot.organization_id, name="bench"), metadata=owner
+        ).location
+        machines = []
+        for index in range(machine_count):
+            robot_id = app.NewRobot(app_pb2.NewRobotRequest(name=f"m{index}", location=location.id), metadata=owner).id
+            part = app.GetRobotParts(app_pb2.GetRobotPartsRequest(robot_id=robot_id), metadata=owner).parts[0]
+            machines.append(Machine(part.id, [("authorization", "Bearer " + _token(auth, "robot-secret", part.id, part.secret))]))
+    return Fleet(server, owner, boot.organization_id, location.id, machines)
+
+
+def _token(auth: auth_pb2_grpc.AuthServiceStub, kind: str, entity: str, secret: str) -> str:
+    request = auth_pb2.AuthenticateRequest(entity=entity, credentials=auth_pb2.Credentials(type=kind, payload=secret))
+    return auth.Authenticate(request).access_token
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
