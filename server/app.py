@@ -10,13 +10,14 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from generated.proto.rpc.v1 import auth_pb2, auth_pb2_grpc
-from generated.viam.app.v1 import app_pb2, app_pb2_grpc, robot_pb2, robot_pb2_grpc
+from generated.proto.rpc.v1 import auth_pb2
+from generated.viam.app.v1 import app_pb2, robot_pb2
 from server.db.engine import unit_of_work
 from server.domain.bootstrap import is_bootstrapped
 from server.runtime import Runtime
 from server.services.app_service import AppService
 from server.services.auth_service import AuthService
+from server.services.lenient import add_service
 from server.services.robot_service import RobotService
 from server.logs.retention import RETENTION_INTERVAL_SECONDS, run_retention
 
@@ -31,9 +32,12 @@ SERVICE_NAMES = (
 
 async def serve(runtime: Runtime) -> None:
     server = grpc.aio.server()
-    app_pb2_grpc.add_AppServiceServicer_to_server(AppService(runtime), server)
-    auth_pb2_grpc.add_AuthServiceServicer_to_server(AuthService(runtime), server)
-    robot_pb2_grpc.add_RobotServiceServicer_to_server(RobotService(runtime), server)
+    for servicer, messages, name in (
+        (AppService(runtime), app_pb2, "AppService"),
+        (RobotService(runtime), robot_pb2, "RobotService"),
+        (AuthService(runtime), auth_pb2, "AuthService"),
+    ):
+        add_service(server, servicer, messages.DESCRIPTOR.services_by_name[name], messages)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)

@@ -9,7 +9,7 @@ from generated.proto.rpc.v1 import auth_pb2_grpc
 from server.db.engine import unit_of_work
 from server.domain.authentication import authenticate
 from server.domain.errors import InvalidArgument
-from server.services.rpc import Servicer, has_authorization, run_mapped
+from server.services.rpc import Servicer, has_authorization, reject_undecodable, run_mapped
 
 
 class AuthService(Servicer, auth_pb2_grpc.AuthServiceServicer):
@@ -17,6 +17,7 @@ class AuthService(Servicer, auth_pb2_grpc.AuthServiceServicer):
         runtime = self.runtime
 
         def issue() -> pb.AuthenticateResponse:
+            reject_undecodable(request)
             if has_authorization(context.invocation_metadata() or ()):
                 raise InvalidArgument("authorization", "this call already carries credentials; Authenticate takes none")
             with unit_of_work(runtime.engine, write=False) as session:

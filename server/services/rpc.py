@@ -27,6 +27,7 @@ from server.domain.context import Caller, DomainContext, ServerFacts
 from server.domain.errors import DomainError, InvalidArgument, Unauthenticated
 from server.runtime import Runtime
 from server.security.tokens import InvalidToken
+from server.services.lenient import Undecodable
 from server.services.status import DETAILS_KEY, status_for
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,7 @@ def rpc(
 
 
 def _check(ctx: DomainContext, guard: Guard, request: Any) -> None:
+    reject_undecodable(request)
     if guard.resource_type is None or guard.id_field is None:
         access.require_authenticated(ctx)
     else:
@@ -180,6 +182,11 @@ def bearer_token(metadata: Sequence[tuple[str, Any]]) -> str | None:
                 return token.strip()
             return ""  # present but not a bearer token: rejected as invalid, not missing
     return None
+
+
+def reject_undecodable(request: Any) -> None:
+    if isinstance(request, Undecodable):
+        raise InvalidArgument("request", request.reason)
 
 
 def has_authorization(metadata: Sequence[tuple[str, Any]]) -> bool:
