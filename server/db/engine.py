@@ -10,6 +10,8 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
+from server.db.text_match import register_sqlite_functions
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -19,7 +21,12 @@ def open_engine(database_url: str) -> Engine:
         return create_engine(database_url, pool_pre_ping=True)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(database_url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    engine = create_engine(
+        database_url,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        # unit_of_work always commits or rolls back, so the pool's own rollback on return is redundant.
+        pool_reset_on_return=None,
+    )
     _configure_sqlite(engine)
     return engine
 
@@ -37,6 +44,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
+        register_sqlite_functions(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def begin(connection) -> None:  # type: ignore[no-untyped-def]

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import Enum
 
+from sqlalchemy import text
 from sqlmodel import col, select
 
-from server.db.models import Authorization, Location, Robot, RobotPart
+from server.db.models import Authorization
 from server.domain.context import DomainContext
 from server.domain.errors import PermissionDenied
 from server.domain.ids import new_id
@@ -40,27 +41,43 @@ class ResourceType(str, Enum):
     ROBOT_PART = "robot_part"
 
 
+_PART_PARENTS = text("SELECT r.id, r.location_id FROM robot_part p JOIN robot r ON r.id = p.robot_id WHERE p.id = :id")
+_ROBOT_PARENT = text("SELECT id, location_id FROM robot WHERE id = :id")
+# The location and its ancestors up to the organization, in one round trip.
+# `depth` bounds the walk should a cycle ever reach the table.
+_LOCATION_ANCESTORS = text(
+    """
+    WITH RECURSIVE chain(id, parent_id, organization_id, depth) AS (
+        SELECT id, parent_location_id, organization_id, 0 FROM location WHERE id = :id
+        UNION ALL
+        SELECT l.id, l.parent_location_id, l.organization_id, c.depth + 1
+        FROM location l JOIN chain c ON l.id = c.parent_id
+        WHERE c.depth < 100
+    )
+    SELECT id, organization_id FROM chain ORDER BY depth
+    """
+)
+
+
 def resource_chain(ctx: DomainContext, resource_type: ResourceType, resource_id: str) -> list[tuple[str, str]]:
-    """The resource and everything above it, as (type, id) pairs a role can be granted on."""
-    session = ctx.session
+    """The resource and everything above it, as (type, id) pairs a role can be granted on; [] if unknown."""
+    connection = ctx.session.connection()
     if resource_type is ResourceType.ORGANIZATION:
         return [("organization", resource_id)]
-    if resource_type is ResourceType.ROBOT_PART:
-        robot_id = session.exec(select(RobotPart.robot_id).where(RobotPart.id == resource_id)).first()
-        return resource_chain(ctx, ResourceType.ROBOT, robot_id) if robot_id else []
-    if resource_type is ResourceType.ROBOT:
-        location_id = session.exec(select(Robot.location_id).where(Robot.id == resource_id)).first()
-        return [("robot", resource_id), *resource_chain(ctx, ResourceType.LOCATION, location_id)] if location_id else []
     chain: list[tuple[str, str]] = []
-    location = session.get(Location, resource_id)
-    seen: set[str] = set()
-    while location is not None and location.id not in seen:
-        seen.add(location.id)
-        chain.append(("location", location.id))
-        if location.parent_location_id is None:
-            chain.append(("organization", location.organization_id))
-            break
-        location = session.get(Location, location.parent_location_id)
+    location_id = resource_id
+    if resource_type in (ResourceType.ROBOT_PART, ResourceType.ROBOT):
+        query = _PART_PARENTS if resource_type is ResourceType.ROBOT_PART else _ROBOT_PARENT
+        row = connection.execute(query, {"id": resource_id}).first()
+        if row is None:
+            return []
+        chain.append(("robot", row[0]))
+        location_id = row[1]
+    rows = connection.execute(_LOCATION_ANCESTORS, {"id": location_id}).all()
+    if not rows:
+        return []
+    chain.extend(("location", row[0]) for row in rows)
+    chain.append(("organization", rows[-1][1]))
     return chain
 
 
@@ -80,17 +97,13 @@ def has_permission(ctx: DomainContext, permission: Permission, resource_type: Re
     chain = resource_chain(ctx, resource_type, resource_id)
     if not chain:
         return False
-    match = ctx.session.exec(
-        select(Authorization.id)
+    grants = ctx.session.connection().execute(
+        select(Authorization.resource_type, Authorization.resource_id)
         .where(Authorization.identity_id == ctx.caller.identity_id)
         .where(col(Authorization.role).in_(permission.roles()))
         .where(col(Authorization.resource_id).in_([resource for _, resource in chain]))
     ).all()
-    if not match:
-        return False
-    # Ids of different resource types never collide in practice, but check the pair anyway.
-    rows = ctx.session.exec(select(Authorization).where(col(Authorization.id).in_(match))).all()
-    return any((row.resource_type, row.resource_id) in chain for row in rows)
+    return any((row[0], row[1]) in chain for row in grants)
 
 
 def require(ctx: DomainContext, permission: Permission, resource_type: ResourceType, resource_ids: Iterable[str]) -> None:

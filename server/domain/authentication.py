@@ -37,7 +37,7 @@ def authenticate(session: Session, box: SecretBox, credential_type: str, entity:
 def load_caller(session: Session, identity_id: str, identity_type: str) -> Caller:
     """The identity a token names must still exist: a deleted key or part stops working at once."""
     table = {API_KEY: ApiKey, ROBOT_SECRET: RobotPart}.get(identity_type)
-    if table is not None and session.get(table, identity_id) is not None:
+    if table is not None and session.connection().execute(select(table.id).where(table.id == identity_id)).first() is not None:
         return Caller(identity_id=identity_id, identity_type=identity_type)
     raise Unauthenticated("the credentials behind this token no longer exist; authenticate again")
 

@@ -172,5 +172,5 @@ def log_entry(record: LogRecord) -> common_pb2.LogEntry:
     return record.wire
 
 
-def optional_datetime(request: Any, field: str) -> datetime | None:
-    return getattr(request, field).ToDatetime(tzinfo=UTC) if request.HasField(field) else None
+def optional_timestamp_ns(request: Any, field: str) -> int | None:
+    return getattr(request, field).ToNanoseconds() if request.HasField(field) else None

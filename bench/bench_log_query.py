@@ -1,0 +1,107 @@
+"""GetRobotPartLogs: a page of 100 over many rows across 1000 parts, with and without filters.
+
+Rows are bulk-loaded into the server's database first (the issue's figure is
+10M rows: --rows 10000000; the default is smaller to stay quick). Baseline:
+the same page fetched by sqlite3 directly from the same file in the same run.
+Run: .venv/bin/python bench/bench_log_query.py [--rows 1000000] [--queries 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sqlite3
+import time
+
+import grpc
+
+from fleet_bench import percentile, start_fleet
+from generated.viam.app.v1 import app_pb2, app_pb2_grpc
+from generated.viam.common.v1 import common_pb2
+
+PARTS = 1000
+LEVELS = ["debug", "info", "info", "info", "warn", "error"]
+WORDS = ["motor", "camera", "arm", "gripper", "lidar", "battery", "wheel", "sensor"]
+
+
+def load_rows(db_path: str, part_ids: list[str], rows: int) -> None:
+    connection = sqlite3.connect(db_path, isolation_level=None)
+    connection.execute("PRAGMA busy_timeout=30000")
+    rng = random.Random(7)
+    start_ns = time.time_ns() - 7 * 86400 * 10**9
+    step = 7 * 86400 * 10**9 // rows
+    chunk = 100_000
+    for offset in range(0, rows, chunk):
+        batch = []
+        for i in range(offset, min(rows, offset + chunk)):
+            level = LEVELS[rng.randrange(len(LEVELS))]
+            message = f"{WORDS[i % len(WORDS)]} {i}: reading {rng.random():.4f}"
+            entry = common_pb2.LogEntry(level=level, message=message, host="h", logger_name="rdk")
+            entry.time.FromNanoseconds(start_ns + i * step)
+            batch.append((part_ids[i % len(part_ids)], start_ns + i * step, level, message, entry.SerializeToString()))
+        connection.execute("BEGIN")
+        connection.executemany("INSERT INTO log_entry (part_id, time_ns, level, message, entry) VALUES (?,?,?,?,?)", batch)
+        connection.execute("COMMIT")
+    connection.execute("ANALYZE")
+    connection.close()
+
+
+async def time_queries(address: str, metadata, part_ids: list[str], queries: int, **filters) -> list[float]:  # type: ignore[no-untyped-def]
+    async with grpc.aio.insecure_channel(address) as channel:
+        app = app_pb2_grpc.AppServiceStub(channel)
+        rng = random.Random(1)
+        samples = []
+        for _ in range(queries):
+            request = app_pb2.GetRobotPartLogsRequest(id=rng.choice(part_ids), limit=100, **filters)
+            started = time.perf_counter()
+            response = await app.GetRobotPartLogs(request, metadata=metadata)
+            samples.append((time.perf_counter() - started) * 1000)
+            assert response.logs or filters, "every part has entries"
+        return samples
+
+
+def direct_sql(db_path: str, part_ids: list[str], queries: int) -> list[float]:
+    connection = sqlite3.connect(db_path)
+    rng = random.Random(1)
+    samples = []
+    for _ in range(queries):
+        started = time.perf_counter()
+        connection.execute(
+            "SELECT id, part_id, time_ns, level, message, entry FROM log_entry WHERE part_id = ? ORDER BY time_ns DESC, id DESC LIMIT 101",
+            (rng.choice(part_ids),),
+        ).fetchall()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=300)
+    args = parser.parse_args()
+    fleet = start_fleet(PARTS)
+    try:
+        part_ids = [m.part_id for m in fleet.machines]
+        db_path = str(fleet.server.data_dir / "fleet.db")
+        started = time.perf_counter()
+        load_rows(db_path, part_ids, args.rows)
+        print(f"loaded {args.rows:,} rows over {PARTS} parts in {time.perf_counter() - started:.1f}s")
+        base = direct_sql(db_path, part_ids, args.queries)
+        print(f"baseline sqlite3 page of 101: p50 {percentile(base, 0.5):.2f} ms, p99 {percentile(base, 0.99):.2f} ms")
+        for label, filters in (
+            ("no filter", {}),
+            ("levels=[error]", {"levels": ["error"]}),
+            ("filter='camera'", {"filter": "camera"}),
+            ("levels=[warn,error] + filter='lidar'", {"levels": ["warn", "error"], "filter": "lidar"}),
+        ):
+            samples = asyncio.run(time_queries(fleet.server.address, fleet.owner_metadata, part_ids, args.queries, **filters))
+            p50 = percentile(samples, 0.5)
+            print(f"GetRobotPartLogs {label:<38} p50 {p50:6.2f} ms, p99 {percentile(samples, 0.99):6.2f} ms"
+                  f" ({p50 / percentile(base, 0.5):.1f}x baseline; target p50 <= 3 ms)")
+    finally:
+        fleet.server.stop()
+
+
+if __name__ == "__main__":
+    main()
