@@ -8,7 +8,6 @@ import signal
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
 from generated.proto.rpc.v1 import auth_pb2
 from generated.viam.app.v1 import app_pb2, robot_pb2
@@ -18,6 +17,7 @@ from server.runtime import Runtime
 from server.services.app_service import AppService
 from server.services.auth_service import AuthService
 from server.services.lenient import add_service
+from server.services.reflection import enable_reflection
 from server.services.robot_service import RobotService
 from server.logs.retention import RETENTION_INTERVAL_SECONDS, run_retention
 
@@ -40,7 +40,7 @@ async def serve(runtime: Runtime) -> None:
         add_service(server, servicer, messages.DESCRIPTOR.services_by_name[name], messages)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+    enable_reflection(server, (*SERVICE_NAMES, health.SERVICE_NAME))
 
     listen = runtime.settings.listen
     if server.add_insecure_port(listen) == 0:
