@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from server.db.models import LogEntry
 from server.db.text_match import message_contains
 from server.domain.context import DomainContext
-from server.domain.errors import InvalidArgument, PermissionDenied
+from server.domain.errors import InvalidArgument, Unauthenticated
 from server.logs.hub import LogHub, Subscription
 from server.logs.records import ERROR_LEVELS, MAX_BATCH, LogRecord, TailFilter, normalize_level
 from server.logs.writer import LogWriter, PartGone
@@ -53,7 +53,8 @@ async def ingest(writer: LogWriter, part_id: str, records: list[LogRecord]) -> N
     try:
         await writer.write(records)
     except PartGone:
-        raise PermissionDenied(f"robot part {part_id!r} does not exist") from None
+        # Only the part itself may log, so its own identity is what vanished.
+        raise Unauthenticated("the credentials behind this token no longer exist; authenticate again") from None
 
 
 def query(ctx: DomainContext, q: LogQuery) -> LogPage:

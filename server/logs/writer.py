@@ -20,7 +20,9 @@ from server.logs.records import LogRecord
 
 log = logging.getLogger(__name__)
 MAX_GROUP_ROWS = 20_000
-_INSERT = "INSERT INTO log_entry (part_id, time_ns, level, message, entry) VALUES ({0}, {0}, {0}, {0}, {0})"
+_INSERT = "INSERT INTO log_entry (part_id, time_ns, level, message, entry) VALUES "
+# 5 parameters a row stays under SQLite's (and PostgreSQL's) bound-parameter limits.
+ROWS_PER_STATEMENT = 1000
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
@@ -36,6 +38,8 @@ class LogWriter:
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._connection: Any = None
+        # The writer talks to the driver directly, so it meets the driver's own exception class.
+        self._integrity_errors: tuple[type[Exception], ...] = (IntegrityError, engine.dialect.dbapi.IntegrityError)
 
     async def write(self, records: list[LogRecord]) -> None:
         if not records:
@@ -73,7 +77,7 @@ class LogWriter:
     async def _commit(self, group: list[tuple[list[LogRecord], asyncio.Future[None]]]) -> None:
         try:
             await asyncio.to_thread(self._insert, [record for records, _ in group for record in records])
-        except IntegrityError:
+        except self._integrity_errors:
             # Most likely one batch's part was deleted meanwhile: retry batch by batch.
             for batch in group:
                 await self._commit_alone(batch)
@@ -91,7 +95,7 @@ class LogWriter:
         records, future = batch
         try:
             await asyncio.to_thread(self._insert, records)
-        except IntegrityError:
+        except self._integrity_errors:
             _resolve(future, lambda f: f.set_exception(PartGone(records[0].part_id)))
         except Exception as error:
             _resolve(future, lambda f: f.set_exception(error))
@@ -101,16 +105,23 @@ class LogWriter:
 
     def _insert(self, records: list[LogRecord]) -> None:
         """One transaction on the writer's own connection (only one group is written at a time)."""
-        rows = [(r.part_id, r.time_ns, r.level, r.message, r.payload) for r in records]
         if self._connection is None:
             # A dedicated driver connection: a pooled session per group costs as much as the insert.
             self._connection = self._engine.raw_connection()
         connection = self._connection
+        placeholder = _PLACEHOLDERS[self._engine.dialect.paramstyle]
         cursor = connection.cursor()
         try:
             if self._engine.dialect.name == "sqlite":
                 cursor.execute("BEGIN IMMEDIATE")
-            cursor.executemany(_INSERT.format(_PLACEHOLDERS[self._engine.dialect.paramstyle]), rows)
+            for start in range(0, len(records), ROWS_PER_STATEMENT):
+                chunk = records[start : start + ROWS_PER_STATEMENT]
+                # One multi-row statement rather than executemany: the driver then
+                # gives up the GIL once per statement instead of once per row,
+                # which matters while the event loop thread is busy.
+                values = ", ".join([f"({placeholder}, {placeholder}, {placeholder}, {placeholder}, {placeholder})"] * len(chunk))
+                parameters = [value for r in chunk for value in (r.part_id, r.time_ns, r.level, r.message, r.payload)]
+                cursor.execute(_INSERT + values, parameters)
             connection.commit()
         except BaseException:
             connection.rollback()
