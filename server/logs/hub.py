@@ -34,14 +34,13 @@ class Subscription:
         self._closed = False
         self._ready = asyncio.Event()
 
-    def offer(self, records: Iterable[LogRecord]) -> None:
-        for record in records:
-            if not self.filter.matches(record):
-                continue
-            if len(self._queue) >= self._capacity:
-                self._dropped += 1
-            else:
-                self._queue.append(record)
+    def offer(self, records: list[LogRecord]) -> None:
+        wanted = records if self.filter.passes_everything else [r for r in records if self.filter.matches(r)]
+        room = self._capacity - len(self._queue)
+        if len(wanted) > room:
+            self._dropped += len(wanted) - room
+            wanted = wanted[:room]
+        self._queue.extend(wanted)
         if self._queue or self._dropped:
             self._ready.set()
 

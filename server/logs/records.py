@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 ERROR_LEVELS = ("error", "dpanic", "panic", "fatal")
 KNOWN_LEVELS = ("debug", "info", "warn", *ERROR_LEVELS)
@@ -29,8 +28,9 @@ class LogRecord:
     message: str
     payload: bytes = b""  # the serialized wire entry; empty for entries the server makes itself
     logger_name: str = ""
-    # The wire form, built once and shared by every tail that sends this record.
-    wire: Any = None
+    # The entry framed as a `logs` field of a response, built once and shared
+    # by every tail and page that sends this record.
+    framed: bytes | None = None
 
     @property
     def is_error(self) -> bool:
@@ -41,6 +41,10 @@ class LogRecord:
 class TailFilter:
     errors_only: bool = False
     text: str = ""  # case-insensitive substring of the message
+
+    @property
+    def passes_everything(self) -> bool:
+        return not self.errors_only and not self.text
 
     def matches(self, record: LogRecord) -> bool:
         if self.errors_only and not record.is_error:

@@ -203,7 +203,7 @@ class AppService(Servicer, app_pb2_grpc.AppServiceServicer):
     # Machine logs
 
     @rpc(READ, PART, "id")
-    def GetRobotPartLogs(self, ctx: DomainContext, request: pb.GetRobotPartLogsRequest) -> pb.GetRobotPartLogsResponse:
+    def GetRobotPartLogs(self, ctx: DomainContext, request: pb.GetRobotPartLogsRequest) -> bytes:
         query = logs.LogQuery(
             part_id=request.id,
             errors_only=request.errors_only,
@@ -217,16 +217,17 @@ class AppService(Servicer, app_pb2_grpc.AppServiceServicer):
             page_token=request.page_token,
         )
         page = logs.query(ctx, query)
-        return pb.GetRobotPartLogsResponse(logs=[convert.log_entry(r) for r in page.records], next_page_token=page.next_page_token)
+        # Already serialized (see convert.logs_page_bytes); lenient.add_service passes bytes through.
+        return convert.logs_page_bytes(page.records, page.next_page_token)
 
     @rpc(READ, PART, "id")
     async def TailRobotPartLogs(
         self, call: Call, request: pb.TailRobotPartLogsRequest
-    ) -> AsyncIterator[pb.TailRobotPartLogsResponse]:
+    ) -> AsyncIterator[bytes]:
         with logs.open_tail(call.facts.log_hub, request.id, request.errors_only, request.filter) as subscription:
             while True:
                 try:
                     batch = await subscription.next_batch()
                 except TailClosed:
                     return
-                yield pb.TailRobotPartLogsResponse(logs=[convert.log_entry(r) for r in batch])
+                yield convert.tail_response_bytes(batch)  # a serialized TailRobotPartLogsResponse

@@ -157,19 +157,53 @@ def log_records(part_id: str, entries: Iterable[common_pb2.LogEntry], received_n
         level = entry.level
         if level not in KNOWN_LEVELS:
             level = entry.level = normalize_level(level)
-        records.append(LogRecord(part_id, time_ns, level, entry.message, entry.SerializeToString(), entry.logger_name, entry))
+        records.append(LogRecord(part_id, time_ns, level, entry.message, entry.SerializeToString(), entry.logger_name))
     return records
 
 
-def log_entry(record: LogRecord) -> common_pb2.LogEntry:
-    """Built once per record and cached on it, since every live tail sends the same entry."""
-    if record.wire is None:
-        if record.payload:
-            record.wire = common_pb2.LogEntry.FromString(record.payload)
-        else:
-            record.wire = common_pb2.LogEntry(level=record.level, message=record.message, logger_name=record.logger_name)
-            record.wire.time.FromNanoseconds(record.time_ns)
-    return record.wire
+# Both TailRobotPartLogsResponse and GetRobotPartLogsResponse carry the
+# entries as field 1 (`repeated viam.common.v1.LogEntry logs = 1`), and a
+# stored record already holds its entry serialized. So responses are built by
+# framing and joining those bytes, instead of parsing every entry into a
+# message and serializing it again for every reader.
+_LOGS_FIELD_TAG = b"\x0a"  # field 1, length-delimited
+_NEXT_PAGE_TOKEN_TAG = b"\x12"  # GetRobotPartLogsResponse.next_page_token = 2
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value > 0x7F:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def _entry_bytes(record: LogRecord) -> bytes:
+    if record.payload:
+        return record.payload
+    entry = common_pb2.LogEntry(level=record.level, message=record.message, logger_name=record.logger_name)
+    entry.time.FromNanoseconds(record.time_ns)
+    return entry.SerializeToString()
+
+
+def _framed(record: LogRecord) -> bytes:
+    if record.framed is None:
+        entry = _entry_bytes(record)
+        record.framed = _LOGS_FIELD_TAG + _varint(len(entry)) + entry
+    return record.framed
+
+
+def tail_response_bytes(records: list[LogRecord]) -> bytes:
+    """A serialized TailRobotPartLogsResponse."""
+    return b"".join([_framed(record) for record in records])
+
+
+def logs_page_bytes(records: list[LogRecord], next_page_token: str) -> bytes:
+    """A serialized GetRobotPartLogsResponse."""
+    token = next_page_token.encode()
+    tail = _NEXT_PAGE_TOKEN_TAG + _varint(len(token)) + token if token else b""
+    return b"".join([_framed(record) for record in records]) + tail
 
 
 def optional_timestamp_ns(request: Any, field: str) -> int | None:

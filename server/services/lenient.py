@@ -1,4 +1,5 @@
-"""Request decoding that turns undecodable bytes into a clear INVALID_ARGUMENT instead of UNKNOWN.
+"""Service registration: request decoding that turns undecodable bytes into a clear INVALID_ARGUMENT
+instead of UNKNOWN, and responses that may arrive already serialized.
 
 grpcio answers a request that fails to parse (for example a proto3 string
 holding invalid UTF-8) with UNKNOWN before any handler runs. Every method is
@@ -97,13 +98,22 @@ def _strict(message_class: type) -> Callable[[bytes], Any]:
 _SPECIAL_PARSERS: dict[str, Callable[[bytes], Any]] = {"/viam.app.v1.RobotService/Log": parse_log_request}
 
 
+def _serializer(message_class: type) -> Callable[[Any], bytes]:
+    """Servicers may return a message, or bytes they serialized themselves (hot log paths do)."""
+
+    def serialize(response: Any) -> bytes:
+        return response if isinstance(response, bytes) else message_class.SerializeToString(response)
+
+    return serialize
+
+
 def add_service(server: grpc.aio.Server, servicer: Any, service: ServiceDescriptor, messages: Any) -> None:
     """Registers every method of `service` on `servicer` with the tolerant deserializers above."""
     handlers = {}
     for method in service.methods:
         path = f"/{service.full_name}/{method.name}"
         parse = _SPECIAL_PARSERS.get(path) or _strict(getattr(messages, method.input_type.name))
-        serialize = getattr(messages, method.output_type.name).SerializeToString
+        serialize = _serializer(getattr(messages, method.output_type.name))
         factory = grpc.unary_stream_rpc_method_handler if method.server_streaming else grpc.unary_unary_rpc_method_handler
         handlers[method.name] = factory(getattr(servicer, method.name), request_deserializer=parse, response_serializer=serialize)
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service.full_name, handlers),))
