@@ -10,12 +10,15 @@ DEFAULT_LEVEL = "info"
 MAX_BATCH = 1000
 
 
-def normalize_level(level: str) -> str:
-    """Levels are matched case-insensitively: stored trimmed and lowercased; empty means "info".
+_ALIASES = {"warning": "warn"}
 
-    Unknown levels are kept as sent, so a `levels` filter can still select them.
+
+def normalize_level(level: str) -> str:
+    """Levels are matched case-insensitively: stored trimmed and lowercased; empty means "info",
+    "warning" means "warn". Other unknown levels are kept, so a `levels` filter can still select them.
     """
-    return level.strip().lower() or DEFAULT_LEVEL
+    clean = level.strip().lower() or DEFAULT_LEVEL
+    return _ALIASES.get(clean, clean)
 
 
 @dataclass(slots=True)

@@ -1,0 +1,34 @@
+"""Async Python client (and `fleet` CLI) for the fleet-management server."""
+
+from client.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    FleetError,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    Unavailable,
+    UnexpectedError,
+    Violation,
+)
+from client.fleet import FleetClient
+from client.logs import LEVELS, MAX_LOG_BATCH, LogPage, log_entry
+
+__all__ = [
+    "AlreadyExists",
+    "FailedPrecondition",
+    "FleetClient",
+    "FleetError",
+    "InvalidArgument",
+    "LEVELS",
+    "LogPage",
+    "MAX_LOG_BATCH",
+    "NotFound",
+    "PermissionDenied",
+    "Unauthenticated",
+    "Unavailable",
+    "UnexpectedError",
+    "Violation",
+    "log_entry",
+]

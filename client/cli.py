@@ -1,0 +1,320 @@
+"""`fleet`: command-line client for the fleet-management server.
+
+Exit codes: 0 success, 1 a failed call or missing credentials (one line
+`error: <CODE>: <message>` on stderr), 2 usage errors, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+
+import grpc
+
+from client import config, output
+from client.errors import FleetError, InvalidArgument, Unavailable
+from client.fleet import FleetClient
+from client.logs import ERROR_LEVELS, LEVELS
+from generated.viam.common.v1.common_pb2 import LogEntry
+
+Handler = Callable[[argparse.Namespace], Awaitable[None]]
+DEFAULT_LOG_LIMIT = 100
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+async def _connect() -> FleetClient:
+    creds = config.load()
+    return await FleetClient.connect(creds.address, creds.api_key_id, creds.api_key)
+
+
+def _iso(text: str) -> datetime:
+    """argparse type: ISO 8601; without an offset it is local time."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r} (e.g. 2024-05-01T12:00:00Z)") from None
+
+
+def _levels(text: str) -> list[str]:
+    """argparse type: one level or a comma-separated list of them."""
+    levels = []
+    for item in filter(None, (part.strip().lower() for part in text.split(","))):
+        level = "warn" if item == "warning" else item
+        if level not in LEVELS:
+            raise argparse.ArgumentTypeError(f"unknown level {item!r} (choose from {', '.join(LEVELS)})")
+        levels.append(level)
+    if not levels:
+        raise argparse.ArgumentTypeError("no level given")
+    return levels
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"not a non-negative integer: {text!r}")
+    return value
+
+
+def _print(text: str) -> None:
+    print(text, flush=True)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+async def login(args: argparse.Namespace) -> None:
+    key = args.key if args.key is not None else getpass.getpass("API key: ")
+    async with await FleetClient.connect(args.address, args.key_id, key):
+        pass  # connecting authenticates: wrong credentials raise Unauthenticated
+    path = config.save(config.Credentials(address=args.address, api_key_id=args.key_id, api_key=key))
+    _print(f"logged in to {args.address} as {args.key_id}; credentials saved to {path}")
+
+
+async def orgs_list(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        orgs = await fleet.list_organizations()
+    rows = [[o.id, o.name, o.public_namespace or "-", output.when(o.created_on)] for o in orgs]
+    _print(output.table(["ID", "NAME", "NAMESPACE", "CREATED"], rows))
+
+
+async def orgs_create(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        _print((await fleet.create_organization(args.name)).id)
+
+
+async def orgs_delete(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        await fleet.delete_organization(args.id)
+    _print(f"deleted organization {args.id}")
+
+
+async def locations_list(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        locations = await fleet.list_locations(args.org)
+    rows = [[v.id, v.name, v.parent_location_id or "-", str(v.robot_count), output.when(v.created_on)] for v in locations]
+    _print(output.table(["ID", "NAME", "PARENT", "MACHINES", "CREATED"], rows))
+
+
+async def locations_create(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        _print((await fleet.create_location(args.org, args.name, args.parent)).id)
+
+
+async def locations_delete(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        await fleet.delete_location(args.id)
+    _print(f"deleted location {args.id}")
+
+
+async def machines_list(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        robots = await fleet.list_robots(args.location)
+    rows = [[r.id, r.name, output.status(r.online_state, r.seconds_since_online), output.when(r.created_on)] for r in robots]
+    _print(output.table(["ID", "NAME", "STATUS", "CREATED"], rows))
+
+
+async def machines_create(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        _print(await fleet.new_robot(args.name, args.location))
+
+
+async def machines_delete(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        await fleet.delete_robot(args.id)
+    _print(f"deleted machine {args.id}")
+
+
+async def parts_list(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        parts = await fleet.get_robot_parts(args.machine)
+    rows = [
+        [p.id, p.name, "yes" if p.main_part else "no", output.status(p.online_state, p.seconds_since_online), p.fqdn]
+        for p in parts
+    ]
+    _print(output.table(["ID", "NAME", "MAIN", "STATUS", "FQDN"], rows))
+
+
+async def parts_show(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        part = await fleet.get_robot_part(args.part_id)
+    fields = [
+        ("id", part.id),
+        ("name", part.name),
+        ("machine", part.robot),
+        ("location", part.location_id),
+        ("main", "yes" if part.main_part else "no"),
+        ("status", output.status(part.online_state, part.seconds_since_online)),
+        ("last access", output.when(part.last_access)),
+        ("fqdn", part.fqdn),
+        ("local fqdn", part.local_fqdn),
+        ("dns name", part.dns_name),
+        ("created", output.when(part.created_on)),
+    ]
+    if args.show_secret:
+        fields.append(("secret", part.secret or "(hidden: owners only)"))
+    width = max(len(name) for name, _ in fields)
+    _print("\n".join(f"{name.ljust(width)}  {value}" for name, value in fields))
+
+
+async def parts_create(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        _print(await fleet.new_robot_part(args.machine, args.name))
+
+
+async def parts_delete(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        await fleet.delete_robot_part(args.id)
+    _print(f"deleted part {args.id}")
+
+
+async def logs(args: argparse.Namespace) -> None:
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    levels: list[str] = args.level or []
+    if "warn" in levels:
+        levels = [*levels, "warning"]  # machines log warnings as either
+    async with await _connect() as fleet:
+        if args.follow:
+            errors_only = bool(levels) and set(levels) <= ERROR_LEVELS
+            tail = fleet.tail_robot_part_logs(args.part_id, errors_only=errors_only, filter=args.filter)
+            async with contextlib.aclosing(tail):
+                async for entry in tail:
+                    if not levels or entry.level.lower() in levels:
+                        _print(output.log_line(entry, color))
+            raise Unavailable(grpc.StatusCode.UNAVAILABLE, "the server ended the log stream")
+        limit = DEFAULT_LOG_LIMIT if args.limit is None else args.limit
+        newest_first: list[LogEntry] = []
+        pages = fleet.iter_robot_part_logs(
+            args.part_id,
+            levels=levels,
+            filter=args.filter,
+            start=args.since,
+            end=args.until,
+            page_size=min(limit, 1000) if limit else 1000,
+        )
+        async with contextlib.aclosing(pages):
+            async for entry in pages:
+                newest_first.append(entry)
+                if limit and len(newest_first) >= limit:
+                    break
+    for entry in reversed(newest_first):  # oldest first, like a log file
+        _print(output.log_line(entry, color))
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fleet", description="Manage a fleet-management server.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser("login", help="verify and store API key credentials")
+    p.add_argument("--address", required=True, help="server HOST:PORT")
+    p.add_argument("--key-id", required=True, help="API key id")
+    p.add_argument("--key", help="API key (prompted for when omitted)")
+    p.set_defaults(handler=login)
+
+    def group(name: str, help: str) -> argparse._SubParsersAction:  # type: ignore[type-arg]
+        sub = commands.add_parser(name, help=help).add_subparsers(dest="action", required=True, metavar="ACTION")
+        return sub
+
+    orgs = group("orgs", "organizations")
+    orgs.add_parser("list", help="organizations you hold a role in").set_defaults(handler=orgs_list)
+    p = orgs.add_parser("create", help="create an organization (prints its id)")
+    p.add_argument("name")
+    p.set_defaults(handler=orgs_create)
+    p = orgs.add_parser("delete", help="delete an organization and everything in it")
+    p.add_argument("id")
+    p.set_defaults(handler=orgs_delete)
+
+    locations = group("locations", "locations")
+    p = locations.add_parser("list", help="locations of an organization")
+    p.add_argument("--org", required=True, help="organization id")
+    p.set_defaults(handler=locations_list)
+    p = locations.add_parser("create", help="create a location (prints its id)")
+    p.add_argument("--org", required=True, help="organization id")
+    p.add_argument("--parent", help="parent location id")
+    p.add_argument("name")
+    p.set_defaults(handler=locations_create)
+    p = locations.add_parser("delete", help="delete an empty location")
+    p.add_argument("id")
+    p.set_defaults(handler=locations_delete)
+
+    machines = group("machines", "machines")
+    p = machines.add_parser("list", help="machines in a location")
+    p.add_argument("--location", required=True, help="location id")
+    p.set_defaults(handler=machines_list)
+    p = machines.add_parser("create", help="create a machine with its main part (prints its id)")
+    p.add_argument("--location", required=True, help="location id")
+    p.add_argument("name")
+    p.set_defaults(handler=machines_create)
+    p = machines.add_parser("delete", help="delete a machine and its parts")
+    p.add_argument("id")
+    p.set_defaults(handler=machines_delete)
+
+    parts = group("parts", "machine parts")
+    p = parts.add_parser("list", help="parts of a machine")
+    p.add_argument("--machine", required=True, help="machine id")
+    p.set_defaults(handler=parts_list)
+    p = parts.add_parser("show", help="one part, with its online status")
+    p.add_argument("part_id")
+    p.add_argument("--show-secret", action="store_true", help="also print the part secret (owners only)")
+    p.set_defaults(handler=parts_show)
+    p = parts.add_parser("create", help="add a part to a machine (prints its id)")
+    p.add_argument("--machine", required=True, help="machine id")
+    p.add_argument("name")
+    p.set_defaults(handler=parts_create)
+    p = parts.add_parser("delete", help="delete a part")
+    p.add_argument("id")
+    p.set_defaults(handler=parts_delete)
+
+    p = commands.add_parser("logs", help="a part's logs (newest N, oldest first), or --follow them live")
+    p.add_argument("part_id")
+    p.add_argument(
+        "--level", type=_levels, action="extend", metavar="L", help=f"only level L; repeat or comma-separate ({', '.join(LEVELS)})"
+    )
+    p.add_argument("--filter", metavar="TEXT", help="only entries whose message contains TEXT")
+    p.add_argument("--since", type=_iso, metavar="ISO", help="only entries at or after this time")
+    p.add_argument("--until", type=_iso, metavar="ISO", help="only entries before this time")
+    p.add_argument("--limit", type=_non_negative, metavar="N", help=f"at most N newest entries (default {DEFAULT_LOG_LIMIT}; 0: all)")
+    p.add_argument("--follow", "-f", action="store_true", help="stream new entries as they arrive (Ctrl-C stops)")
+    p.set_defaults(handler=logs, parser=p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.handler is logs and args.follow and (args.since or args.until or args.limit is not None):
+        args.parser.error("--follow streams new entries only; it does not take --since, --until or --limit")
+    try:
+        asyncio.run(args.handler(args))
+    except FleetError as error:
+        line = f"error: {error.code.name}: {' '.join(error.message.split())}"
+        if isinstance(error, InvalidArgument) and error.field:
+            line += f" (field: {error.field})"
+        print(line, file=sys.stderr)
+        return 1
+    except (config.ConfigError, OSError) as error:
+        if isinstance(error, BrokenPipeError):  # e.g. `fleet logs ... | head`
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

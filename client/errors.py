@@ -1,0 +1,156 @@
+"""Typed exceptions built from a gRPC status and its google.rpc details.
+
+Every error the client raises for a failed call is a `FleetError`; a raw
+`grpc.RpcError` never escapes. The server puts a serialized `google.rpc.Status`
+in the `grpc-status-details-bin` trailer: `ErrorInfo` (its `reason`) always,
+`BadRequest` for INVALID_ARGUMENT, `ResourceInfo` for NOT_FOUND and
+ALREADY_EXISTS, `PreconditionFailure` for FAILED_PRECONDITION.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from google.protobuf.message import DecodeError, Message
+from google.rpc import error_details_pb2, status_pb2
+
+DETAILS_KEY = "grpc-status-details-bin"
+_DETAIL_TYPES: tuple[type[Message], ...] = (
+    error_details_pb2.ErrorInfo,
+    error_details_pb2.BadRequest,
+    error_details_pb2.ResourceInfo,
+    error_details_pb2.PreconditionFailure,
+)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One `google.rpc.PreconditionFailure` violation."""
+
+    type: str
+    subject: str
+    description: str
+
+
+class FleetError(Exception):
+    """A failed call. `code` is the gRPC status, `reason` the ErrorInfo reason (else the code name)."""
+
+    def __init__(self, code: grpc.StatusCode, message: str, reason: str | None = None, details: Sequence[Message] = ()):
+        super().__init__(f"{code.name}: {message}")
+        self.code = code
+        self.message = message
+        self.reason = reason or code.name
+        self.details: tuple[Message, ...] = tuple(details)
+
+    def detail(self, kind: type[Any]) -> Any:
+        """The first detail message of that google.rpc type, or None."""
+        return next((d for d in self.details if isinstance(d, kind)), None)
+
+
+class Unauthenticated(FleetError):
+    pass
+
+
+class PermissionDenied(FleetError):
+    pass
+
+
+class _ResourceError(FleetError):
+    """An error about one named resource (google.rpc.ResourceInfo)."""
+
+    @property
+    def resource_type(self) -> str | None:
+        info = self.detail(error_details_pb2.ResourceInfo)
+        return info.resource_type if info else None
+
+    @property
+    def resource_name(self) -> str | None:
+        info = self.detail(error_details_pb2.ResourceInfo)
+        return info.resource_name if info else None
+
+
+class NotFound(_ResourceError):
+    pass
+
+
+class AlreadyExists(_ResourceError):
+    pass
+
+
+class InvalidArgument(FleetError):
+    @property
+    def field(self) -> str | None:
+        """The request field the server blames (first BadRequest field violation)."""
+        bad = self.detail(error_details_pb2.BadRequest)
+        return bad.field_violations[0].field if bad and bad.field_violations else None
+
+    @property
+    def description(self) -> str | None:
+        bad = self.detail(error_details_pb2.BadRequest)
+        return bad.field_violations[0].description if bad and bad.field_violations else None
+
+
+class FailedPrecondition(FleetError):
+    @property
+    def violations(self) -> list[Violation]:
+        failure = self.detail(error_details_pb2.PreconditionFailure)
+        return [Violation(v.type, v.subject, v.description) for v in failure.violations] if failure else []
+
+
+class Unavailable(FleetError):
+    """The server cannot be reached (or is shutting down)."""
+
+
+class UnexpectedError(FleetError):
+    """Any other status code (INTERNAL, UNIMPLEMENTED, DEADLINE_EXCEEDED, ...)."""
+
+
+_BY_CODE: dict[grpc.StatusCode, type[FleetError]] = {
+    grpc.StatusCode.UNAUTHENTICATED: Unauthenticated,
+    grpc.StatusCode.PERMISSION_DENIED: PermissionDenied,
+    grpc.StatusCode.NOT_FOUND: NotFound,
+    grpc.StatusCode.INVALID_ARGUMENT: InvalidArgument,
+    grpc.StatusCode.ALREADY_EXISTS: AlreadyExists,
+    grpc.StatusCode.FAILED_PRECONDITION: FailedPrecondition,
+    grpc.StatusCode.UNAVAILABLE: Unavailable,
+}
+
+
+def from_rpc_error(error: grpc.RpcError) -> FleetError:
+    """The typed exception for a failed call (sync or grpc.aio)."""
+    code = _call(error, "code") or grpc.StatusCode.UNKNOWN
+    message = _call(error, "details") or ""
+    details = _unpack_details(_call(error, "trailing_metadata") or ())
+    info = next((d for d in details if isinstance(d, error_details_pb2.ErrorInfo)), None)
+    kind = _BY_CODE.get(code, UnexpectedError)
+    return kind(code, message, info.reason if info and info.reason else None, details)
+
+
+def _call(error: grpc.RpcError, name: str) -> Any:
+    method = getattr(error, name, None)
+    try:
+        return method() if callable(method) else None
+    except Exception:  # a half-built RpcError must still become a FleetError
+        return None
+
+
+def _unpack_details(trailers: Any) -> list[Message]:
+    raw = next((value for key, value in trailers if key == DETAILS_KEY), None)
+    if not isinstance(raw, bytes):
+        return []
+    status = status_pb2.Status()
+    try:
+        status.ParseFromString(raw)
+    except DecodeError:
+        return []
+    details: list[Message] = []
+    for packed in status.details:
+        for kind in _DETAIL_TYPES:
+            if packed.Is(kind.DESCRIPTOR):
+                message = kind()
+                packed.Unpack(message)
+                details.append(message)
+    return details

@@ -1,0 +1,76 @@
+"""Plain-text rendering for the CLI: aligned tables, timestamps, machine status, log lines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import timezone
+
+from google.protobuf import timestamp_pb2
+from google.protobuf.json_format import MessageToDict
+
+from generated.viam.app.v1 import app_pb2 as pb
+from generated.viam.common.v1.common_pb2 import LogEntry
+
+_RESET = "\033[0m"
+_LEVEL_COLORS = {
+    "debug": "\033[2m",  # dim
+    "info": "\033[32m",  # green
+    "warn": "\033[33m",  # yellow
+    "warning": "\033[33m",
+    "error": "\033[31m",  # red
+    "dpanic": "\033[1;31m",  # bold red
+    "panic": "\033[1;31m",
+    "fatal": "\033[1;35m",  # bold magenta
+}
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Columns aligned with two spaces between them; no trailing spaces."""
+    cells = [list(headers), *[[str(c) for c in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in cells]
+    return "\n".join(lines)
+
+
+def when(stamp: timestamp_pb2.Timestamp, millis: bool = False) -> str:
+    """UTC ISO 8601 (`2024-05-01T12:00:00Z`), or `-` when unset."""
+    if stamp.seconds == 0 and stamp.nanos == 0:
+        return "-"
+    moment = stamp.ToDatetime(tzinfo=timezone.utc)
+    return moment.isoformat(timespec="milliseconds" if millis else "seconds").replace("+00:00", "Z")
+
+
+def ago(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def status(state: int, seconds_since_online: int) -> str:
+    if state == pb.ONLINE_STATE_ONLINE:
+        return "online"
+    if state == pb.ONLINE_STATE_OFFLINE:
+        return f"offline (last online {ago(seconds_since_online)} ago)" if seconds_since_online > 0 else "offline"
+    if state == pb.ONLINE_STATE_AWAITING_SETUP:
+        return "awaiting setup"
+    return "unknown"
+
+
+def log_line(entry: LogEntry, color: bool = False) -> str:
+    """`TIME LEVEL [logger] message {fields...}` on one line."""
+    level = entry.level.lower() or "-"
+    shown = level.upper().ljust(5)
+    if color and level in _LEVEL_COLORS:
+        shown = f"{_LEVEL_COLORS[level]}{shown}{_RESET}"
+    parts = [when(entry.time, millis=True), shown]
+    if entry.logger_name:
+        parts.append(entry.logger_name)
+    parts.append(_one_line(entry.message))
+    parts.extend(json.dumps(MessageToDict(f), separators=(",", ":"), ensure_ascii=False) for f in entry.fields)
+    return "  ".join(parts)
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\n", "\\n")

@@ -1,0 +1,510 @@
+"""The `fleet` CLI, run as `python -m client.cli` subprocesses against the real server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import pty
+import re
+import select
+import signal
+import stat
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from client import FleetClient, log_entry
+from client.output import table
+from conftest import UNKNOWN_PART, unique
+from harness import ROOT, free_port
+
+CLI_TIMEOUT_S = 60
+FOLLOW_WAIT_S = 15.0
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z  [A-Z]+ *  ")
+
+
+def cli_env(config_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("FLEET_CONFIG_DIR", "NO_COLOR")}
+    return {**env, "FLEET_CONFIG_DIR": str(config_dir), "PYTHONUNBUFFERED": "1", **extra}
+
+
+def fleet_cli(config_dir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "client.cli", *args],
+        cwd=ROOT,
+        env=env or cli_env(config_dir),
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT_S,
+    )
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, f"exit {result.returncode}\nstdout: {result.stdout}\nstderr: {result.stderr}"
+    return result.stdout
+
+
+def failed(result: subprocess.CompletedProcess[str], code: int = 1) -> str:
+    """Asserts the exit code and a single `error: ...` line on stderr; returns that line."""
+    assert result.returncode == code, f"exit {result.returncode}\nstdout: {result.stdout}\nstderr: {result.stderr}"
+    lines = result.stderr.strip().splitlines()
+    assert "Traceback" not in result.stderr, result.stderr
+    if code == 1:
+        assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[-1]
+
+
+def rows(stdout: str) -> list[list[str]]:
+    """A table's data rows split on runs of two or more spaces."""
+    return [re.split(r" {2,}", line) for line in stdout.strip().splitlines()[1:]]
+
+
+def assert_aligned(stdout: str) -> None:
+    """Every column starts at the same offset on every line."""
+    lines = stdout.rstrip("\n").splitlines()
+    header = lines[0]
+    starts = [m.start() for m in re.finditer(r"(?:^|(?<=  ))\S", header)]
+    for line in lines[1:]:
+        for start in starts[1:]:
+            assert line[start - 2 : start] == "  " and line[start] != " ", f"misaligned:\n{stdout}"
+
+
+@pytest.fixture(scope="module")
+def config_dir(server, tmp_path_factory) -> Path:
+    """A config directory logged in with the bootstrap key."""
+    directory = tmp_path_factory.mktemp("cli") / "config"
+    ok(fleet_cli(directory, "login", "--address", server.server.address, "--key-id", server.boot.api_key_id, "--key", server.boot.api_key))
+    return directory
+
+
+def run_async(server: Any, body: Any) -> Any:
+    async def main() -> Any:
+        async with await FleetClient.connect(server.server.address, server.boot.api_key_id, server.boot.api_key) as fleet:
+            return await body(fleet)
+
+    return asyncio.run(main())
+
+
+def push_logs(server: Any, part_id: str, entries: list[Any]) -> None:
+    async def body(fleet: FleetClient) -> None:
+        secret = (await fleet.get_robot_part(part_id)).secret
+        async with await FleetClient.connect_machine(server.server.address, part_id, secret) as machine:
+            await machine.log(entries)
+
+    run_async(server, body)
+
+
+# --------------------------------------------------------------------------- login and credentials
+
+
+def test_login_stores_credentials_with_mode_0600(server, tmp_path):
+    config = tmp_path / "config"
+    out = ok(fleet_cli(config, "login", "--address", server.server.address, "--key-id", server.boot.api_key_id, "--key", server.boot.api_key))
+    path = config / "credentials.json"
+    assert str(path) in out and server.boot.api_key_id in out
+    assert server.boot.api_key not in out, "the key is never echoed"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(config.stat().st_mode) == 0o700
+    assert json.loads(path.read_text()) == {
+        "address": server.server.address,
+        "api_key_id": server.boot.api_key_id,
+        "api_key": server.boot.api_key,
+    }
+    assert [p.name for p in config.iterdir()] == ["credentials.json"], "no temporary files left behind"
+
+    path.chmod(0o644)  # logging in again tightens a loosened file
+    ok(fleet_cli(config, "login", "--address", server.server.address, "--key-id", server.boot.api_key_id, "--key", server.boot.api_key))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert server.boot.organization_id in ok(fleet_cli(config, "orgs", "list"))
+
+
+def test_login_defaults_to_home_config(server, tmp_path):
+    env = {k: v for k, v in cli_env(tmp_path).items() if k != "FLEET_CONFIG_DIR"}
+    env["HOME"] = str(tmp_path)
+    args = ["login", "--address", server.server.address, "--key-id", server.boot.api_key_id, "--key", server.boot.api_key]
+    ok(fleet_cli(tmp_path, *args, env=env))
+    path = tmp_path / ".config" / "fleet" / "credentials.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_login_with_wrong_key_stores_nothing(server, tmp_path):
+    config = tmp_path / "config"
+    line = failed(fleet_cli(config, "login", "--address", server.server.address, "--key-id", server.boot.api_key_id, "--key", "wrong"))
+    assert line == "error: UNAUTHENTICATED: invalid credentials"
+    assert not (config / "credentials.json").exists()
+
+
+def test_login_to_unreachable_server(tmp_path):
+    line = failed(fleet_cli(tmp_path, "login", "--address", f"127.0.0.1:{free_port()}", "--key-id", "x", "--key", "y"))
+    assert line.startswith("error: UNAVAILABLE: ")
+    assert not (tmp_path / "credentials.json").exists()
+
+
+def test_commands_need_a_login(tmp_path):
+    line = failed(fleet_cli(tmp_path / "empty", "orgs", "list"))
+    assert "not logged in" in line and "fleet login" in line
+
+
+def test_corrupt_credentials_file(tmp_path):
+    (tmp_path / "credentials.json").write_text("{not json")
+    assert "cannot read" in failed(fleet_cli(tmp_path, "orgs", "list"))
+    (tmp_path / "credentials.json").write_text("[]")
+    assert "fleet login" in failed(fleet_cli(tmp_path, "orgs", "list"))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["orgs"],
+        ["orgs", "rename", "x"],
+        ["orgs", "create"],
+        ["locations", "list"],
+        ["machines", "create", "name-without-location"],
+        ["parts", "list"],
+        ["logs"],
+        ["logs", "p", "--level", "loud"],
+        ["logs", "p", "--since", "yesterday"],
+        ["logs", "p", "--limit", "-1"],
+        ["logs", "p", "--follow", "--limit", "5"],
+        ["logs", "p", "--follow", "--since", "2024-01-01T00:00:00Z"],
+        ["login", "--address", "x"],
+    ],
+    ids=lambda a: " ".join(a) or "no-command",
+)
+def test_usage_errors_exit_2(tmp_path, args):
+    result = fleet_cli(tmp_path, *args)
+    assert result.returncode == 2, result
+    assert "usage: fleet" in result.stderr and "Traceback" not in result.stderr
+
+
+# --------------------------------------------------------------------------- resources
+
+
+def test_orgs(config_dir):
+    name = unique("cli-org")
+    org_id = ok(fleet_cli(config_dir, "orgs", "create", name)).strip()
+    assert re.fullmatch(r"[0-9a-f-]{36}", org_id)
+    listing = ok(fleet_cli(config_dir, "orgs", "list"))
+    assert listing.splitlines()[0].split() == ["ID", "NAME", "NAMESPACE", "CREATED"]
+    assert_aligned(listing)
+    row = next(r for r in rows(listing) if r[0] == org_id)
+    assert row[1] == name and row[2] == "-" and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", row[3])
+
+    assert ok(fleet_cli(config_dir, "orgs", "delete", org_id)).strip() == f"deleted organization {org_id}"
+    assert org_id not in ok(fleet_cli(config_dir, "orgs", "list"))
+    line = failed(fleet_cli(config_dir, "orgs", "delete", org_id))
+    assert line.startswith("error: PERMISSION_DENIED: ")
+
+
+def test_invalid_argument_prints_the_field(config_dir):
+    line = failed(fleet_cli(config_dir, "orgs", "create", "   "))
+    assert line.startswith("error: INVALID_ARGUMENT: name") and line.endswith("(field: name)")
+    line = failed(fleet_cli(config_dir, "orgs", "create", "x" * 101))
+    assert line.endswith("(field: name)")
+
+
+def test_locations(config_dir, org):
+    parent = ok(fleet_cli(config_dir, "locations", "create", "--org", org.id, "Plant North")).strip()
+    child = ok(fleet_cli(config_dir, "locations", "create", "--org", org.id, "--parent", parent, "Floor 1")).strip()
+    listing = ok(fleet_cli(config_dir, "locations", "list", "--org", org.id))
+    assert listing.splitlines()[0].split() == ["ID", "NAME", "PARENT", "MACHINES", "CREATED"]
+    assert_aligned(listing)
+    by_id = {r[0]: r for r in rows(listing)}
+    assert by_id[parent][1:4] == ["Plant North", "-", "0"]
+    assert by_id[child][1:4] == ["Floor 1", parent, "0"]
+
+    line = failed(fleet_cli(config_dir, "locations", "delete", parent))
+    assert line.startswith("error: FAILED_PRECONDITION: ")
+    line = failed(fleet_cli(config_dir, "locations", "create", "--org", org.id, "--parent", "zzzzzzzzz0", "x"))
+    assert line.endswith("(field: parent_location_id)")
+    ok(fleet_cli(config_dir, "locations", "delete", child))
+    ok(fleet_cli(config_dir, "locations", "delete", parent))
+    assert rows(ok(fleet_cli(config_dir, "locations", "list", "--org", org.id))) == []
+
+
+def test_machines_and_parts(config_dir, fleet, org):
+    location = fleet.new_location(org.id)
+    machine = ok(fleet_cli(config_dir, "machines", "create", "--location", location.id, "rover")).strip()
+    listing = ok(fleet_cli(config_dir, "machines", "list", "--location", location.id))
+    assert listing.splitlines()[0].split() == ["ID", "NAME", "STATUS", "CREATED"]
+    assert rows(listing)[0][:3] == [machine, "rover", "awaiting setup"]
+    line = failed(fleet_cli(config_dir, "machines", "create", "--location", location.id, "rover"))
+    assert line.startswith("error: ALREADY_EXISTS: ")
+
+    part = ok(fleet_cli(config_dir, "parts", "create", "--machine", machine, "Camera Node")).strip()
+    listing = ok(fleet_cli(config_dir, "parts", "list", "--machine", machine))
+    assert listing.splitlines()[0].split() == ["ID", "NAME", "MAIN", "STATUS", "FQDN"]
+    assert_aligned(listing)
+    by_name = {r[1]: r for r in rows(listing)}
+    assert by_name["rover-main"][2:4] == ["yes", "awaiting setup"]
+    assert by_name["Camera Node"] == [part, "Camera Node", "no", "awaiting setup", f"camera-node.{location.id}.fleet.local"]
+
+    shown = ok(fleet_cli(config_dir, "parts", "show", part))
+    fields = dict(re.split(r" {2,}", line, maxsplit=1) for line in shown.strip().splitlines())
+    assert fields["id"] == part and fields["name"] == "Camera Node" and fields["machine"] == machine
+    assert fields["location"] == location.id and fields["main"] == "no"
+    assert fields["status"] == "awaiting setup" and fields["last access"] == "-"
+    assert "secret" not in fields
+    secret = fleet.get_part(part).secret
+    assert secret not in shown
+    with_secret = ok(fleet_cli(config_dir, "parts", "show", part, "--show-secret"))
+    assert with_secret.strip().splitlines()[-1].split() == ["secret", secret]
+
+    main = by_name["rover-main"][0]
+    assert failed(fleet_cli(config_dir, "parts", "delete", main)).startswith("error: FAILED_PRECONDITION: ")
+    assert ok(fleet_cli(config_dir, "parts", "delete", part)).strip() == f"deleted part {part}"
+    assert failed(fleet_cli(config_dir, "parts", "show", part)).startswith("error: PERMISSION_DENIED: ")
+    assert ok(fleet_cli(config_dir, "machines", "delete", machine)).strip() == f"deleted machine {machine}"
+    assert rows(ok(fleet_cli(config_dir, "machines", "list", "--location", location.id))) == []
+
+
+def test_unknown_part(config_dir):
+    assert failed(fleet_cli(config_dir, "parts", "show", UNKNOWN_PART)).startswith("error: PERMISSION_DENIED: ")
+    assert failed(fleet_cli(config_dir, "logs", UNKNOWN_PART)).startswith("error: PERMISSION_DENIED: ")
+
+
+def test_table_alignment():
+    text = table(["ID", "NAME", "X"], [["1", "long name here", ""], ["22222", "n", "y"]])
+    assert text.splitlines() == [
+        "ID     NAME            X",
+        "1      long name here",
+        "22222  n               y",
+    ]
+
+
+# --------------------------------------------------------------------------- logs
+
+
+@pytest.fixture
+def part_with_logs(server, tree, fleet) -> str:
+    part_id = fleet.main_part(tree.robot_id).id
+    base = datetime.now(timezone.utc) - timedelta(minutes=30)
+    push_logs(
+        server,
+        part_id,
+        [
+            log_entry("boot", "info", time=base, logger_name="robot"),
+            log_entry("motor stalled", "error", time=base + timedelta(minutes=1), fields=[{"motor": "left"}]),
+            log_entry("retrying\nnow", "warn", time=base + timedelta(minutes=2)),
+            log_entry("ok", "debug", time=base + timedelta(minutes=3)),
+        ],
+    )
+    return part_id
+
+
+def messages(stdout: str) -> list[str]:
+    out = []
+    for line in stdout.strip().splitlines():
+        assert LOG_LINE.match(line), f"not a log line: {line!r}"
+        out.append(line)
+    return out
+
+
+def columns(line: str) -> list[str]:
+    return re.split(r" {2,}", line)
+
+
+def test_logs_oldest_first(config_dir, part_with_logs):
+    out = ok(fleet_cli(config_dir, "logs", part_with_logs))
+    lines = messages(out)
+    assert len(lines) == 4
+    assert "INFO   robot  boot" in lines[0]
+    assert lines[1].endswith('ERROR  motor stalled  {"motor":"left"}')
+    assert lines[2].endswith("WARN   retrying\\nnow"), "one line per entry"
+    assert lines[3].endswith("DEBUG  ok")
+    assert not ANSI.search(out), "no colors when stdout is not a TTY"
+
+
+def test_logs_filters(config_dir, part_with_logs):
+    def shown(*args: str) -> list[str]:
+        return [columns(line)[-1] for line in messages(ok(fleet_cli(config_dir, "logs", part_with_logs, *args)))]
+
+    assert [s.endswith("ok") for s in shown("--limit", "1")] == [True]
+    assert len(shown("--limit", "2")) == 2 and shown("--limit", "2")[1] == "ok"
+    assert len(shown("--limit", "0")) == 4
+    assert len(shown("--level", "error", "--level", "WARNING")) == 2
+    assert len(shown("--level", "error,debug")) == 2
+    assert shown("--filter", "stall") == ['{"motor":"left"}']
+    base = datetime.now(timezone.utc) - timedelta(minutes=30)
+    since = (base + timedelta(seconds=30)).isoformat()
+    until = (base + timedelta(minutes=2, seconds=30)).isoformat()
+    assert len(shown("--since", since, "--until", until)) == 2
+    assert ok(fleet_cli(config_dir, "logs", part_with_logs, "--filter", "no such text")) == ""
+
+
+def test_logs_level_warn_includes_warning(server, config_dir, tree, fleet):
+    part_id = fleet.main_part(tree.robot_id).id
+    push_logs(server, part_id, [log_entry("a", "warn"), log_entry("b", "warning"), log_entry("c", "info")])
+    lines = messages(ok(fleet_cli(config_dir, "logs", part_id, "--level", "warn")))
+    assert sorted(columns(line)[-1] for line in lines) == ["a", "b"]
+
+
+def test_logs_paged_limit(server, config_dir, tree, fleet):
+    part_id = fleet.main_part(tree.robot_id).id
+    base = datetime.now(timezone.utc) - timedelta(minutes=20)
+    push_logs(server, part_id, [log_entry(f"m{i:04d}", time=base + timedelta(milliseconds=i)) for i in range(1000)])
+    push_logs(server, part_id, [log_entry(f"m{i:04d}", time=base + timedelta(milliseconds=i)) for i in range(1000, 1200)])
+    lines = messages(ok(fleet_cli(config_dir, "logs", part_id, "--limit", "1100")))
+    assert [columns(line)[-1] for line in lines] == [f"m{i:04d}" for i in range(100, 1200)]
+    assert len(messages(ok(fleet_cli(config_dir, "logs", part_id, "--limit", "0")))) == 1200
+    assert len(messages(ok(fleet_cli(config_dir, "logs", part_id)))) == 100
+
+
+def test_logs_colored_on_a_tty(config_dir, part_with_logs):
+    primary, secondary = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "client.cli", "logs", part_with_logs],
+            cwd=ROOT,
+            env=cli_env(config_dir),
+            stdout=secondary,
+            stderr=subprocess.PIPE,
+        )
+        os.close(secondary)
+        output = b""
+        while True:
+            ready, _, _ = select.select([primary], [], [], CLI_TIMEOUT_S)
+            if not ready:
+                break
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # EIO once the child closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+        assert process.wait(CLI_TIMEOUT_S) == 0, process.stderr.read() if process.stderr else ""
+    finally:
+        os.close(primary)
+    text = output.decode()
+    assert "\x1b[31mERROR" in text and "\x1b[32mINFO" in text
+    assert ANSI.sub("", text).count("\n") == 4
+
+
+class LineReader:
+    """Lines from a pipe with a timeout (select on the raw fd, no hidden buffering)."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self.buffer = b""
+
+    def line(self, timeout: float) -> str | None:
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([self.fd], [], [], remaining)[0]:
+                return None
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                return None
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return line.decode()
+
+
+def test_logs_follow_streams_until_interrupted(server, config_dir, tree, fleet):
+    part_id = fleet.main_part(tree.robot_id).id
+    push_logs(server, part_id, [log_entry("old entry", "error")])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "client.cli", "logs", part_id, "--follow", "--level", "error,warn"],
+        cwd=ROOT,
+        env=cli_env(config_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        reader = LineReader(process.stdout.fileno())
+        # Probe until the tail is subscribed (the first probe line shows up).
+        deadline = time.monotonic() + FOLLOW_WAIT_S
+        first: str | None = None
+        while first is None and time.monotonic() < deadline:
+            push_logs(server, part_id, [log_entry(f"probe-{uuid.uuid4().hex[:6]}", "error")])
+            first = reader.line(0.3)
+        assert first is not None and "probe-" in first, f"follow printed nothing within {FOLLOW_WAIT_S}s: {process.poll()}"
+
+        push_logs(server, part_id, [log_entry("skipped info", "info"), log_entry("live warning", "warn"), log_entry("live error", "error")])
+        seen: list[str] = []
+        while len(seen) < 2:
+            line = reader.line(FOLLOW_WAIT_S)
+            assert line is not None, f"no live lines; seen {seen}"
+            if "probe-" not in line:
+                seen.append(line)
+        assert [columns(s)[1:] for s in seen] == [["WARN", "live warning"], ["ERROR", "live error"]]
+        assert all(LOG_LINE.match(s) and not ANSI.search(s) for s in seen)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            code = process.wait(CLI_TIMEOUT_S)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    stderr = process.stderr.read().decode() if process.stderr else ""
+    assert code == 130 and "Traceback" not in stderr, stderr
+    assert "old entry" not in first
+
+
+def test_logs_output_to_a_closed_pipe(server, config_dir, tree, fleet):
+    part_id = fleet.main_part(tree.robot_id).id
+    push_logs(server, part_id, [log_entry(f"{i:04d} " + "x" * 200) for i in range(1000)])  # more than a pipe buffer
+    process = subprocess.Popen(
+        f"{sys.executable} -m client.cli logs {part_id} --limit 0 | head -n 1",
+        shell=True,
+        cwd=ROOT,
+        env=cli_env(config_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    stdout, stderr = process.communicate(timeout=CLI_TIMEOUT_S)
+    assert len(stdout.splitlines()) == 1 and "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+
+
+def test_logs_follow_reports_a_server_shutdown(tmp_path):
+    from conftest import start_bootstrapped_server
+
+    running = start_bootstrapped_server(tmp_path / "data")
+    try:
+        config = tmp_path / "config"
+        boot = running.boot
+        ok(fleet_cli(config, "login", "--address", running.server.address, "--key-id", boot.api_key_id, "--key", boot.api_key))
+
+        async def make_part(fleet: FleetClient) -> str:
+            location = await fleet.create_location(boot.organization_id, "Lab")
+            return (await fleet.get_robot_parts(await fleet.new_robot("rover", location.id)))[0].id
+
+        part_id = run_async(running, make_part)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "client.cli", "logs", part_id, "--follow"],
+            cwd=ROOT,
+            env=cli_env(config),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert process.stdout is not None
+        reader = LineReader(process.stdout.fileno())
+        deadline = time.monotonic() + FOLLOW_WAIT_S
+        first: str | None = None
+        while first is None and time.monotonic() < deadline:
+            push_logs(running, part_id, [log_entry("probe-x")])
+            first = reader.line(0.3)
+        assert first is not None, "follow never subscribed"
+    finally:
+        running.server.stop()
+    try:
+        code = process.wait(CLI_TIMEOUT_S)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    stderr = process.stderr.read().decode() if process.stderr else ""
+    assert code == 1 and "Traceback" not in stderr, stderr
+    assert stderr.startswith("error: UNAVAILABLE: "), stderr

@@ -1,0 +1,600 @@
+"""client.FleetClient through a real server: every method, typed errors, log paging and tail iterators.
+
+Each test runs its own event loop (`asyncio.run`) and its own client. The only
+timing assumption, "the tail is subscribed", is established by pushing probe
+entries until the tail sees one, never by sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any, TypeVar
+
+import grpc
+import pytest
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+
+import client
+from client import (
+    AlreadyExists,
+    FailedPrecondition,
+    FleetClient,
+    FleetError,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    Unavailable,
+    UnexpectedError,
+    log_entry,
+)
+from client.errors import from_rpc_error
+from client.logs import struct_to_dict
+from conftest import SAMPLE_METADATA, UNKNOWN_LOCATION, UNKNOWN_ORG, UNKNOWN_PART, UNKNOWN_ROBOT, unique, unique_namespace
+from generated.viam.app.v1 import app_pb2
+from generated.viam.common.v1.common_pb2 import LogEntry
+from harness import free_port
+
+T = TypeVar("T")
+TAIL_WAIT_S = 10.0
+PROBE = "probe-"
+
+
+def run(body: Callable[[FleetClient], Awaitable[T]], server: Any) -> T:
+    """Connects with the bootstrap key, runs `body(fleet)` and closes the client."""
+
+    async def main() -> T:
+        async with await FleetClient.connect(server.server.address, server.boot.api_key_id, server.boot.api_key) as fleet:
+            return await body(fleet)
+
+    return asyncio.run(main())
+
+
+@contextlib.asynccontextmanager
+async def machine_of(fleet: FleetClient, part_id: str) -> AsyncIterator[FleetClient]:
+    """A client authenticated as the part (robot-secret credentials)."""
+    secret = (await fleet.get_robot_part(part_id)).secret
+    assert secret, "owners see the part secret"
+    async with await FleetClient.connect_machine(fleet.connection.address, part_id, secret) as machine:
+        yield machine
+
+
+async def new_part(fleet: FleetClient) -> str:
+    """A fresh org/location/machine; returns the machine's main part id."""
+    org = await fleet.create_organization(unique("org"))
+    location = await fleet.create_location(org.id, unique("loc"))
+    robot_id = await fleet.new_robot(unique("robot"), location.id)
+    return (await fleet.get_robot_parts(robot_id))[0].id
+
+
+def recent(minutes_ago: float) -> datetime:
+    """Recent enough that log retention never touches it."""
+    return datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)
+
+
+# --------------------------------------------------------------------------- connection and errors
+
+
+def test_connect_lists_the_bootstrap_organization(server):
+    orgs = run(lambda fleet: fleet.list_organizations(), server)
+    assert server.boot.organization_id in {o.id for o in orgs}
+    assert all(isinstance(o, app_pb2.Organization) for o in orgs)
+
+
+def test_every_call_carries_the_bearer_token(server):
+    async def body(fleet: FleetClient) -> None:
+        assert fleet.connection.metadata == (("authorization", f"Bearer {fleet.connection.token}"),)
+        assert fleet.connection.token.count(".") == 2  # a JWT
+
+    run(body, server)
+
+
+def test_context_manager_closes_the_channel(server):
+    async def main() -> None:
+        fleet = await FleetClient.connect(server.server.address, server.boot.api_key_id, server.boot.api_key)
+        async with fleet:
+            await fleet.list_organizations()
+        assert fleet.connection.channel.get_state() == grpc.ChannelConnectivity.SHUTDOWN
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("key_id, key", [("good", "wrong"), ("unknown", "wrong"), ("good", "")])
+def test_wrong_credentials_are_unauthenticated(server, key_id, key):
+    entity = server.boot.api_key_id if key_id == "good" else str(uuid.uuid4())
+    with pytest.raises(Unauthenticated) as caught:
+        asyncio.run(FleetClient.connect(server.server.address, entity, key))
+    error = caught.value
+    assert not isinstance(error, grpc.RpcError)
+    assert error.code == grpc.StatusCode.UNAUTHENTICATED
+    assert error.reason == "UNAUTHENTICATED"
+    assert error.message == "invalid credentials"
+
+
+def test_unreachable_server_is_unavailable():
+    with pytest.raises(Unavailable) as caught:
+        asyncio.run(FleetClient.connect(f"127.0.0.1:{free_port()}", "id", "key", timeout=5))
+    assert caught.value.code == grpc.StatusCode.UNAVAILABLE
+    assert isinstance(caught.value, FleetError)
+
+
+def test_invalid_argument_names_the_field(server):
+    async def body(fleet: FleetClient) -> None:
+        with pytest.raises(InvalidArgument) as caught:
+            await fleet.create_organization("   ")
+        assert caught.value.field == "name"
+        assert caught.value.reason == "INVALID_ARGUMENT"
+        assert caught.value.description
+        assert caught.value.message.startswith("name")
+        with pytest.raises(InvalidArgument) as caught:
+            await fleet.get_robot("")
+        assert caught.value.field == "id"
+        org = await fleet.create_organization(unique("org"))
+        with pytest.raises(InvalidArgument) as caught:
+            await fleet.update_organization_metadata(org.id, {"x": float("nan")})
+        assert caught.value.field == "data"
+        with pytest.raises(InvalidArgument) as caught:
+            await fleet.create_location(org.id, unique("loc"), parent_location_id=UNKNOWN_LOCATION)
+        assert caught.value.field == "parent_location_id"
+
+    run(body, server)
+
+
+def test_unknown_ids_are_permission_denied(server):
+    async def body(fleet: FleetClient) -> None:
+        calls = [
+            fleet.get_organization(UNKNOWN_ORG),
+            fleet.get_location(UNKNOWN_LOCATION),
+            fleet.get_robot(UNKNOWN_ROBOT),
+            fleet.get_robot_part(UNKNOWN_PART),
+            fleet.get_robot_part_logs(UNKNOWN_PART),
+        ]
+        for call in calls:
+            with pytest.raises(PermissionDenied) as caught:
+                await call
+            assert caught.value.reason == "PERMISSION_DENIED"
+            assert caught.value.code == grpc.StatusCode.PERMISSION_DENIED
+
+    run(body, server)
+
+
+def _aio_error(code: grpc.StatusCode, message: str, details: list[Any] | None, raw: bytes | None = None) -> grpc.aio.AioRpcError:
+    trailers: list[tuple[str, Any]] = []
+    if details is not None:
+        packed = []
+        for detail in details:
+            holder = any_pb2.Any()
+            holder.Pack(detail)
+            packed.append(holder)
+        status = status_pb2.Status(code=getattr(code_pb2, code.name), message=message, details=packed)
+        trailers.append(("grpc-status-details-bin", status.SerializeToString()))
+    if raw is not None:
+        trailers.append(("grpc-status-details-bin", raw))
+    return grpc.aio.AioRpcError(code, grpc.aio.Metadata(), grpc.aio.Metadata(*trailers), details=message)
+
+
+@pytest.mark.parametrize(
+    "code, kind",
+    [
+        (grpc.StatusCode.UNAUTHENTICATED, Unauthenticated),
+        (grpc.StatusCode.PERMISSION_DENIED, PermissionDenied),
+        (grpc.StatusCode.NOT_FOUND, NotFound),
+        (grpc.StatusCode.INVALID_ARGUMENT, InvalidArgument),
+        (grpc.StatusCode.ALREADY_EXISTS, AlreadyExists),
+        (grpc.StatusCode.FAILED_PRECONDITION, FailedPrecondition),
+        (grpc.StatusCode.UNAVAILABLE, Unavailable),
+        (grpc.StatusCode.INTERNAL, UnexpectedError),
+        (grpc.StatusCode.UNIMPLEMENTED, UnexpectedError),
+        (grpc.StatusCode.DEADLINE_EXCEEDED, UnexpectedError),
+        (grpc.StatusCode.UNKNOWN, UnexpectedError),
+    ],
+)
+def test_status_codes_map_to_exception_types(code, kind):
+    error = from_rpc_error(_aio_error(code, "boom", [error_details_pb2.ErrorInfo(reason="SPECIAL", domain="d")]))
+    assert type(error) is kind
+    assert (error.code, error.message, error.reason) == (code, "boom", "SPECIAL")
+    bare = from_rpc_error(_aio_error(code, "boom", None))
+    assert type(bare) is kind and bare.reason == code.name and bare.details == ()
+    garbage = from_rpc_error(_aio_error(code, "boom", None, raw=b"\xff\x00not a status"))
+    assert type(garbage) is kind and garbage.reason == code.name
+
+
+def test_rich_details_are_exposed():
+    bad = from_rpc_error(
+        _aio_error(
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "name: too long",
+            [error_details_pb2.BadRequest(field_violations=[{"field": "name", "description": "too long"}])],
+        )
+    )
+    assert isinstance(bad, InvalidArgument) and (bad.field, bad.description) == ("name", "too long")
+    assert bad.reason == "INVALID_ARGUMENT"  # no ErrorInfo: the code name
+    missing = from_rpc_error(
+        _aio_error(grpc.StatusCode.NOT_FOUND, "x", [error_details_pb2.ResourceInfo(resource_type="robot_part", resource_name="p")])
+    )
+    assert isinstance(missing, NotFound) and (missing.resource_type, missing.resource_name) == ("robot_part", "p")
+    assert not isinstance(from_rpc_error(_aio_error(grpc.StatusCode.ALREADY_EXISTS, "x", [])), NotFound)
+    failed = from_rpc_error(
+        _aio_error(
+            grpc.StatusCode.FAILED_PRECONDITION,
+            "x",
+            [error_details_pb2.PreconditionFailure(violations=[{"type": "STATE", "subject": "s", "description": "d"}])],
+        )
+    )
+    assert isinstance(failed, FailedPrecondition) and failed.violations == [client.Violation("STATE", "s", "d")]
+
+
+# --------------------------------------------------------------------------- organizations
+
+
+def test_organizations(server):
+    async def body(fleet: FleetClient) -> None:
+        name = unique("org")
+        org = await fleet.create_organization(f"  {name}  ")
+        assert org.name == name and org.default_region == "us-east-1" and org.id
+        assert (await fleet.get_organization(org.id)) == org
+        assert org.id in {o.id for o in await fleet.list_organizations()}
+
+        namespace = unique_namespace()
+        assert await fleet.get_organization_namespace_availability(namespace) is True
+        renamed = await fleet.update_organization(org.id, name="Renamed", public_namespace=namespace)
+        assert (renamed.name, renamed.public_namespace) == ("Renamed", namespace)
+        assert await fleet.get_organization_namespace_availability(namespace) is False
+        kept = await fleet.update_organization(org.id, cid="c-1")
+        assert (kept.name, kept.cid) == ("Renamed", "c-1")
+        with pytest.raises(FailedPrecondition) as caught:
+            await fleet.update_organization(org.id, public_namespace=unique_namespace())
+        assert caught.value.violations and caught.value.reason == "FAILED_PRECONDITION"
+
+        assert await fleet.get_organization_metadata(org.id) == {}
+        await fleet.update_organization_metadata(org.id, SAMPLE_METADATA)
+        assert await fleet.get_organization_metadata(org.id) == SAMPLE_METADATA
+        await fleet.update_organization_metadata(org.id, None)
+        assert await fleet.get_organization_metadata(org.id) == {}
+
+        await fleet.delete_organization(org.id)
+        assert org.id not in {o.id for o in await fleet.list_organizations()}
+        with pytest.raises(PermissionDenied):
+            await fleet.get_organization(org.id)
+
+    run(body, server)
+
+
+# --------------------------------------------------------------------------- locations
+
+
+def test_locations(server):
+    async def body(fleet: FleetClient) -> None:
+        org = await fleet.create_organization(unique("org"))
+        parent = await fleet.create_location(org.id, "Plant")
+        child = await fleet.create_location(org.id, "Floor 1", parent_location_id=parent.id)
+        assert child.parent_location_id == parent.id and parent.parent_location_id == ""
+        assert (await fleet.get_location(child.id)).name == "Floor 1"
+        assert {v.id for v in await fleet.list_locations(org.id)} == {parent.id, child.id}
+
+        renamed = await fleet.update_location(child.id, name="Floor 2")
+        assert (renamed.name, renamed.parent_location_id) == ("Floor 2", parent.id)
+        moved = await fleet.update_location(child.id, parent_location_id="")
+        assert (moved.name, moved.parent_location_id) == ("Floor 2", "")
+        await fleet.update_location(child.id, parent_location_id=parent.id)
+
+        await fleet.update_location_metadata(parent.id, {"site": "north"})
+        assert await fleet.get_location_metadata(parent.id) == {"site": "north"}
+
+        with pytest.raises(FailedPrecondition) as caught:
+            await fleet.delete_location(parent.id)
+        assert caught.value.violations, "PreconditionFailure detail"
+        assert caught.value.violations[0].description == caught.value.message
+        await fleet.delete_location(child.id)
+        await fleet.delete_location(parent.id)
+        assert await fleet.list_locations(org.id) == []
+
+    run(body, server)
+
+
+# --------------------------------------------------------------------------- machines
+
+
+def test_machines(server):
+    async def body(fleet: FleetClient) -> None:
+        org = await fleet.create_organization(unique("org"))
+        first = await fleet.create_location(org.id, "A")
+        second = await fleet.create_location(org.id, "B")
+        robot_id = await fleet.new_robot("rover", first.id)
+        robot = await fleet.get_robot(robot_id)
+        assert (robot.id, robot.name, robot.location) == (robot_id, "rover", first.id)
+        assert robot.online_state == app_pb2.ONLINE_STATE_AWAITING_SETUP
+
+        with pytest.raises(AlreadyExists) as caught:
+            await fleet.new_robot("rover", first.id)
+        assert caught.value.resource_type and caught.value.resource_name
+        assert caught.value.reason == "ALREADY_EXISTS"
+
+        other_id = await fleet.new_robot("digger", second.id)
+        assert [r.id for r in await fleet.list_robots(first.id)] == [robot_id]
+        assert {r.id for r in await fleet.list_robots_for_org(org.id)} == {robot_id, other_id}
+        assert {r.id for r in await fleet.list_robots_for_locations([first.id, second.id])} == {robot_id, other_id}
+
+        renamed = await fleet.update_robot(robot_id, "rover-2")
+        assert (renamed.name, renamed.location) == ("rover-2", first.id)
+        moved = await fleet.update_robot(robot_id, "rover-2", second.id)
+        assert moved.location == second.id
+
+        await fleet.update_robot_metadata(robot_id, {"serial": 42})
+        assert await fleet.get_robot_metadata(robot_id) == {"serial": 42}
+
+        await fleet.delete_robot(other_id)
+        assert [r.id for r in await fleet.list_robots(second.id)] == [robot_id]
+
+    run(body, server)
+
+
+# --------------------------------------------------------------------------- parts
+
+
+def test_parts(server):
+    async def body(fleet: FleetClient) -> None:
+        org = await fleet.create_organization(unique("org"))
+        location = await fleet.create_location(org.id, "Lab")
+        robot_id = await fleet.new_robot("arm", location.id)
+        (main,) = await fleet.get_robot_parts(robot_id)
+        assert (main.name, main.main_part) == ("arm-main", True)
+        assert main.secret, "owners see part secrets"
+
+        part_id = await fleet.new_robot_part(robot_id, "Camera Node")
+        part = await fleet.get_robot_part(part_id)
+        assert (part.name, part.dns_name, part.robot, part.main_part) == ("Camera Node", "camera-node", robot_id, False)
+        assert part.fqdn == f"camera-node.{location.id}.fleet.local"
+        assert {p.id for p in await fleet.get_robot_parts(robot_id)} == {main.id, part_id}
+        assert (await fleet.get_robot_part_by_name_and_location("Camera Node", location.id)).id == part_id
+        assert (await fleet.get_robot_part_by_name_and_location(part.fqdn, location.id)).id == part_id
+
+        with pytest.raises(NotFound) as caught:
+            await fleet.get_robot_part_by_name_and_location("nope", location.id)
+        assert caught.value.resource_name == "nope" and caught.value.resource_type
+        with pytest.raises(AlreadyExists):
+            await fleet.new_robot_part(robot_id, "Camera Node")
+        with pytest.raises(FailedPrecondition):
+            await fleet.delete_robot_part(main.id)
+
+        await fleet.update_robot_part_metadata(part_id, {"lens": "wide"})
+        assert await fleet.get_robot_part_metadata(part_id) == {"lens": "wide"}
+
+        await fleet.mark_part_as_main(part_id)
+        assert (await fleet.get_robot_part(part_id)).main_part is True
+        await fleet.delete_robot_part(main.id)
+        assert [p.id for p in await fleet.get_robot_parts(robot_id)] == [part_id]
+
+    run(body, server)
+
+
+# --------------------------------------------------------------------------- logs: writing and paging
+
+
+def test_machine_logs_and_reads_a_page(server):
+    async def body(fleet: FleetClient) -> None:
+        part_id = await new_part(fleet)
+        async with machine_of(fleet, part_id) as machine:
+            assert machine.part_id == part_id
+            await machine.log(
+                [
+                    log_entry("boot", "info", time=recent(10), logger_name="robot", host="h1"),
+                    log_entry("motor stalled", "error", time=recent(9), fields=[{"motor": "left", "amps": 3.5}]),
+                    log_entry("retrying", "warn", time=recent(8), caller={"File": "x.go", "Line": 12}),
+                    log_entry("ok", "debug", time=recent(7)),
+                ]
+            )
+        page = await fleet.get_robot_part_logs(part_id)
+        assert isinstance(page, client.LogPage)
+        assert [e.message for e in page.entries] == ["ok", "retrying", "motor stalled", "boot"], "newest first"
+        assert page.next_page_token == ""
+        assert all(isinstance(e, LogEntry) for e in page.entries)
+        boot, stalled = page.entries[3], page.entries[2]
+        assert (boot.level, boot.logger_name, boot.host) == ("info", "robot", "h1")
+        assert struct_to_dict(stalled.fields[0]) == {"motor": "left", "amps": 3.5}
+
+        ascending = await fleet.get_robot_part_logs(part_id, ascending=True)
+        assert [e.message for e in ascending.entries] == ["boot", "motor stalled", "retrying", "ok"]
+        errors = await fleet.get_robot_part_logs(part_id, levels=["error", "warn"])
+        assert [e.message for e in errors.entries] == ["retrying", "motor stalled"]
+        assert [e.message for e in (await fleet.get_robot_part_logs(part_id, errors_only=True)).entries] == ["motor stalled"]
+        assert [e.message for e in (await fleet.get_robot_part_logs(part_id, filter="stall")).entries] == ["motor stalled"]
+        window = await fleet.get_robot_part_logs(part_id, start=recent(9.5), end=recent(7.5))
+        assert [e.message for e in window.entries] == ["retrying", "motor stalled"]
+        two = await fleet.get_robot_part_logs(part_id, limit=2)
+        assert [e.message for e in two.entries] == ["ok", "retrying"] and two.next_page_token
+        rest = await fleet.get_robot_part_logs(part_id, limit=2, page_token=two.next_page_token)
+        assert [e.message for e in rest.entries] == ["motor stalled", "boot"]
+        with pytest.raises(InvalidArgument) as caught:
+            await fleet.get_robot_part_logs(part_id, start=recent(1), end=recent(2))
+        assert caught.value.field == "end"
+
+    run(body, server)
+
+
+def test_log_entries_without_time_get_the_receipt_time(server):
+    async def body(fleet: FleetClient) -> None:
+        part_id = await new_part(fleet)
+        before = time.time()
+        async with machine_of(fleet, part_id) as machine:
+            await machine.log([log_entry("no time")])
+        (entry,) = (await fleet.get_robot_part_logs(part_id)).entries
+        assert before - 5 <= entry.time.ToDatetime(tzinfo=timezone.utc).timestamp() <= time.time() + 5
+
+    run(body, server)
+
+
+def test_default_page_is_100_and_the_iterator_follows_tokens(server):
+    async def body(fleet: FleetClient) -> None:
+        part_id = await new_part(fleet)
+        base = recent(30)
+        async with machine_of(fleet, part_id) as machine:
+            await machine.log([log_entry(f"m{i:03d}", time=base + timedelta(seconds=i)) for i in range(250)])
+
+        first = await fleet.get_robot_part_logs(part_id)
+        assert len(first.entries) == 100 and first.next_page_token
+        assert first.entries[0].message == "m249"
+
+        calls: list[str | None] = []
+        original = fleet.get_robot_part_logs
+
+        async def counting(*args: Any, **kwargs: Any) -> client.LogPage:
+            calls.append(kwargs.get("page_token"))
+            return await original(*args, **kwargs)
+
+        fleet.get_robot_part_logs = counting  # type: ignore[method-assign]
+        newest_first = [e.message async for e in fleet.iter_robot_part_logs(part_id, page_size=100)]
+        assert newest_first == [f"m{i:03d}" for i in reversed(range(250))]
+        assert len(calls) == 3 and calls[0] is None and all(calls[1:])
+        oldest_first = [e.message async for e in fleet.iter_robot_part_logs(part_id, ascending=True, page_size=1000)]
+        assert oldest_first == [f"m{i:03d}" for i in range(250)]
+        assert len(calls) == 4, "one page of 1000 holds them all"
+        filtered = [e.message async for e in fleet.iter_robot_part_logs(part_id, filter="m24", page_size=3)]
+        assert filtered == [f"m24{i}" for i in reversed(range(10))]
+
+    run(body, server)
+
+
+def test_empty_log_iterator(server):
+    async def body(fleet: FleetClient) -> None:
+        part_id = await new_part(fleet)
+        assert [e async for e in fleet.iter_robot_part_logs(part_id)] == []
+
+    run(body, server)
+
+
+def test_log_batches_hold_at_most_1000_entries(server):
+    async def body(fleet: FleetClient) -> None:
+        part_id = await new_part(fleet)
+        async with machine_of(fleet, part_id) as machine:
+            with pytest.raises(InvalidArgument) as caught:
+                await machine.log([log_entry(f"x{i}") for i in range(client.MAX_LOG_BATCH + 1)])
+            assert caught.value.field == "logs"
+            await machine.log([log_entry(f"x{i}") for i in range(client.MAX_LOG_BATCH)])
+        assert len((await fleet.get_robot_part_logs(part_id, limit=1000)).entries) == 1000
+
+    run(body, server)
+
+
+def test_machine_credentials(server):
+    async def body(fleet: FleetClient) -> None:
+        part_id = await new_part(fleet)
+        with pytest.raises(Unauthenticated):
+            await FleetClient.connect_machine(server.server.address, part_id, "not-the-secret")
+        with pytest.raises(Unauthenticated):
+            await FleetClient.connect_machine(server.server.address, UNKNOWN_PART, "not-the-secret")
+        with pytest.raises(ValueError):
+            await fleet.log([log_entry("who am I?")])  # an API-key client has no part of its own
+        other_part = await new_part(fleet)
+        async with machine_of(fleet, part_id) as machine:
+            with pytest.raises(PermissionDenied):
+                await machine.log([log_entry("not mine")], part_id=other_part)
+            with pytest.raises(PermissionDenied):
+                await machine.list_locations(server.boot.organization_id)
+
+    run(body, server)
+
+
+# --------------------------------------------------------------------------- logs: tail
+
+
+async def _next(tail: AsyncIterator[LogEntry]) -> LogEntry:
+    return await asyncio.wait_for(anext(tail), TAIL_WAIT_S)
+
+
+async def subscribe(machine: FleetClient, tail: AsyncIterator[LogEntry], level: str = "error", text: str = "") -> None:
+    """Pushes probe entries until the tail delivers one: from then on it sees every new entry."""
+    deadline = time.monotonic() + TAIL_WAIT_S
+    pending = asyncio.ensure_future(anext(tail))
+    try:
+        while time.monotonic() < deadline:
+            await machine.log([log_entry(f"{PROBE}{uuid.uuid4().hex[:8]} {text}", level)])
+            done, _ = await asyncio.wait({pending}, timeout=0.2)
+            if done:
+                entry = pending.result()
+                assert entry.message.startswith(PROBE), f"unexpected entry before subscribing: {entry.message!r}"
+                return
+        raise AssertionError(f"the tail delivered nothing within {TAIL_WAIT_S}s")
+    except BaseException:
+        pending.cancel()
+        raise
+
+
+async def collect(tail: AsyncIterator[LogEntry], count: int) -> list[str]:
+    """The next `count` non-probe messages."""
+    got: list[str] = []
+    while len(got) < count:
+        entry = await _next(tail)
+        if not entry.message.startswith(PROBE):
+            got.append(entry.message)
+    return got
+
+
+def test_tail_streams_new_entries(server):
+    async def body(fleet: FleetClient) -> None:
+        part_id = await new_part(fleet)
+        async with machine_of(fleet, part_id) as machine:
+            await machine.log([log_entry("before the tail")])
+            tail = fleet.tail_robot_part_logs(part_id)
+            async with contextlib.aclosing(tail):
+                await subscribe(machine, tail)
+                await machine.log([log_entry(f"live {i}", "info") for i in range(3)])
+                await machine.log([log_entry("live 3", "debug", fields=[{"k": 1}])])
+                assert await collect(tail, 4) == ["live 0", "live 1", "live 2", "live 3"]
+
+    run(body, server)
+
+
+def test_tail_filters(server):
+    async def body(fleet: FleetClient) -> None:
+        part_id = await new_part(fleet)
+        async with machine_of(fleet, part_id) as machine:
+            errors = fleet.tail_robot_part_logs(part_id, errors_only=True)
+            matching = fleet.tail_robot_part_logs(part_id, filter="needle")
+            async with contextlib.aclosing(errors), contextlib.aclosing(matching):
+                await subscribe(machine, errors, "error")
+                await subscribe(machine, matching, "info", text="needle")
+                await machine.log(
+                    [log_entry("info needle", "info"), log_entry("bad hay", "error"), log_entry("fatal needle", "fatal")]
+                )
+                assert await collect(errors, 2) == ["bad hay", "fatal needle"]
+                assert await collect(matching, 2) == ["info needle", "fatal needle"]
+
+    run(body, server)
+
+
+def test_tail_of_a_part_you_cannot_see(server):
+    async def body(fleet: FleetClient) -> None:
+        tail = fleet.tail_robot_part_logs(UNKNOWN_PART)
+        with pytest.raises(PermissionDenied):
+            await _next(tail)
+        with pytest.raises(InvalidArgument) as caught:
+            await _next(fleet.tail_robot_part_logs(""))
+        assert caught.value.field == "id"
+
+    run(body, server)
+
+
+def test_closing_a_tail_cancels_the_stream(server):
+    async def body(fleet: FleetClient) -> None:
+        part_id = await new_part(fleet)
+        async with machine_of(fleet, part_id) as machine:
+            for _ in range(3):
+                tail = fleet.tail_robot_part_logs(part_id)
+                await subscribe(machine, tail)
+                await asyncio.wait_for(tail.aclose(), TAIL_WAIT_S)
+            # the client still works after closing tails
+            assert (await fleet.get_robot_part(part_id)).id == part_id
+
+    run(body, server)
+
+
+def test_tls_to_a_plaintext_server_is_unavailable(server):
+    with pytest.raises(Unavailable):
+        asyncio.run(FleetClient.connect(server.server.address, server.boot.api_key_id, server.boot.api_key, tls=True, timeout=5))
