@@ -9,6 +9,7 @@ Run: .venv/bin/python bench/bench_log_tail.py [--seconds 5]
 from __future__ import annotations
 
 import argparse
+import os
 import asyncio
 import struct
 import time
@@ -20,7 +21,7 @@ from generated.viam.app.v1 import app_pb2, app_pb2_grpc, robot_pb2
 from generated.viam.common.v1 import common_pb2
 
 MACHINES = 10
-TAILS = 100
+TAILS = int(os.environ.get("BENCH_TAILS", "100"))
 BATCH = 100
 BATCHES_PER_SECOND_PER_MACHINE = 10  # 10 machines x 10 x 100 = 10k entries/s
 

@@ -1,0 +1,51 @@
+"""AppService RPCs. Machine logs: paged queries and live tails."""
+
+from __future__ import annotations
+
+from generated.viam.app.v1 import app_pb2 as pb
+from server.domain.access import Permission, ResourceType
+from server.domain.context import DomainContext
+from server.services import convert
+from server.services.convert import optional_string
+from server.services.rpc import rpc
+
+ORG, LOCATION, ROBOT, PART = ResourceType.ORGANIZATION, ResourceType.LOCATION, ResourceType.ROBOT, ResourceType.ROBOT_PART
+READ, WRITE, AUTHENTICATED = Permission.READ, Permission.WRITE, Permission.AUTHENTICATED
+from collections.abc import AsyncIterator
+
+from server.domain import logs
+from server.logs.hub import TailClosed
+from server.services.rpc import Call
+
+
+
+class LogRpcs:
+    @rpc(READ, PART, "id")
+    def GetRobotPartLogs(self, ctx: DomainContext, request: pb.GetRobotPartLogsRequest) -> bytes:
+        query = logs.LogQuery(
+            part_id=request.id,
+            errors_only=request.errors_only,
+            text=request.filter,
+            levels=tuple(request.levels),
+            start_ns=convert.optional_timestamp_ns(request, "start"),
+            end_ns=convert.optional_timestamp_ns(request, "end"),
+            duration=optional_string(request, "range"),
+            limit=request.limit,
+            ascending=request.order == pb.LOG_ORDER_ASCENDING,
+            page_token=request.page_token,
+        )
+        page = logs.query(ctx, query)
+        # Already serialized (see convert.logs_page_bytes); lenient.add_service passes bytes through.
+        return convert.logs_page_bytes(page.records, page.next_page_token)
+
+    @rpc(READ, PART, "id")
+    async def TailRobotPartLogs(
+        self, call: Call, request: pb.TailRobotPartLogsRequest
+    ) -> AsyncIterator[bytes]:
+        with logs.open_tail(call.facts.log_hub, request.id, request.errors_only, request.filter) as subscription:
+            while True:
+                try:
+                    batch = await subscription.next_batch()
+                except TailClosed:
+                    return
+                yield convert.tail_response_bytes(batch)  # a serialized TailRobotPartLogsResponse

@@ -1,0 +1,58 @@
+"""AppService RPCs. Robot parts."""
+
+from __future__ import annotations
+
+from generated.viam.app.v1 import app_pb2 as pb
+from server.domain.access import Permission, ResourceType
+from server.domain.context import DomainContext
+from server.services import convert
+from server.services.convert import optional_struct
+from server.services.rpc import rpc
+
+ORG, LOCATION, ROBOT, PART = ResourceType.ORGANIZATION, ResourceType.LOCATION, ResourceType.ROBOT, ResourceType.ROBOT_PART
+READ, WRITE, AUTHENTICATED = Permission.READ, Permission.WRITE, Permission.AUTHENTICATED
+from server.domain import metadata, parts
+
+
+
+class PartRpcs:
+    @rpc(WRITE, ROBOT, "robot_id")
+    def NewRobotPart(self, ctx: DomainContext, request: pb.NewRobotPartRequest) -> pb.NewRobotPartResponse:
+        return pb.NewRobotPartResponse(part_id=parts.new_robot_part(ctx, request.robot_id, request.part_name))
+
+    @rpc(READ, PART, "id")
+    def GetRobotPart(self, ctx: DomainContext, request: pb.GetRobotPartRequest) -> pb.GetRobotPartResponse:
+        part = parts.get_robot_part(ctx, request.id)
+        return pb.GetRobotPartResponse(part=convert.robot_part(part), config_json=part.config_json)
+
+    @rpc(READ, ROBOT, "robot_id")
+    def GetRobotParts(self, ctx: DomainContext, request: pb.GetRobotPartsRequest) -> pb.GetRobotPartsResponse:
+        return pb.GetRobotPartsResponse(parts=[convert.robot_part(v) for v in parts.get_robot_parts(ctx, request.robot_id)])
+
+    @rpc(READ, LOCATION, "location_id")
+    def GetRobotPartByNameAndLocation(
+        self, ctx: DomainContext, request: pb.GetRobotPartByNameAndLocationRequest
+    ) -> pb.GetRobotPartByNameAndLocationResponse:
+        part = parts.get_part_by_name_and_location(ctx, request.name, request.location_id)
+        return pb.GetRobotPartByNameAndLocationResponse(part=convert.robot_part(part))
+
+    @rpc(WRITE, PART, "part_id")
+    def DeleteRobotPart(self, ctx: DomainContext, request: pb.DeleteRobotPartRequest) -> pb.DeleteRobotPartResponse:
+        parts.delete_robot_part(ctx, request.part_id)
+        return pb.DeleteRobotPartResponse()
+
+    @rpc(WRITE, PART, "part_id")
+    def MarkPartAsMain(self, ctx: DomainContext, request: pb.MarkPartAsMainRequest) -> pb.MarkPartAsMainResponse:
+        parts.mark_part_as_main(ctx, request.part_id)
+        return pb.MarkPartAsMainResponse()
+
+    @rpc(READ, PART, "id")
+    def GetRobotPartMetadata(self, ctx: DomainContext, request: pb.GetRobotPartMetadataRequest) -> pb.GetRobotPartMetadataResponse:
+        return pb.GetRobotPartMetadataResponse(data=convert.struct(metadata.get_metadata(ctx, PART, request.id)))
+
+    @rpc(WRITE, PART, "id")
+    def UpdateRobotPartMetadata(
+        self, ctx: DomainContext, request: pb.UpdateRobotPartMetadataRequest
+    ) -> pb.UpdateRobotPartMetadataResponse:
+        metadata.update_metadata(ctx, PART, request.id, optional_struct(request))
+        return pb.UpdateRobotPartMetadataResponse()
