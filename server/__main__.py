@@ -32,6 +32,15 @@ def _parser() -> argparse.ArgumentParser:
     common(boot)
     boot.add_argument("--org-name", required=True, help="name of the first organization")
     boot.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    user = commands.add_parser(
+        "user-add",
+        help="create a user who authenticates with credentials type 'password' (entity = email); "
+        "the password is read from FLEET_USER_PASSWORD or asked for",
+    )
+    common(user)
+    user.add_argument("--email", required=True)
+    user.add_argument("--owner-of", metavar="ORG_ID", help="also make the user an owner of this organization")
     return parser
 
 
@@ -50,7 +59,30 @@ def main(argv: list[str] | None = None) -> int:
 
         asyncio.run(serve(runtime))
         return 0
+    if args.command == "user-add":
+        return _add_user(runtime, args.email, args.owner_of)
     return _bootstrap(runtime, args.org_name, args.json)
+
+
+def _add_user(runtime: "Runtime", email: str, owner_of: str | None) -> int:  # type: ignore[name-defined]  # noqa: F821
+    import getpass
+    import os
+
+    from server.db.engine import unit_of_work
+    from server.domain.errors import DomainError
+    from server.domain.users import create_user, grant_organization_owner
+
+    password = os.environ.get("FLEET_USER_PASSWORD") or getpass.getpass(f"password for {email}: ")
+    try:
+        with unit_of_work(runtime.engine, write=True) as session:
+            user = create_user(session, email, password)
+            if owner_of:
+                grant_organization_owner(session, user, owner_of)
+    except DomainError as error:
+        print(f"user-add failed: {error.message}", file=sys.stderr)
+        return 1
+    print(user.id)
+    return 0
 
 
 def _bootstrap(runtime: "Runtime", org_name: str, as_json: bool) -> int:  # type: ignore[name-defined]  # noqa: F821

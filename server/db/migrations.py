@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import BigInteger, Column, Connection, Engine, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, inspect, text
+from sqlalchemy import BigInteger, Column, DateTime, Connection, Engine, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, inspect, text
 from sqlmodel import SQLModel
 
 from server.db import models  # noqa: F401  (registers the tables)
@@ -40,9 +40,43 @@ def _v1_to_v2_add_log_entries(connection: Connection) -> None:
     table.create(connection)
 
 
+def _v2_to_v3_add_users_invites_shares(connection: Connection) -> None:
+    metadata = MetaData()
+    Table("organization", metadata, Column("id", String, primary_key=True))  # FK targets, already present
+    Table("location", metadata, Column("id", String, primary_key=True))
+    tables = [
+        Table(
+            "user_account",
+            metadata,
+            Column("id", String, primary_key=True),
+            Column("email", String, nullable=False, unique=True),
+            Column("password_hash", String, nullable=False),
+            Column("created_on", DateTime(timezone=True), nullable=False),
+            Column("last_login", DateTime(timezone=True), nullable=True),
+        ),
+        Table(
+            "organization_invite",
+            metadata,
+            Column("organization_id", String, ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True),
+            Column("email", String, primary_key=True),
+            Column("authorizations_json", String, nullable=False),
+            Column("created_on", DateTime(timezone=True), nullable=False),
+        ),
+        Table(
+            "location_share",
+            metadata,
+            Column("location_id", String, ForeignKey("location.id", ondelete="CASCADE"), primary_key=True),
+            Column("organization_id", String, ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True, index=True),
+            Column("created_on", DateTime(timezone=True), nullable=False),
+        ),
+    ]
+    for table in tables:
+        table.create(connection)
+
+
 # MIGRATIONS[i] upgrades a database from version i + 1 to version i + 2.
 # Version 1 is the first released schema.
-MIGRATIONS: list[Migration] = [_v1_to_v2_add_log_entries]
+MIGRATIONS: list[Migration] = [_v1_to_v2_add_log_entries, _v2_to_v3_add_users_invites_shares]
 LATEST = 1 + len(MIGRATIONS)
 
 

@@ -137,3 +137,33 @@ class LogEntry(SQLModel, table=True):
     level: str
     message: str
     entry: bytes
+
+
+class User(SQLModel, table=True):
+    """A person: an identity for roles and invites. Authenticates with email and password."""
+
+    __tablename__ = "user_account"
+    id: str = Field(primary_key=True)
+    email: str = Field(unique=True)  # stored lowercased
+    password_hash: str
+    created_on: datetime
+    last_login: datetime | None = None
+
+
+class OrganizationInvite(SQLModel, table=True):
+    """A pending invite; its roles are granted when the invited user next authenticates."""
+
+    __tablename__ = "organization_invite"
+    organization_id: str = Field(foreign_key="organization.id", ondelete="CASCADE", primary_key=True)
+    email: str = Field(primary_key=True)  # stored lowercased
+    authorizations_json: str  # [{"role", "resource_type", "resource_id"}]
+    created_on: datetime
+
+
+class LocationShare(SQLModel, table=True):
+    """An organization other than the location's own that the location is shared with."""
+
+    __tablename__ = "location_share"
+    location_id: str = Field(foreign_key="location.id", ondelete="CASCADE", primary_key=True)
+    organization_id: str = Field(foreign_key="organization.id", ondelete="CASCADE", primary_key=True, index=True)
+    created_on: datetime

@@ -13,7 +13,7 @@ from enum import Enum
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from server.db.models import Authorization
+from server.db.models import Authorization, LocationShare
 from server.domain.context import DomainContext
 from server.domain.errors import PermissionDenied
 from server.domain.ids import new_id
@@ -78,6 +78,12 @@ def resource_chain(ctx: DomainContext, resource_type: ResourceType, resource_id:
         return []
     chain.extend(("location", row[0]) for row in rows)
     chain.append(("organization", rows[-1][1]))
+    # Organizations a location in the chain is shared with: their roles reach it too.
+    location_ids = [row[0] for row in rows]
+    shared = connection.execute(
+        select(LocationShare.organization_id).where(col(LocationShare.location_id).in_(location_ids))
+    ).all()
+    chain.extend(("organization", row[0]) for row in shared if ("organization", row[0]) not in chain)
     return chain
 
 

@@ -1,52 +1,103 @@
-"""Credentials to identities: Authenticate, and re-checking the identity behind a token on every call."""
+"""Credentials to identities: Authenticate, and re-checking the identity behind a token on every call.
+
+Credential types:
+- "api-key": entity = key id, payload = the key.
+- "password": entity = a user's email, payload = the password (users are
+  created with `fleet-server user add`). Pending invites for the email are
+  granted at this moment.
+- "robot-secret": entity = part id, payload = one of the part's secrets.
+- "robot-location-secret": entity = part id, payload = a secret of the part's location.
+Unknown entities and wrong secrets give the same error.
+"""
 
 from __future__ import annotations
 
 import hmac
 
+from sqlalchemy import text
 from sqlmodel import Session, select
 
-from server.db.models import ApiKey, PartSecret, RobotPart
+from server.db.credentials import machine_credential_exists
+from server.db.models import ApiKey, LocationSecret, PartSecret, User
+from server.domain import users
 from server.domain.context import Caller
 from server.domain.errors import Unauthenticated
+from server.domain.ids import utc_now
 from server.security.api_keys import api_key_matches, hash_api_key
+from server.security.passwords import DUMMY_HASH, password_matches
 from server.security.secret_box import SecretBox
 
 API_KEY = "api-key"
-ROBOT_SECRET = "robot-secret"  # entity = part id, payload = one of the part's secrets
-SUPPORTED_TYPES = (API_KEY, ROBOT_SECRET)
+PASSWORD = "password"
+ROBOT_SECRET = "robot-secret"
+ROBOT_LOCATION_SECRET = "robot-location-secret"
+SUPPORTED_TYPES = (API_KEY, PASSWORD, ROBOT_SECRET, ROBOT_LOCATION_SECRET)
+USER = "user"
+MACHINE = "robot-secret"  # the identity type of every machine token, whichever secret it used
 _INVALID = "invalid credentials"
-# Compared against when the key id is unknown, so both failures cost the same.
-_DUMMY_HASH = hash_api_key("no such key")
+_DUMMY_KEY_HASH = hash_api_key("no such key")
+_PART_LOCATION = text("SELECT r.location_id FROM robot_part p JOIN robot r ON r.id = p.robot_id WHERE p.id = :id")
+
+
+def writes_on_success(credential_type: str) -> bool:
+    """Password logins record the login and grant pending invites."""
+    return credential_type == PASSWORD
 
 
 def authenticate(session: Session, box: SecretBox, credential_type: str, entity: str, payload: str) -> Caller:
-    """Unknown entity and wrong secret give the same error."""
     if credential_type == API_KEY:
         key = session.get(ApiKey, entity) if entity else None
-        if not api_key_matches(payload, key.key_hash if key else _DUMMY_HASH) or key is None:
+        if not api_key_matches(payload, key.key_hash if key else _DUMMY_KEY_HASH) or key is None:
             raise Unauthenticated(_INVALID)
         return Caller(identity_id=key.id, identity_type=API_KEY)
-    if credential_type == ROBOT_SECRET:
-        if not _part_secret_matches(session, box, entity, payload):
+    if credential_type == PASSWORD:
+        user = users.find_by_email(session, entity) if entity else None
+        if not password_matches(payload, user.password_hash if user else DUMMY_HASH) or user is None:
             raise Unauthenticated(_INVALID)
-        return Caller(identity_id=entity, identity_type=ROBOT_SECRET)
+        users.record_login(session, user, utc_now())
+        return Caller(identity_id=user.id, identity_type=USER)
+    if credential_type == ROBOT_SECRET:
+        rows = session.exec(select(PartSecret).where(PartSecret.part_id == entity)).all() if entity else []
+        secret_id = _matching_secret(box, payload, [(r.id, r.secret_ciphertext, f"part:{entity}:{r.id}") for r in rows])
+        if secret_id is None:
+            raise Unauthenticated(_INVALID)
+        return Caller(identity_id=entity, identity_type=MACHINE, credential_id=f"part:{secret_id}")
+    if credential_type == ROBOT_LOCATION_SECRET:
+        location_id = session.connection().execute(_PART_LOCATION, {"id": entity}).scalar() if entity else None
+        rows = session.exec(select(LocationSecret).where(LocationSecret.location_id == location_id)).all() if location_id else []
+        secret_id = _matching_secret(
+            box, payload, [(r.id, r.secret_ciphertext, f"location:{location_id}:{r.id}") for r in rows]
+        )
+        if secret_id is None:
+            raise Unauthenticated(_INVALID)
+        return Caller(identity_id=entity, identity_type=MACHINE, credential_id=f"location:{secret_id}")
     raise Unauthenticated(f"unsupported credential type {credential_type!r}; supported: {', '.join(SUPPORTED_TYPES)}")
 
 
-def load_caller(session: Session, identity_id: str, identity_type: str) -> Caller:
-    """The identity a token names must still exist: a deleted key or part stops working at once."""
-    table = {API_KEY: ApiKey, ROBOT_SECRET: RobotPart}.get(identity_type)
-    if table is not None and session.connection().execute(select(table.id).where(table.id == identity_id)).first() is not None:
-        return Caller(identity_id=identity_id, identity_type=identity_type)
-    raise Unauthenticated("the credentials behind this token no longer exist; authenticate again")
+def load_caller(session: Session, identity_id: str, identity_type: str, credential_id: str = "") -> Caller:
+    """The identity (and, for machines, the secret) a token names must still exist: deleting stops it at once."""
+    if identity_type == MACHINE:
+        connection = session.connection()
+        cursor = connection.connection.cursor()
+        try:
+            alive = machine_credential_exists(cursor, connection.dialect.paramstyle, identity_id, credential_id)
+        finally:
+            cursor.close()
+    else:
+        table = {API_KEY: ApiKey, USER: User}.get(identity_type)
+        alive = table is not None and session.connection().execute(select(table.id).where(table.id == identity_id)).first() is not None
+    if not alive:
+        raise Unauthenticated("the credentials behind this token no longer exist; authenticate again")
+    return Caller(identity_id=identity_id, identity_type=identity_type, credential_id=credential_id)
 
 
-def _part_secret_matches(session: Session, box: SecretBox, part_id: str, payload: str) -> bool:
-    if not part_id or not payload:
-        return False
-    matched = False
-    for row in session.exec(select(PartSecret).where(PartSecret.part_id == part_id)).all():
-        secret = box.open(row.secret_ciphertext, f"part:{part_id}:{row.id}")
-        matched |= hmac.compare_digest(secret.encode(), payload.encode("utf-8", "surrogatepass"))
+def _matching_secret(box: SecretBox, payload: str, candidates: list[tuple[str, bytes, str]]) -> str | None:
+    """Compares against every candidate (constant time each) and returns the matching secret's id."""
+    matched = None
+    given = payload.encode("utf-8", "surrogatepass")
+    for secret_id, sealed, context in candidates:
+        if hmac.compare_digest(box.open(sealed, context).encode(), given) and payload:
+            matched = secret_id
     return matched
+
+

@@ -17,7 +17,9 @@ from server.security.secret_box import SecretBox
 @dataclass(frozen=True)
 class Caller:
     identity_id: str
-    identity_type: str  # "api-key", or "robot-secret" for a machine (identity_id is its part id)
+    identity_type: str  # "api-key", "user", or "robot-secret" for a machine (identity_id is its part id)
+    # For machines: the part or location secret they authenticated with ("part:<id>" / "location:<id>").
+    credential_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -46,12 +46,15 @@ class LogPage:
     next_page_token: str  # "" at the end
 
 
-async def ingest(writer: LogWriter, part_id: str, records: list[LogRecord]) -> None:
-    """Stores one batch of a part's logs; returns once it is on disk and offered to tails."""
+async def ingest(writer: LogWriter, part_id: str, credential_id: str, records: list[LogRecord]) -> None:
+    """Stores one batch of a part's logs; returns once it is on disk and offered to tails.
+
+    The part and the secret its token was issued for must still exist when the batch is written.
+    """
     if len(records) > MAX_BATCH:
         raise InvalidArgument("logs", f"at most {MAX_BATCH} entries per call, got {len(records)}")
     try:
-        await writer.write(records)
+        await writer.write(records, credential_id)
     except PartGone:
         # Only the part itself may log, so its own identity is what vanished.
         raise Unauthenticated("the credentials behind this token no longer exist; authenticate again") from None

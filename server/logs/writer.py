@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
+from server.db.credentials import PLACEHOLDERS, machine_credential_exists
 from server.logs.hub import LogHub
 from server.logs.records import LogRecord
 
@@ -23,29 +25,40 @@ MAX_GROUP_ROWS = 20_000
 _INSERT = "INSERT INTO log_entry (part_id, time_ns, level, message, entry) VALUES "
 # 5 parameters a row stays under SQLite's (and PostgreSQL's) bound-parameter limits.
 ROWS_PER_STATEMENT = 1000
-_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
 class PartGone(Exception):
-    """The part was deleted before its logs were written."""
+    """The part, or the secret its token was issued for, was deleted before its logs were written."""
+
+
+@dataclass(eq=False)
+class Batch:
+    records: list[LogRecord]
+    credential_id: str
+    future: asyncio.Future[None]
+
+    @property
+    def part_id(self) -> str:
+        return self.records[0].part_id
 
 
 class LogWriter:
     def __init__(self, engine: Engine, hub: LogHub):
         self._engine = engine
         self._hub = hub
-        self._pending: list[tuple[list[LogRecord], asyncio.Future[None]]] = []
+        self._pending: list[Batch] = []
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._connection: Any = None
         # The writer talks to the driver directly, so it meets the driver's own exception class.
         self._integrity_errors: tuple[type[Exception], ...] = (IntegrityError, engine.dialect.dbapi.IntegrityError)
 
-    async def write(self, records: list[LogRecord]) -> None:
+    async def write(self, records: list[LogRecord], credential_id: str) -> None:
+        """`credential_id`: the secret the writing machine authenticated with; it must still exist."""
         if not records:
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((records, future))
+        self._pending.append(Batch(records, credential_id, future))
         self._start()
         assert self._wake is not None
         self._wake.set()
@@ -66,63 +79,66 @@ class LogWriter:
                 group = self._take_group()
                 await self._commit(group)
 
-    def _take_group(self) -> list[tuple[list[LogRecord], asyncio.Future[None]]]:
-        group, rows = [], 0
-        while self._pending and (not group or rows + len(self._pending[0][0]) <= MAX_GROUP_ROWS):
+    def _take_group(self) -> list[Batch]:
+        group: list[Batch] = []
+        rows = 0
+        while self._pending and (not group or rows + len(self._pending[0].records) <= MAX_GROUP_ROWS):
             batch = self._pending.pop(0)
             group.append(batch)
-            rows += len(batch[0])
+            rows += len(batch.records)
         return group
 
-    async def _commit(self, group: list[tuple[list[LogRecord], asyncio.Future[None]]]) -> None:
+    async def _commit(self, group: list[Batch]) -> None:
         try:
-            await asyncio.to_thread(self._insert, [record for records, _ in group for record in records])
+            refused = await asyncio.to_thread(self._insert, group)
         except self._integrity_errors:
-            # Most likely one batch's part was deleted meanwhile: retry batch by batch.
-            for batch in group:
-                await self._commit_alone(batch)
+            # A part deleted between the check and the insert (possible on PostgreSQL): retry one by one.
+            if len(group) == 1:
+                self._finish(group[0], PartGone(group[0].part_id))
+            else:
+                for batch in group:
+                    await self._commit([batch])
             return
         except Exception as error:  # database down, disk full: every caller learns it
             log.exception("writing %d log batches failed", len(group))
-            for _, future in group:
-                _resolve(future, lambda f: f.set_exception(error))
+            for batch in group:
+                self._finish(batch, error)
             return
-        for records, future in group:
-            self._hub.publish(records[0].part_id, records)
-            _resolve(future, lambda f: f.set_result(None))
+        for batch in group:
+            self._finish(batch, PartGone(batch.part_id) if batch in refused else None)
 
-    async def _commit_alone(self, batch: tuple[list[LogRecord], asyncio.Future[None]]) -> None:
-        records, future = batch
-        try:
-            await asyncio.to_thread(self._insert, records)
-        except self._integrity_errors:
-            _resolve(future, lambda f: f.set_exception(PartGone(records[0].part_id)))
-        except Exception as error:
-            _resolve(future, lambda f: f.set_exception(error))
+    def _finish(self, batch: Batch, error: Exception | None) -> None:
+        if error is None:
+            self._hub.publish(batch.part_id, batch.records)
+            _resolve(batch.future, lambda f: f.set_result(None))
         else:
-            self._hub.publish(records[0].part_id, records)
-            _resolve(future, lambda f: f.set_result(None))
+            _resolve(batch.future, lambda f: f.set_exception(error))
 
-    def _insert(self, records: list[LogRecord]) -> None:
-        """One transaction on the writer's own connection (only one group is written at a time)."""
+    def _insert(self, group: list[Batch]) -> list[Batch]:
+        """One transaction on the writer's own connection; returns the batches refused
+        because their part or machine secret no longer exists."""
         if self._connection is None:
             # A dedicated driver connection: a pooled session per group costs as much as the insert.
             self._connection = self._engine.raw_connection()
         connection = self._connection
-        placeholder = _PLACEHOLDERS[self._engine.dialect.paramstyle]
+        paramstyle = self._engine.dialect.paramstyle
+        placeholder = PLACEHOLDERS[paramstyle]
+        row_values = f"({placeholder}, {placeholder}, {placeholder}, {placeholder}, {placeholder})"
         cursor = connection.cursor()
         try:
             if self._engine.dialect.name == "sqlite":
                 cursor.execute("BEGIN IMMEDIATE")
+            refused = [b for b in group if not machine_credential_exists(cursor, paramstyle, b.part_id, b.credential_id)]
+            records = [record for batch in group if batch not in refused for record in batch.records]
             for start in range(0, len(records), ROWS_PER_STATEMENT):
                 chunk = records[start : start + ROWS_PER_STATEMENT]
                 # One multi-row statement rather than executemany: the driver then
                 # gives up the GIL once per statement instead of once per row,
                 # which matters while the event loop thread is busy.
-                values = ", ".join([f"({placeholder}, {placeholder}, {placeholder}, {placeholder}, {placeholder})"] * len(chunk))
                 parameters = [value for r in chunk for value in (r.part_id, r.time_ns, r.level, r.message, r.payload)]
-                cursor.execute(_INSERT + values, parameters)
+                cursor.execute(_INSERT + ", ".join([row_values] * len(chunk)), parameters)
             connection.commit()
+            return refused
         except BaseException:
             connection.rollback()
             raise

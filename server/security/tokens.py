@@ -26,8 +26,9 @@ class InvalidToken(Exception):
 @dataclass(frozen=True)
 class TokenClaims:
     subject: str  # identity id, e.g. an API key id
-    subject_type: str  # credential type it was issued for, e.g. "api-key"
+    subject_type: str  # identity kind, e.g. "api-key", "user", "robot-secret"
     expires_at: int
+    credential_id: str = ""  # the secret it was issued for, re-checked on every call (machines)
 
 
 def _b64encode(data: bytes) -> str:
@@ -44,7 +45,7 @@ class TokenSigner:
         self._ttl = ttl_seconds
         self.key_id = hashlib.sha256(b"kid:" + key).hexdigest()[:16]
 
-    def issue(self, subject: str, subject_type: str, now: float | None = None) -> str:
+    def issue(self, subject: str, subject_type: str, now: float | None = None, credential_id: str = "") -> str:
         issued_at = int(now if now is not None else time.time())
         header = {"alg": ALGORITHM, "typ": "JWT", "kid": self.key_id}
         claims = {
@@ -52,6 +53,7 @@ class TokenSigner:
             "aud": AUDIENCE,
             "sub": subject,
             "fleet_typ": subject_type,
+            "fleet_cred": credential_id,
             "iat": issued_at,
             "exp": issued_at + self._ttl,
             "jti": uuid.uuid4().hex,
@@ -81,7 +83,9 @@ class TokenSigner:
             raise InvalidToken("token is for another audience")
         if expires_at <= (now if now is not None else time.time()):
             raise InvalidToken("token expired")
-        return TokenClaims(subject=str(subject), subject_type=str(subject_type), expires_at=expires_at)
+        return TokenClaims(
+            subject=str(subject), subject_type=str(subject_type), expires_at=expires_at, credential_id=str(claims.get("fleet_cred", ""))
+        )
 
     def _sign(self, signing_input: str) -> bytes:
         return hmac.new(self._key, signing_input.encode("ascii"), hashlib.sha256).digest()

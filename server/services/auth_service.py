@@ -7,7 +7,7 @@ import grpc
 from generated.proto.rpc.v1 import auth_pb2 as pb
 from generated.proto.rpc.v1 import auth_pb2_grpc
 from server.db.engine import unit_of_work
-from server.domain.authentication import authenticate
+from server.domain.authentication import authenticate, writes_on_success
 from server.domain.errors import InvalidArgument
 from server.services.rpc import Servicer, has_authorization, reject_undecodable, run_mapped
 
@@ -20,8 +20,10 @@ class AuthService(Servicer, auth_pb2_grpc.AuthServiceServicer):
             reject_undecodable(request)
             if has_authorization(context.invocation_metadata() or ()):
                 raise InvalidArgument("authorization", "this call already carries credentials; Authenticate takes none")
-            with unit_of_work(runtime.engine, write=False) as session:
-                caller = authenticate(session, runtime.facts.secret_box, request.credentials.type, request.entity, request.credentials.payload)
-            return pb.AuthenticateResponse(access_token=runtime.signer.issue(caller.identity_id, caller.identity_type))
+            credential_type = request.credentials.type
+            with unit_of_work(runtime.engine, write=writes_on_success(credential_type)) as session:
+                caller = authenticate(session, runtime.facts.secret_box, credential_type, request.entity, request.credentials.payload)
+            token = runtime.signer.issue(caller.identity_id, caller.identity_type, credential_id=caller.credential_id)
+            return pb.AuthenticateResponse(access_token=token)
 
         return await run_mapped(context, issue)

@@ -16,5 +16,5 @@ class RobotService(Servicer, robot_pb2_grpc.RobotServiceServicer):
     @rpc(Permission.MACHINE, ResourceType.ROBOT_PART, "id")
     async def Log(self, call: Call, request: pb.LogRequest) -> pb.LogResponse:
         records = convert.log_records(request.id, request.logs, time.time_ns())
-        await logs.ingest(call.facts.log_writer, request.id, records)
+        await logs.ingest(call.facts.log_writer, request.id, call.caller.credential_id, records)
         return pb.LogResponse()

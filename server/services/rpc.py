@@ -112,7 +112,7 @@ def rpc(
                     with unit_of_work(runtime.engine, write=guard.write) as session:
                         ctx = DomainContext(
                             session=session,
-                            caller=load_caller(session, claims.subject, claims.subject_type),
+                            caller=load_caller(session, claims.subject, claims.subject_type, claims.credential_id),
                             facts=runtime.facts,
                         )
                         _check(ctx, guard, request)
@@ -143,7 +143,7 @@ def _check(ctx: DomainContext, guard: Guard, request: Any) -> None:
 def _check_only(runtime: Runtime, guard: Guard, request: Any, context: grpc.aio.ServicerContext) -> Call:
     claims = _verified_claims(runtime, context)
     with unit_of_work(runtime.engine, write=False) as session:
-        ctx = DomainContext(session=session, caller=load_caller(session, claims.subject, claims.subject_type), facts=runtime.facts)
+        ctx = DomainContext(session=session, caller=load_caller(session, claims.subject, claims.subject_type, claims.credential_id), facts=runtime.facts)
         _check(ctx, guard, request)
         return Call(caller=ctx.authenticated_caller, facts=runtime.facts)
 
@@ -152,9 +152,9 @@ def _check_machine_token(runtime: Runtime, guard: Guard, request: Any, context: 
     """The hot path of machine calls (log ingest): no database round trip here.
 
     The token must be a machine token for the part the request names. That
-    the part still exists is enforced where the call writes, in the same
-    transaction (the log table's foreign key), which reports a deleted part
-    as Unauthenticated.
+    the part and the secret the token was issued for still exist is checked
+    where the call writes, in the same transaction (see LogWriter), which
+    reports a deleted part or secret as Unauthenticated.
     """
     reject_undecodable(request)
     claims = _verified_claims(runtime, context)
@@ -162,7 +162,8 @@ def _check_machine_token(runtime: Runtime, guard: Guard, request: Any, context: 
     (part_id,) = _resource_ids(request, guard.id_field)
     if claims.subject_type != MACHINE_IDENTITY or claims.subject != part_id:
         raise PermissionDenied(f"no machine permission on robot_part {part_id!r}: only the part itself may call this")
-    return Call(caller=Caller(identity_id=claims.subject, identity_type=claims.subject_type), facts=runtime.facts)
+    caller = Caller(identity_id=claims.subject, identity_type=claims.subject_type, credential_id=claims.credential_id)
+    return Call(caller=caller, facts=runtime.facts)
 
 
 async def run_mapped_inline(context: grpc.aio.ServicerContext, work: Callable[[], Response]) -> Response:
