@@ -27,6 +27,7 @@ class Machine:
 class Fleet:
     server: ServerProcess
     owner_metadata: list[tuple[str, str]]
+    owner_credentials: auth_pb2.AuthenticateRequest
     organization_id: str
     location_id: str
     machines: list[Machine]
@@ -48,7 +49,10 @@ def start_fleet(machine_count: int, extra_env: dict[str, str] | None = None, dat
             robot_id = app.NewRobot(app_pb2.NewRobotRequest(name=f"m{index}", location=location.id), metadata=owner).id
             part = app.GetRobotParts(app_pb2.GetRobotPartsRequest(robot_id=robot_id), metadata=owner).parts[0]
             machines.append(Machine(part.id, [("authorization", "Bearer " + _token(auth, "robot-secret", part.id, part.secret))]))
-    return Fleet(server, owner, boot.organization_id, location.id, machines)
+    credentials = auth_pb2.AuthenticateRequest(
+        entity=boot.api_key_id, credentials=auth_pb2.Credentials(type="api-key", payload=boot.api_key)
+    )
+    return Fleet(server, owner, credentials, boot.organization_id, location.id, machines)
 
 
 def _token(auth: auth_pb2_grpc.AuthServiceStub, kind: str, entity: str, secret: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import Enum
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlmodel import col, select
 
 from server.db.models import Authorization, LocationShare
@@ -59,8 +59,24 @@ _LOCATION_ANCESTORS = text(
 )
 
 
+_SHARED_WITH = select(LocationShare.organization_id).where(
+    col(LocationShare.location_id).in_(bindparam("ids", expanding=True))
+)
+_CALLER_GRANTS = select(Authorization.role, Authorization.resource_type, Authorization.resource_id).where(
+    Authorization.identity_id == bindparam("identity_id")
+)
+
+
 def resource_chain(ctx: DomainContext, resource_type: ResourceType, resource_id: str) -> list[tuple[str, str]]:
     """The resource and everything above it, as (type, id) pairs a role can be granted on; [] if unknown."""
+    key = ("chain", resource_type, resource_id)
+    if key not in ctx.memo:
+        ctx.session.flush()  # the queries below bypass the ORM's autoflush
+        ctx.memo[key] = _resource_chain(ctx, resource_type, resource_id)
+    return ctx.memo[key]  # type: ignore[return-value]
+
+
+def _resource_chain(ctx: DomainContext, resource_type: ResourceType, resource_id: str) -> list[tuple[str, str]]:
     connection = ctx.session.connection()
     if resource_type is ResourceType.ORGANIZATION:
         return [("organization", resource_id)]
@@ -79,12 +95,20 @@ def resource_chain(ctx: DomainContext, resource_type: ResourceType, resource_id:
     chain.extend(("location", row[0]) for row in rows)
     chain.append(("organization", rows[-1][1]))
     # Organizations a location in the chain is shared with: their roles reach it too.
-    location_ids = [row[0] for row in rows]
-    shared = connection.execute(
-        select(LocationShare.organization_id).where(col(LocationShare.location_id).in_(location_ids))
-    ).all()
+    shared = connection.execute(_SHARED_WITH, {"ids": [row[0] for row in rows]}).all()
     chain.extend(("organization", row[0]) for row in shared if ("organization", row[0]) not in chain)
     return chain
+
+
+def _grants(ctx: DomainContext) -> list[tuple[str, str, str]]:
+    """Every (role, resource_type, resource_id) the caller holds, read once per call."""
+    assert ctx.caller is not None
+    key = ("grants", ctx.caller.identity_id)
+    if key not in ctx.memo:
+        ctx.session.flush()
+        rows = ctx.session.connection().execute(_CALLER_GRANTS, {"identity_id": ctx.caller.identity_id}).all()
+        ctx.memo[key] = [(row[0], row[1], row[2]) for row in rows]
+    return ctx.memo[key]  # type: ignore[return-value]
 
 
 def has_permission(ctx: DomainContext, permission: Permission, resource_type: ResourceType, resource_id: str) -> bool:
@@ -100,16 +124,11 @@ def has_permission(ctx: DomainContext, permission: Permission, resource_type: Re
             and resource_type is ResourceType.ROBOT_PART
             and resource_id == ctx.caller.identity_id
         )
-    chain = resource_chain(ctx, resource_type, resource_id)
-    if not chain:
+    roles = permission.roles()
+    held = {(kind, rid) for role, kind, rid in _grants(ctx) if role in roles}
+    if not held:
         return False
-    grants = ctx.session.connection().execute(
-        select(Authorization.resource_type, Authorization.resource_id)
-        .where(Authorization.identity_id == ctx.caller.identity_id)
-        .where(col(Authorization.role).in_(permission.roles()))
-        .where(col(Authorization.resource_id).in_([resource for _, resource in chain]))
-    ).all()
-    return any((row[0], row[1]) in chain for row in grants)
+    return any(link in held for link in resource_chain(ctx, resource_type, resource_id))
 
 
 def require(ctx: DomainContext, permission: Permission, resource_type: ResourceType, resource_ids: Iterable[str]) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import event
 from sqlmodel import Session
 
 from server.domain.ids import utc_now
@@ -39,6 +40,13 @@ class DomainContext:
     # Run on the event loop once the transaction committed (e.g. end the live
     # tails of deleted parts); never run after a rollback.
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    # Per-call cache of access lookups (grants, resource chains); cleared whenever
+    # the session flushes, so it never outlives a change made in this transaction.
+    memo: dict[object, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.session is not None:
+            event.listen(self.session, "after_flush", lambda *_: self.memo.clear())
 
     @property
     def authenticated_caller(self) -> Caller:
