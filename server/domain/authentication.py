@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hmac
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlmodel import Session, select
 
 from server.db.credentials import machine_credential_exists
@@ -36,6 +36,10 @@ USER = "user"
 MACHINE = "robot-secret"  # the identity type of every machine token, whichever secret it used
 _INVALID = "invalid credentials"
 _DUMMY_KEY_HASH = hash_api_key("no such key")
+_IDENTITY_EXISTS = {
+    API_KEY: select(ApiKey.id).where(ApiKey.id == bindparam("id")),
+    USER: select(User.id).where(User.id == bindparam("id")),
+}
 _PART_LOCATION = text("SELECT r.location_id FROM robot_part p JOIN robot r ON r.id = p.robot_id WHERE p.id = :id")
 
 
@@ -84,8 +88,8 @@ def load_caller(session: Session, identity_id: str, identity_type: str, credenti
         finally:
             cursor.close()
     else:
-        table = {API_KEY: ApiKey, USER: User}.get(identity_type)
-        alive = table is not None and session.connection().execute(select(table.id).where(table.id == identity_id)).first() is not None
+        query = _IDENTITY_EXISTS.get(identity_type)
+        alive = query is not None and session.connection().execute(query, {"id": identity_id}).first() is not None
     if not alive:
         raise Unauthenticated("the credentials behind this token no longer exist; authenticate again")
     return Caller(identity_id=identity_id, identity_type=identity_type, credential_id=credential_id)
