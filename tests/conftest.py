@@ -513,3 +513,83 @@ def run_concurrently(fn: Callable[[], Any], n: int = 8) -> tuple[list[Any], list
             except grpc.RpcError as err:
                 errors.append(err)
     return results, errors
+
+
+# --------------------------------------------------------------------------- users (password credentials)
+
+TEST_USER_PASSWORD = "correct horse battery staple"
+
+
+@dataclass(frozen=True)
+class UserAccount:
+    id: str
+    email: str
+    password: str
+
+
+def add_user(server: RunningServer, email: str | None = None, owner_of: str | None = None,
+             password: str = TEST_USER_PASSWORD) -> UserAccount:
+    """`python -m server user-add` against the running server's data dir; returns the new user."""
+    import os
+    import subprocess
+    import sys
+
+    from harness import ROOT
+
+    email = email or f"user-{uuid.uuid4().hex[:12]}@example.com"
+    command = [sys.executable, "-m", "server", "user-add", "--data-dir", str(server.data_dir), "--email", email]
+    if owner_of is not None:
+        command += ["--owner-of", owner_of]
+    out = subprocess.run(
+        command, cwd=ROOT, env={**os.environ, "FLEET_USER_PASSWORD": password}, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, f"user-add failed ({out.returncode}): {out.stderr}"
+    return UserAccount(id=out.stdout.strip().splitlines()[-1], email=email, password=password)
+
+
+def authenticate_user(channel: grpc.Channel, email: str, password: str = TEST_USER_PASSWORD) -> Metadata:
+    """AuthService.Authenticate with a password credential; returns call metadata with the bearer token."""
+    stub = auth_pb2_grpc.AuthServiceStub(channel)
+    response = stub.Authenticate(
+        auth_pb2.AuthenticateRequest(entity=email, credentials=auth_pb2.Credentials(type="password", payload=password)),
+        timeout=30,
+    )
+    return bearer(response.access_token)
+
+
+def new_user_session(server: RunningServer, channel: grpc.Channel, owner_of: str | None = None,
+                     email: str | None = None) -> tuple[UserAccount, Metadata]:
+    """A fresh user (optionally an owner of `owner_of`), authenticated with its password."""
+    user = add_user(server, email=email, owner_of=owner_of)
+    return user, authenticate_user(channel, user.email, user.password)
+
+
+# --------------------------------------------------------------------------- API keys and roles
+
+
+def role(org_id: str, role_name: str, resource_type: str, resource_id: str, identity_id: str = "",
+         identity_type: str = "") -> app_pb2.Authorization:
+    """A wire Authorization as the Viam SDK builds it: authorization_type "role", id "<type>_<role>"."""
+    return app_pb2.Authorization(
+        authorization_type="role",
+        authorization_id=f"{resource_type}_{role_name}",
+        resource_type=resource_type,
+        resource_id=resource_id,
+        identity_id=identity_id,
+        identity_type=identity_type,
+        organization_id=org_id,
+    )
+
+
+@dataclass(frozen=True)
+class KeySession:
+    id: str
+    key: str
+    fleet: Fleet  # calls made with this key's token
+
+
+def new_key(fleet: Fleet, authorizations: list[app_pb2.Authorization], name: str = "") -> KeySession:
+    """CreateKey as `fleet`'s caller, then authenticate with the new key."""
+    created = fleet.call("CreateKey", authorizations=authorizations, name=name)
+    md = bearer(authenticate(fleet.channel, created.id, created.key))
+    return KeySession(id=created.id, key=created.key, fleet=Fleet(fleet.channel, md, fleet.boot))

@@ -12,6 +12,7 @@ Unknown entities and wrong secrets give the same error.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 
 from sqlalchemy import bindparam, text
@@ -36,10 +37,8 @@ USER = "user"
 MACHINE = "robot-secret"  # the identity type of every machine token, whichever secret it used
 _INVALID = "invalid credentials"
 _DUMMY_KEY_HASH = hash_api_key("no such key")
-_IDENTITY_EXISTS = {
-    API_KEY: select(ApiKey.id).where(ApiKey.id == bindparam("id")),
-    USER: select(User.id).where(User.id == bindparam("id")),
-}
+_IDENTITY_EXISTS = {USER: select(User.id).where(User.id == bindparam("id"))}
+_API_KEY_HASH = select(ApiKey.key_hash).where(ApiKey.id == bindparam("id"))
 _PART_LOCATION = text("SELECT r.location_id FROM robot_part p JOIN robot r ON r.id = p.robot_id WHERE p.id = :id")
 
 
@@ -53,7 +52,8 @@ def authenticate(session: Session, box: SecretBox, credential_type: str, entity:
         key = session.get(ApiKey, entity) if entity else None
         if not api_key_matches(payload, key.key_hash if key else _DUMMY_KEY_HASH) or key is None:
             raise Unauthenticated(_INVALID)
-        return Caller(identity_id=key.id, identity_type=API_KEY)
+        # Bound to this secret: rotating the key ends the tokens issued for the old one.
+        return Caller(identity_id=key.id, identity_type=API_KEY, credential_id=_key_fingerprint(key.key_hash))
     if credential_type == PASSWORD:
         user = users.find_by_email(session, entity) if entity else None
         if not password_matches(payload, user.password_hash if user else DUMMY_HASH) or user is None:
@@ -87,12 +87,20 @@ def load_caller(session: Session, identity_id: str, identity_type: str, credenti
             alive = machine_credential_exists(cursor, connection.dialect.paramstyle, identity_id, credential_id)
         finally:
             cursor.close()
+    elif identity_type == API_KEY:
+        key_hash = session.connection().execute(_API_KEY_HASH, {"id": identity_id}).scalar()
+        alive = key_hash is not None and hmac.compare_digest(_key_fingerprint(key_hash), credential_id)
     else:
         query = _IDENTITY_EXISTS.get(identity_type)
         alive = query is not None and session.connection().execute(query, {"id": identity_id}).first() is not None
     if not alive:
         raise Unauthenticated("the credentials behind this token no longer exist; authenticate again")
     return Caller(identity_id=identity_id, identity_type=identity_type, credential_id=credential_id)
+
+
+def _key_fingerprint(key_hash: str) -> str:
+    """Names one secret of a key without revealing anything usable about it."""
+    return "key:" + hashlib.sha256(b"fingerprint:" + key_hash.encode()).hexdigest()[:16]
 
 
 def _matching_secret(box: SecretBox, payload: str, candidates: list[tuple[str, bytes, str]]) -> str | None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
-from server.db.models import Location, Organization, Robot
-from server.domain import access, secrets
+from server.db.models import Location, LocationShare, Organization, Robot
+from server.domain import access, secrets, sharing
 from server.domain.access import Permission, ResourceType
 from server.domain.context import DomainContext
 from server.domain.errors import FailedPrecondition, InvalidArgument, PermissionDenied
@@ -31,6 +31,7 @@ class LocationView:
     created_on: datetime
     robot_count: int
     secrets: list[SecretView]  # empty unless the caller owns the location
+    shared_with: list[str] = field(default_factory=list)  # ids of the other organizations it is shared with
 
 
 def create_location(ctx: DomainContext, organization_id: str, name: str, parent_location_id: str | None) -> LocationView:
@@ -81,10 +82,17 @@ def delete_location(ctx: DomainContext, location_id: str) -> None:
 
 
 def list_locations(ctx: DomainContext, organization_id: str) -> list[LocationView]:
-    rows = ctx.session.exec(
+    """The organization's own locations, then those other organizations share with it (oldest first each)."""
+    own = ctx.session.exec(
         select(Location).where(Location.organization_id == organization_id).order_by(Location.created_on, Location.id)
     ).all()
-    return [view(ctx, row) for row in rows]
+    shared = ctx.session.exec(
+        select(Location)
+        .join(LocationShare, col(LocationShare.location_id) == col(Location.id))
+        .where(LocationShare.organization_id == organization_id)
+        .order_by(Location.created_on, Location.id)
+    ).all()
+    return [view(ctx, row) for row in [*own, *shared]]
 
 
 def view(ctx: DomainContext, location: Location) -> LocationView:
@@ -101,6 +109,7 @@ def view(ctx: DomainContext, location: Location) -> LocationView:
         created_on=location.created_on,
         robot_count=int(robot_count),
         secrets=secrets.location_secrets(ctx, location.id) if owner else [],
+        shared_with=sharing.shared_with(ctx, location.id),
     )
 
 

@@ -56,3 +56,27 @@ def _list(ctx: DomainContext, owner_kind: str, owner_id: str) -> list[SecretView
     ).all()
     box = ctx.facts.secret_box
     return [SecretView(r.id, box.open(r.secret_ciphertext, f"{owner_kind}:{owner_id}:{r.id}"), r.created_on) for r in rows]
+
+
+# --- Managing secrets (LocationAuth, Create/Delete*Secret) --------------------------------------
+
+
+def secret_ids(ctx: DomainContext, owner_kind: str, owner_id: str) -> list[str]:
+    """The ids of a location's ("location") or part's ("part") secrets, oldest first, without decrypting them."""
+    table = _TABLES[owner_kind]
+    return list(
+        ctx.session.exec(
+            select(table.id).where(getattr(table, _OWNER_COLUMNS[owner_kind]) == owner_id).order_by(table.created_on, table.id)
+        ).all()
+    )
+
+
+def delete_secret(ctx: DomainContext, owner_kind: str, owner_id: str, secret_id: str) -> bool:
+    """Deletes the secret if it belongs to that owner; False when it does not (or does not exist)."""
+    table = _TABLES[owner_kind]
+    row = ctx.session.get(table, secret_id)
+    if row is None or getattr(row, _OWNER_COLUMNS[owner_kind]) != owner_id:
+        return False
+    ctx.session.delete(row)
+    ctx.session.flush()
+    return True

@@ -99,7 +99,8 @@ def location(view: LocationView) -> pb.Location:
             secret=view.secrets[0].secret if view.secrets else "",
             secrets=[shared_secret(s) for s in view.secrets],
         ),
-        organizations=[pb.LocationOrganization(organization_id=view.organization_id, primary=True)],
+        organizations=[pb.LocationOrganization(organization_id=view.organization_id, primary=True)]
+        + [pb.LocationOrganization(organization_id=org_id, primary=False) for org_id in view.shared_with],
         created_on=timestamp(view.created_on),
         robot_count=view.robot_count,
         config=pb.StorageConfig(region=view.region),

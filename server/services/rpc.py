@@ -91,7 +91,7 @@ def rpc(
 
             @functools.wraps(body)
             async def async_handler(self: Servicer, request: Any, context: grpc.aio.ServicerContext) -> Any:
-                if guard.permission is Permission.MACHINE:
+                if guard.permission is Permission.MACHINE and _carries_machine_token(self.runtime, context):
                     call = await run_mapped_inline(context, lambda: _check_machine_token(self.runtime, guard, request, context))
                 else:
                     call = await run_mapped(context, lambda: _check_only(self.runtime, guard, request, context))
@@ -146,6 +146,15 @@ def _check_only(runtime: Runtime, guard: Guard, request: Any, context: grpc.aio.
         ctx = DomainContext(session=session, caller=load_caller(session, claims.subject, claims.subject_type, claims.credential_id), facts=runtime.facts)
         _check(ctx, guard, request)
         return Call(caller=ctx.authenticated_caller, facts=runtime.facts)
+
+
+def _carries_machine_token(runtime: Runtime, context: grpc.aio.ServicerContext) -> bool:
+    """Other callers of machine RPCs take the full check, which re-checks their identity
+    (a deleted key is UNAUTHENTICATED) before refusing them."""
+    try:
+        return _verified_claims(runtime, context).subject_type == MACHINE_IDENTITY
+    except Unauthenticated:
+        return True  # the machine path reports it
 
 
 def _check_machine_token(runtime: Runtime, guard: Guard, request: Any, context: grpc.aio.ServicerContext) -> Call:

@@ -689,3 +689,469 @@ class TailRobotPartLogsResponse(_message.Message):
     LOGS_FIELD_NUMBER: _ClassVar[int]
     logs: _containers.RepeatedCompositeFieldContainer[_common_pb2.LogEntry]
     def __init__(self, logs: _Optional[_Iterable[_Union[_common_pb2.LogEntry, _Mapping]]] = ...) -> None: ...
+
+class CreateKeyRequest(_message.Message):
+    __slots__ = ("authorizations", "name")
+    AUTHORIZATIONS_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    authorizations: _containers.RepeatedCompositeFieldContainer[Authorization]
+    name: str
+    def __init__(self, authorizations: _Optional[_Iterable[_Union[Authorization, _Mapping]]] = ..., name: _Optional[str] = ...) -> None: ...
+
+class CreateKeyResponse(_message.Message):
+    __slots__ = ("key", "id")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    id: str
+    def __init__(self, key: _Optional[str] = ..., id: _Optional[str] = ...) -> None: ...
+
+class ListKeysRequest(_message.Message):
+    __slots__ = ("org_id",)
+    ORG_ID_FIELD_NUMBER: _ClassVar[int]
+    org_id: str
+    def __init__(self, org_id: _Optional[str] = ...) -> None: ...
+
+class ListKeysResponse(_message.Message):
+    __slots__ = ("api_keys",)
+    API_KEYS_FIELD_NUMBER: _ClassVar[int]
+    api_keys: _containers.RepeatedCompositeFieldContainer[APIKeyWithAuthorizations]
+    def __init__(self, api_keys: _Optional[_Iterable[_Union[APIKeyWithAuthorizations, _Mapping]]] = ...) -> None: ...
+
+class DeleteKeyRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class DeleteKeyResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class RotateKeyRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class RotateKeyResponse(_message.Message):
+    __slots__ = ("id", "key")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    key: str
+    def __init__(self, id: _Optional[str] = ..., key: _Optional[str] = ...) -> None: ...
+
+class RenameKeyRequest(_message.Message):
+    __slots__ = ("id", "name")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class RenameKeyResponse(_message.Message):
+    __slots__ = ("id", "name")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class CreateKeyFromExistingKeyAuthorizationsRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class CreateKeyFromExistingKeyAuthorizationsResponse(_message.Message):
+    __slots__ = ("id", "key")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    key: str
+    def __init__(self, id: _Optional[str] = ..., key: _Optional[str] = ...) -> None: ...
+
+class GetRobotAPIKeysRequest(_message.Message):
+    __slots__ = ("robot_id",)
+    ROBOT_ID_FIELD_NUMBER: _ClassVar[int]
+    robot_id: str
+    def __init__(self, robot_id: _Optional[str] = ...) -> None: ...
+
+class GetRobotAPIKeysResponse(_message.Message):
+    __slots__ = ("api_keys",)
+    API_KEYS_FIELD_NUMBER: _ClassVar[int]
+    api_keys: _containers.RepeatedCompositeFieldContainer[APIKeyWithAuthorizations]
+    def __init__(self, api_keys: _Optional[_Iterable[_Union[APIKeyWithAuthorizations, _Mapping]]] = ...) -> None: ...
+
+class AddRoleRequest(_message.Message):
+    __slots__ = ("authorization",)
+    AUTHORIZATION_FIELD_NUMBER: _ClassVar[int]
+    authorization: Authorization
+    def __init__(self, authorization: _Optional[_Union[Authorization, _Mapping]] = ...) -> None: ...
+
+class AddRoleResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class RemoveRoleRequest(_message.Message):
+    __slots__ = ("authorization",)
+    AUTHORIZATION_FIELD_NUMBER: _ClassVar[int]
+    authorization: Authorization
+    def __init__(self, authorization: _Optional[_Union[Authorization, _Mapping]] = ...) -> None: ...
+
+class RemoveRoleResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ChangeRoleRequest(_message.Message):
+    __slots__ = ("old_authorization", "new_authorization")
+    OLD_AUTHORIZATION_FIELD_NUMBER: _ClassVar[int]
+    NEW_AUTHORIZATION_FIELD_NUMBER: _ClassVar[int]
+    old_authorization: Authorization
+    new_authorization: Authorization
+    def __init__(self, old_authorization: _Optional[_Union[Authorization, _Mapping]] = ..., new_authorization: _Optional[_Union[Authorization, _Mapping]] = ...) -> None: ...
+
+class ChangeRoleResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListAuthorizationsRequest(_message.Message):
+    __slots__ = ("organization_id", "resource_ids")
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_IDS_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    resource_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, organization_id: _Optional[str] = ..., resource_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ListAuthorizationsResponse(_message.Message):
+    __slots__ = ("authorizations",)
+    AUTHORIZATIONS_FIELD_NUMBER: _ClassVar[int]
+    authorizations: _containers.RepeatedCompositeFieldContainer[Authorization]
+    def __init__(self, authorizations: _Optional[_Iterable[_Union[Authorization, _Mapping]]] = ...) -> None: ...
+
+class CheckPermissionsRequest(_message.Message):
+    __slots__ = ("permissions",)
+    PERMISSIONS_FIELD_NUMBER: _ClassVar[int]
+    permissions: _containers.RepeatedCompositeFieldContainer[AuthorizedPermissions]
+    def __init__(self, permissions: _Optional[_Iterable[_Union[AuthorizedPermissions, _Mapping]]] = ...) -> None: ...
+
+class CheckPermissionsResponse(_message.Message):
+    __slots__ = ("authorized_permissions",)
+    AUTHORIZED_PERMISSIONS_FIELD_NUMBER: _ClassVar[int]
+    authorized_permissions: _containers.RepeatedCompositeFieldContainer[AuthorizedPermissions]
+    def __init__(self, authorized_permissions: _Optional[_Iterable[_Union[AuthorizedPermissions, _Mapping]]] = ...) -> None: ...
+
+class GetUserIDByEmailRequest(_message.Message):
+    __slots__ = ("email",)
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    email: str
+    def __init__(self, email: _Optional[str] = ...) -> None: ...
+
+class GetUserIDByEmailResponse(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    def __init__(self, user_id: _Optional[str] = ...) -> None: ...
+
+class ListOrganizationsByUserRequest(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    def __init__(self, user_id: _Optional[str] = ...) -> None: ...
+
+class ListOrganizationsByUserResponse(_message.Message):
+    __slots__ = ("orgs",)
+    ORGS_FIELD_NUMBER: _ClassVar[int]
+    orgs: _containers.RepeatedCompositeFieldContainer[OrgDetails]
+    def __init__(self, orgs: _Optional[_Iterable[_Union[OrgDetails, _Mapping]]] = ...) -> None: ...
+
+class GetOrganizationsWithAccessToLocationRequest(_message.Message):
+    __slots__ = ("location_id",)
+    LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    location_id: str
+    def __init__(self, location_id: _Optional[str] = ...) -> None: ...
+
+class GetOrganizationsWithAccessToLocationResponse(_message.Message):
+    __slots__ = ("organization_identities",)
+    ORGANIZATION_IDENTITIES_FIELD_NUMBER: _ClassVar[int]
+    organization_identities: _containers.RepeatedCompositeFieldContainer[OrganizationIdentity]
+    def __init__(self, organization_identities: _Optional[_Iterable[_Union[OrganizationIdentity, _Mapping]]] = ...) -> None: ...
+
+class ListOrganizationMembersRequest(_message.Message):
+    __slots__ = ("organization_id",)
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    def __init__(self, organization_id: _Optional[str] = ...) -> None: ...
+
+class ListOrganizationMembersResponse(_message.Message):
+    __slots__ = ("organization_id", "members", "invites")
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    INVITES_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    members: _containers.RepeatedCompositeFieldContainer[OrganizationMember]
+    invites: _containers.RepeatedCompositeFieldContainer[OrganizationInvite]
+    def __init__(self, organization_id: _Optional[str] = ..., members: _Optional[_Iterable[_Union[OrganizationMember, _Mapping]]] = ..., invites: _Optional[_Iterable[_Union[OrganizationInvite, _Mapping]]] = ...) -> None: ...
+
+class CreateOrganizationInviteRequest(_message.Message):
+    __slots__ = ("organization_id", "email", "authorizations", "send_email_invite")
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    AUTHORIZATIONS_FIELD_NUMBER: _ClassVar[int]
+    SEND_EMAIL_INVITE_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    email: str
+    authorizations: _containers.RepeatedCompositeFieldContainer[Authorization]
+    send_email_invite: bool
+    def __init__(self, organization_id: _Optional[str] = ..., email: _Optional[str] = ..., authorizations: _Optional[_Iterable[_Union[Authorization, _Mapping]]] = ..., send_email_invite: _Optional[bool] = ...) -> None: ...
+
+class CreateOrganizationInviteResponse(_message.Message):
+    __slots__ = ("invite",)
+    INVITE_FIELD_NUMBER: _ClassVar[int]
+    invite: OrganizationInvite
+    def __init__(self, invite: _Optional[_Union[OrganizationInvite, _Mapping]] = ...) -> None: ...
+
+class UpdateOrganizationInviteAuthorizationsRequest(_message.Message):
+    __slots__ = ("organization_id", "email", "add_authorizations", "remove_authorizations")
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    ADD_AUTHORIZATIONS_FIELD_NUMBER: _ClassVar[int]
+    REMOVE_AUTHORIZATIONS_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    email: str
+    add_authorizations: _containers.RepeatedCompositeFieldContainer[Authorization]
+    remove_authorizations: _containers.RepeatedCompositeFieldContainer[Authorization]
+    def __init__(self, organization_id: _Optional[str] = ..., email: _Optional[str] = ..., add_authorizations: _Optional[_Iterable[_Union[Authorization, _Mapping]]] = ..., remove_authorizations: _Optional[_Iterable[_Union[Authorization, _Mapping]]] = ...) -> None: ...
+
+class UpdateOrganizationInviteAuthorizationsResponse(_message.Message):
+    __slots__ = ("invite",)
+    INVITE_FIELD_NUMBER: _ClassVar[int]
+    invite: OrganizationInvite
+    def __init__(self, invite: _Optional[_Union[OrganizationInvite, _Mapping]] = ...) -> None: ...
+
+class DeleteOrganizationInviteRequest(_message.Message):
+    __slots__ = ("organization_id", "email")
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    email: str
+    def __init__(self, organization_id: _Optional[str] = ..., email: _Optional[str] = ...) -> None: ...
+
+class DeleteOrganizationInviteResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ResendOrganizationInviteRequest(_message.Message):
+    __slots__ = ("organization_id", "email", "send_email_invite")
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    SEND_EMAIL_INVITE_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    email: str
+    send_email_invite: bool
+    def __init__(self, organization_id: _Optional[str] = ..., email: _Optional[str] = ..., send_email_invite: _Optional[bool] = ...) -> None: ...
+
+class ResendOrganizationInviteResponse(_message.Message):
+    __slots__ = ("invite",)
+    INVITE_FIELD_NUMBER: _ClassVar[int]
+    invite: OrganizationInvite
+    def __init__(self, invite: _Optional[_Union[OrganizationInvite, _Mapping]] = ...) -> None: ...
+
+class DeleteOrganizationMemberRequest(_message.Message):
+    __slots__ = ("organization_id", "user_id")
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    user_id: str
+    def __init__(self, organization_id: _Optional[str] = ..., user_id: _Optional[str] = ...) -> None: ...
+
+class DeleteOrganizationMemberResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class LocationAuthRequest(_message.Message):
+    __slots__ = ("location_id",)
+    LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    location_id: str
+    def __init__(self, location_id: _Optional[str] = ...) -> None: ...
+
+class LocationAuthResponse(_message.Message):
+    __slots__ = ("auth",)
+    AUTH_FIELD_NUMBER: _ClassVar[int]
+    auth: LocationAuth
+    def __init__(self, auth: _Optional[_Union[LocationAuth, _Mapping]] = ...) -> None: ...
+
+class CreateLocationSecretRequest(_message.Message):
+    __slots__ = ("location_id",)
+    LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    location_id: str
+    def __init__(self, location_id: _Optional[str] = ...) -> None: ...
+
+class CreateLocationSecretResponse(_message.Message):
+    __slots__ = ("auth",)
+    AUTH_FIELD_NUMBER: _ClassVar[int]
+    auth: LocationAuth
+    def __init__(self, auth: _Optional[_Union[LocationAuth, _Mapping]] = ...) -> None: ...
+
+class DeleteLocationSecretRequest(_message.Message):
+    __slots__ = ("location_id", "secret_id")
+    LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SECRET_ID_FIELD_NUMBER: _ClassVar[int]
+    location_id: str
+    secret_id: str
+    def __init__(self, location_id: _Optional[str] = ..., secret_id: _Optional[str] = ...) -> None: ...
+
+class DeleteLocationSecretResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class CreateRobotPartSecretRequest(_message.Message):
+    __slots__ = ("part_id",)
+    PART_ID_FIELD_NUMBER: _ClassVar[int]
+    part_id: str
+    def __init__(self, part_id: _Optional[str] = ...) -> None: ...
+
+class CreateRobotPartSecretResponse(_message.Message):
+    __slots__ = ("part",)
+    PART_FIELD_NUMBER: _ClassVar[int]
+    part: RobotPart
+    def __init__(self, part: _Optional[_Union[RobotPart, _Mapping]] = ...) -> None: ...
+
+class DeleteRobotPartSecretRequest(_message.Message):
+    __slots__ = ("part_id", "secret_id")
+    PART_ID_FIELD_NUMBER: _ClassVar[int]
+    SECRET_ID_FIELD_NUMBER: _ClassVar[int]
+    part_id: str
+    secret_id: str
+    def __init__(self, part_id: _Optional[str] = ..., secret_id: _Optional[str] = ...) -> None: ...
+
+class DeleteRobotPartSecretResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ShareLocationRequest(_message.Message):
+    __slots__ = ("location_id", "organization_id")
+    LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    location_id: str
+    organization_id: str
+    def __init__(self, location_id: _Optional[str] = ..., organization_id: _Optional[str] = ...) -> None: ...
+
+class ShareLocationResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class UnshareLocationRequest(_message.Message):
+    __slots__ = ("location_id", "organization_id")
+    LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    location_id: str
+    organization_id: str
+    def __init__(self, location_id: _Optional[str] = ..., organization_id: _Optional[str] = ...) -> None: ...
+
+class UnshareLocationResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class Authorization(_message.Message):
+    __slots__ = ("authorization_type", "authorization_id", "resource_type", "resource_id", "identity_id", "organization_id", "identity_type")
+    AUTHORIZATION_TYPE_FIELD_NUMBER: _ClassVar[int]
+    AUTHORIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_ID_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    authorization_type: str
+    authorization_id: str
+    resource_type: str
+    resource_id: str
+    identity_id: str
+    organization_id: str
+    identity_type: str
+    def __init__(self, authorization_type: _Optional[str] = ..., authorization_id: _Optional[str] = ..., resource_type: _Optional[str] = ..., resource_id: _Optional[str] = ..., identity_id: _Optional[str] = ..., organization_id: _Optional[str] = ..., identity_type: _Optional[str] = ...) -> None: ...
+
+class APIKeyWithAuthorizations(_message.Message):
+    __slots__ = ("api_key", "authorizations")
+    API_KEY_FIELD_NUMBER: _ClassVar[int]
+    AUTHORIZATIONS_FIELD_NUMBER: _ClassVar[int]
+    api_key: APIKey
+    authorizations: _containers.RepeatedCompositeFieldContainer[AuthorizationDetails]
+    def __init__(self, api_key: _Optional[_Union[APIKey, _Mapping]] = ..., authorizations: _Optional[_Iterable[_Union[AuthorizationDetails, _Mapping]]] = ...) -> None: ...
+
+class AuthorizedPermissions(_message.Message):
+    __slots__ = ("resource_type", "resource_id", "permissions")
+    RESOURCE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    PERMISSIONS_FIELD_NUMBER: _ClassVar[int]
+    resource_type: str
+    resource_id: str
+    permissions: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, resource_type: _Optional[str] = ..., resource_id: _Optional[str] = ..., permissions: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class OrgDetails(_message.Message):
+    __slots__ = ("org_id", "org_name", "org_cid", "public_namespace", "billing_tier")
+    ORG_ID_FIELD_NUMBER: _ClassVar[int]
+    ORG_NAME_FIELD_NUMBER: _ClassVar[int]
+    ORG_CID_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    BILLING_TIER_FIELD_NUMBER: _ClassVar[int]
+    org_id: str
+    org_name: str
+    org_cid: str
+    public_namespace: str
+    billing_tier: str
+    def __init__(self, org_id: _Optional[str] = ..., org_name: _Optional[str] = ..., org_cid: _Optional[str] = ..., public_namespace: _Optional[str] = ..., billing_tier: _Optional[str] = ...) -> None: ...
+
+class OrganizationMember(_message.Message):
+    __slots__ = ("user_id", "emails", "date_added", "last_login", "last_access")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    EMAILS_FIELD_NUMBER: _ClassVar[int]
+    DATE_ADDED_FIELD_NUMBER: _ClassVar[int]
+    LAST_LOGIN_FIELD_NUMBER: _ClassVar[int]
+    LAST_ACCESS_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    emails: _containers.RepeatedScalarFieldContainer[str]
+    date_added: _timestamp_pb2.Timestamp
+    last_login: _timestamp_pb2.Timestamp
+    last_access: _timestamp_pb2.Timestamp
+    def __init__(self, user_id: _Optional[str] = ..., emails: _Optional[_Iterable[str]] = ..., date_added: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_login: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_access: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class OrganizationInvite(_message.Message):
+    __slots__ = ("organization_id", "email", "created_on", "authorizations")
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    CREATED_ON_FIELD_NUMBER: _ClassVar[int]
+    AUTHORIZATIONS_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    email: str
+    created_on: _timestamp_pb2.Timestamp
+    authorizations: _containers.RepeatedCompositeFieldContainer[Authorization]
+    def __init__(self, organization_id: _Optional[str] = ..., email: _Optional[str] = ..., created_on: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., authorizations: _Optional[_Iterable[_Union[Authorization, _Mapping]]] = ...) -> None: ...
+
+class APIKey(_message.Message):
+    __slots__ = ("id", "key", "name", "created_on")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CREATED_ON_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    key: str
+    name: str
+    created_on: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., key: _Optional[str] = ..., name: _Optional[str] = ..., created_on: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class AuthorizationDetails(_message.Message):
+    __slots__ = ("authorization_type", "authorization_id", "resource_type", "resource_id", "org_id")
+    AUTHORIZATION_TYPE_FIELD_NUMBER: _ClassVar[int]
+    AUTHORIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    ORG_ID_FIELD_NUMBER: _ClassVar[int]
+    authorization_type: str
+    authorization_id: str
+    resource_type: str
+    resource_id: str
+    org_id: str
+    def __init__(self, authorization_type: _Optional[str] = ..., authorization_id: _Optional[str] = ..., resource_type: _Optional[str] = ..., resource_id: _Optional[str] = ..., org_id: _Optional[str] = ...) -> None: ...

@@ -198,6 +198,146 @@ class AppServiceStub:
                 request_serializer=viam_dot_app_dot_v1_dot_app__pb2.UpdateRobotPartMetadataRequest.SerializeToString,
                 response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.UpdateRobotPartMetadataResponse.FromString,
                 _registered_method=True)
+        self.CreateKey = channel.unary_unary(
+                '/viam.app.v1.AppService/CreateKey',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.CreateKeyRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.CreateKeyResponse.FromString,
+                _registered_method=True)
+        self.ListKeys = channel.unary_unary(
+                '/viam.app.v1.AppService/ListKeys',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.ListKeysRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.ListKeysResponse.FromString,
+                _registered_method=True)
+        self.DeleteKey = channel.unary_unary(
+                '/viam.app.v1.AppService/DeleteKey',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteKeyRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteKeyResponse.FromString,
+                _registered_method=True)
+        self.RotateKey = channel.unary_unary(
+                '/viam.app.v1.AppService/RotateKey',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.RotateKeyRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.RotateKeyResponse.FromString,
+                _registered_method=True)
+        self.RenameKey = channel.unary_unary(
+                '/viam.app.v1.AppService/RenameKey',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.RenameKeyRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.RenameKeyResponse.FromString,
+                _registered_method=True)
+        self.CreateKeyFromExistingKeyAuthorizations = channel.unary_unary(
+                '/viam.app.v1.AppService/CreateKeyFromExistingKeyAuthorizations',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.CreateKeyFromExistingKeyAuthorizationsRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.CreateKeyFromExistingKeyAuthorizationsResponse.FromString,
+                _registered_method=True)
+        self.GetRobotAPIKeys = channel.unary_unary(
+                '/viam.app.v1.AppService/GetRobotAPIKeys',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.GetRobotAPIKeysRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.GetRobotAPIKeysResponse.FromString,
+                _registered_method=True)
+        self.AddRole = channel.unary_unary(
+                '/viam.app.v1.AppService/AddRole',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.AddRoleRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.AddRoleResponse.FromString,
+                _registered_method=True)
+        self.RemoveRole = channel.unary_unary(
+                '/viam.app.v1.AppService/RemoveRole',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.RemoveRoleRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.RemoveRoleResponse.FromString,
+                _registered_method=True)
+        self.ChangeRole = channel.unary_unary(
+                '/viam.app.v1.AppService/ChangeRole',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.ChangeRoleRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.ChangeRoleResponse.FromString,
+                _registered_method=True)
+        self.ListAuthorizations = channel.unary_unary(
+                '/viam.app.v1.AppService/ListAuthorizations',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.ListAuthorizationsRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.ListAuthorizationsResponse.FromString,
+                _registered_method=True)
+        self.CheckPermissions = channel.unary_unary(
+                '/viam.app.v1.AppService/CheckPermissions',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.CheckPermissionsRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.CheckPermissionsResponse.FromString,
+                _registered_method=True)
+        self.GetUserIDByEmail = channel.unary_unary(
+                '/viam.app.v1.AppService/GetUserIDByEmail',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.GetUserIDByEmailRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.GetUserIDByEmailResponse.FromString,
+                _registered_method=True)
+        self.ListOrganizationsByUser = channel.unary_unary(
+                '/viam.app.v1.AppService/ListOrganizationsByUser',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.ListOrganizationsByUserRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.ListOrganizationsByUserResponse.FromString,
+                _registered_method=True)
+        self.GetOrganizationsWithAccessToLocation = channel.unary_unary(
+                '/viam.app.v1.AppService/GetOrganizationsWithAccessToLocation',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.GetOrganizationsWithAccessToLocationRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.GetOrganizationsWithAccessToLocationResponse.FromString,
+                _registered_method=True)
+        self.ListOrganizationMembers = channel.unary_unary(
+                '/viam.app.v1.AppService/ListOrganizationMembers',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.ListOrganizationMembersRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.ListOrganizationMembersResponse.FromString,
+                _registered_method=True)
+        self.CreateOrganizationInvite = channel.unary_unary(
+                '/viam.app.v1.AppService/CreateOrganizationInvite',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.CreateOrganizationInviteRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.CreateOrganizationInviteResponse.FromString,
+                _registered_method=True)
+        self.UpdateOrganizationInviteAuthorizations = channel.unary_unary(
+                '/viam.app.v1.AppService/UpdateOrganizationInviteAuthorizations',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.UpdateOrganizationInviteAuthorizationsRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.UpdateOrganizationInviteAuthorizationsResponse.FromString,
+                _registered_method=True)
+        self.DeleteOrganizationInvite = channel.unary_unary(
+                '/viam.app.v1.AppService/DeleteOrganizationInvite',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteOrganizationInviteRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteOrganizationInviteResponse.FromString,
+                _registered_method=True)
+        self.ResendOrganizationInvite = channel.unary_unary(
+                '/viam.app.v1.AppService/ResendOrganizationInvite',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.ResendOrganizationInviteRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.ResendOrganizationInviteResponse.FromString,
+                _registered_method=True)
+        self.DeleteOrganizationMember = channel.unary_unary(
+                '/viam.app.v1.AppService/DeleteOrganizationMember',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteOrganizationMemberRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteOrganizationMemberResponse.FromString,
+                _registered_method=True)
+        self.LocationAuth = channel.unary_unary(
+                '/viam.app.v1.AppService/LocationAuth',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.LocationAuthRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.LocationAuthResponse.FromString,
+                _registered_method=True)
+        self.CreateLocationSecret = channel.unary_unary(
+                '/viam.app.v1.AppService/CreateLocationSecret',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.CreateLocationSecretRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.CreateLocationSecretResponse.FromString,
+                _registered_method=True)
+        self.DeleteLocationSecret = channel.unary_unary(
+                '/viam.app.v1.AppService/DeleteLocationSecret',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteLocationSecretRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteLocationSecretResponse.FromString,
+                _registered_method=True)
+        self.CreateRobotPartSecret = channel.unary_unary(
+                '/viam.app.v1.AppService/CreateRobotPartSecret',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.CreateRobotPartSecretRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.CreateRobotPartSecretResponse.FromString,
+                _registered_method=True)
+        self.DeleteRobotPartSecret = channel.unary_unary(
+                '/viam.app.v1.AppService/DeleteRobotPartSecret',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteRobotPartSecretRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteRobotPartSecretResponse.FromString,
+                _registered_method=True)
+        self.ShareLocation = channel.unary_unary(
+                '/viam.app.v1.AppService/ShareLocation',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.ShareLocationRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.ShareLocationResponse.FromString,
+                _registered_method=True)
+        self.UnshareLocation = channel.unary_unary(
+                '/viam.app.v1.AppService/UnshareLocation',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.UnshareLocationRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.UnshareLocationResponse.FromString,
+                _registered_method=True)
         self.GetRobotPartLogs = channel.unary_unary(
                 '/viam.app.v1.AppService/GetRobotPartLogs',
                 request_serializer=viam_dot_app_dot_v1_dot_app__pb2.GetRobotPartLogsRequest.SerializeToString,
@@ -431,6 +571,198 @@ class AppServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateKey(self, request, context):
+        """API keys. The key itself is returned only by CreateKey, RotateKey and
+        CreateKeyFromExistingKeyAuthorizations: the server keeps only a hash.
+
+        Creates a key with the given roles (all in one organization).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListKeys(self, request, context):
+        """Keys of an organization with their roles; `key` is always empty.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RotateKey(self, request, context):
+        """Issues a new secret for the key; the old one stops working at once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RenameKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateKeyFromExistingKeyAuthorizations(self, request, context):
+        """A new key with the same roles as an existing one.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRobotAPIKeys(self, request, context):
+        """Keys with a role on the machine (directly, or through its locations or organization).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddRole(self, request, context):
+        """Roles.
+
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveRole(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangeRole(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAuthorizations(self, request, context):
+        """Roles within an organization, optionally only on the given resources.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CheckPermissions(self, request, context):
+        """Returns the asked-for permissions the caller holds, dropping the others.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetUserIDByEmail(self, request, context):
+        """Users, members and invites. No email is ever sent: invites are stored and
+        take effect when the invited user first authenticates.
+
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListOrganizationsByUser(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetOrganizationsWithAccessToLocation(self, request, context):
+        """The location's primary organization and the organizations it is shared with.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListOrganizationMembers(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateOrganizationInvite(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateOrganizationInviteAuthorizations(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteOrganizationInvite(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResendOrganizationInvite(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteOrganizationMember(self, request, context):
+        """Removes the user's roles in the organization; never its last owner.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LocationAuth(self, request, context):
+        """Location and part secrets (owners only).
+
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateLocationSecret(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteLocationSecret(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateRobotPartSecret(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteRobotPartSecret(self, request, context):
+        """Never the part's last secret.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ShareLocation(self, request, context):
+        """Location sharing: members of a sharing organization get that
+        organization's roles on the shared location and what is in it.
+
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UnshareLocation(self, request, context):
+        """Never with the location's primary organization.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetRobotPartLogs(self, request, context):
         """Machine logs.
 
@@ -612,6 +944,146 @@ def add_AppServiceServicer_to_server(servicer, server):
                     servicer.UpdateRobotPartMetadata,
                     request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.UpdateRobotPartMetadataRequest.FromString,
                     response_serializer=viam_dot_app_dot_v1_dot_app__pb2.UpdateRobotPartMetadataResponse.SerializeToString,
+            ),
+            'CreateKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateKey,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.CreateKeyRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.CreateKeyResponse.SerializeToString,
+            ),
+            'ListKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListKeys,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.ListKeysRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.ListKeysResponse.SerializeToString,
+            ),
+            'DeleteKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteKey,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteKeyRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteKeyResponse.SerializeToString,
+            ),
+            'RotateKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RotateKey,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.RotateKeyRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.RotateKeyResponse.SerializeToString,
+            ),
+            'RenameKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RenameKey,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.RenameKeyRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.RenameKeyResponse.SerializeToString,
+            ),
+            'CreateKeyFromExistingKeyAuthorizations': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateKeyFromExistingKeyAuthorizations,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.CreateKeyFromExistingKeyAuthorizationsRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.CreateKeyFromExistingKeyAuthorizationsResponse.SerializeToString,
+            ),
+            'GetRobotAPIKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRobotAPIKeys,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.GetRobotAPIKeysRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.GetRobotAPIKeysResponse.SerializeToString,
+            ),
+            'AddRole': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddRole,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.AddRoleRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.AddRoleResponse.SerializeToString,
+            ),
+            'RemoveRole': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveRole,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.RemoveRoleRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.RemoveRoleResponse.SerializeToString,
+            ),
+            'ChangeRole': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangeRole,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.ChangeRoleRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.ChangeRoleResponse.SerializeToString,
+            ),
+            'ListAuthorizations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAuthorizations,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.ListAuthorizationsRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.ListAuthorizationsResponse.SerializeToString,
+            ),
+            'CheckPermissions': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckPermissions,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.CheckPermissionsRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.CheckPermissionsResponse.SerializeToString,
+            ),
+            'GetUserIDByEmail': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetUserIDByEmail,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.GetUserIDByEmailRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.GetUserIDByEmailResponse.SerializeToString,
+            ),
+            'ListOrganizationsByUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOrganizationsByUser,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.ListOrganizationsByUserRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.ListOrganizationsByUserResponse.SerializeToString,
+            ),
+            'GetOrganizationsWithAccessToLocation': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetOrganizationsWithAccessToLocation,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.GetOrganizationsWithAccessToLocationRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.GetOrganizationsWithAccessToLocationResponse.SerializeToString,
+            ),
+            'ListOrganizationMembers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOrganizationMembers,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.ListOrganizationMembersRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.ListOrganizationMembersResponse.SerializeToString,
+            ),
+            'CreateOrganizationInvite': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateOrganizationInvite,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.CreateOrganizationInviteRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.CreateOrganizationInviteResponse.SerializeToString,
+            ),
+            'UpdateOrganizationInviteAuthorizations': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateOrganizationInviteAuthorizations,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.UpdateOrganizationInviteAuthorizationsRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.UpdateOrganizationInviteAuthorizationsResponse.SerializeToString,
+            ),
+            'DeleteOrganizationInvite': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteOrganizationInvite,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteOrganizationInviteRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteOrganizationInviteResponse.SerializeToString,
+            ),
+            'ResendOrganizationInvite': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResendOrganizationInvite,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.ResendOrganizationInviteRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.ResendOrganizationInviteResponse.SerializeToString,
+            ),
+            'DeleteOrganizationMember': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteOrganizationMember,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteOrganizationMemberRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteOrganizationMemberResponse.SerializeToString,
+            ),
+            'LocationAuth': grpc.unary_unary_rpc_method_handler(
+                    servicer.LocationAuth,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.LocationAuthRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.LocationAuthResponse.SerializeToString,
+            ),
+            'CreateLocationSecret': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateLocationSecret,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.CreateLocationSecretRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.CreateLocationSecretResponse.SerializeToString,
+            ),
+            'DeleteLocationSecret': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteLocationSecret,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteLocationSecretRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteLocationSecretResponse.SerializeToString,
+            ),
+            'CreateRobotPartSecret': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateRobotPartSecret,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.CreateRobotPartSecretRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.CreateRobotPartSecretResponse.SerializeToString,
+            ),
+            'DeleteRobotPartSecret': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteRobotPartSecret,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteRobotPartSecretRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteRobotPartSecretResponse.SerializeToString,
+            ),
+            'ShareLocation': grpc.unary_unary_rpc_method_handler(
+                    servicer.ShareLocation,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.ShareLocationRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.ShareLocationResponse.SerializeToString,
+            ),
+            'UnshareLocation': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnshareLocation,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.UnshareLocationRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.UnshareLocationResponse.SerializeToString,
             ),
             'GetRobotPartLogs': grpc.unary_unary_rpc_method_handler(
                     servicer.GetRobotPartLogs,
@@ -1492,6 +1964,762 @@ class AppService:
             '/viam.app.v1.AppService/UpdateRobotPartMetadata',
             viam_dot_app_dot_v1_dot_app__pb2.UpdateRobotPartMetadataRequest.SerializeToString,
             viam_dot_app_dot_v1_dot_app__pb2.UpdateRobotPartMetadataResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/CreateKey',
+            viam_dot_app_dot_v1_dot_app__pb2.CreateKeyRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.CreateKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/ListKeys',
+            viam_dot_app_dot_v1_dot_app__pb2.ListKeysRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.ListKeysResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/DeleteKey',
+            viam_dot_app_dot_v1_dot_app__pb2.DeleteKeyRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.DeleteKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotateKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/RotateKey',
+            viam_dot_app_dot_v1_dot_app__pb2.RotateKeyRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.RotateKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RenameKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/RenameKey',
+            viam_dot_app_dot_v1_dot_app__pb2.RenameKeyRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.RenameKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateKeyFromExistingKeyAuthorizations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/CreateKeyFromExistingKeyAuthorizations',
+            viam_dot_app_dot_v1_dot_app__pb2.CreateKeyFromExistingKeyAuthorizationsRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.CreateKeyFromExistingKeyAuthorizationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRobotAPIKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/GetRobotAPIKeys',
+            viam_dot_app_dot_v1_dot_app__pb2.GetRobotAPIKeysRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.GetRobotAPIKeysResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddRole(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/AddRole',
+            viam_dot_app_dot_v1_dot_app__pb2.AddRoleRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.AddRoleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveRole(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/RemoveRole',
+            viam_dot_app_dot_v1_dot_app__pb2.RemoveRoleRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.RemoveRoleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangeRole(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/ChangeRole',
+            viam_dot_app_dot_v1_dot_app__pb2.ChangeRoleRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.ChangeRoleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAuthorizations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/ListAuthorizations',
+            viam_dot_app_dot_v1_dot_app__pb2.ListAuthorizationsRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.ListAuthorizationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckPermissions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/CheckPermissions',
+            viam_dot_app_dot_v1_dot_app__pb2.CheckPermissionsRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.CheckPermissionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetUserIDByEmail(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/GetUserIDByEmail',
+            viam_dot_app_dot_v1_dot_app__pb2.GetUserIDByEmailRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.GetUserIDByEmailResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOrganizationsByUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/ListOrganizationsByUser',
+            viam_dot_app_dot_v1_dot_app__pb2.ListOrganizationsByUserRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.ListOrganizationsByUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetOrganizationsWithAccessToLocation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/GetOrganizationsWithAccessToLocation',
+            viam_dot_app_dot_v1_dot_app__pb2.GetOrganizationsWithAccessToLocationRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.GetOrganizationsWithAccessToLocationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOrganizationMembers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/ListOrganizationMembers',
+            viam_dot_app_dot_v1_dot_app__pb2.ListOrganizationMembersRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.ListOrganizationMembersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateOrganizationInvite(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/CreateOrganizationInvite',
+            viam_dot_app_dot_v1_dot_app__pb2.CreateOrganizationInviteRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.CreateOrganizationInviteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateOrganizationInviteAuthorizations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/UpdateOrganizationInviteAuthorizations',
+            viam_dot_app_dot_v1_dot_app__pb2.UpdateOrganizationInviteAuthorizationsRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.UpdateOrganizationInviteAuthorizationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteOrganizationInvite(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/DeleteOrganizationInvite',
+            viam_dot_app_dot_v1_dot_app__pb2.DeleteOrganizationInviteRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.DeleteOrganizationInviteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResendOrganizationInvite(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/ResendOrganizationInvite',
+            viam_dot_app_dot_v1_dot_app__pb2.ResendOrganizationInviteRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.ResendOrganizationInviteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteOrganizationMember(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/DeleteOrganizationMember',
+            viam_dot_app_dot_v1_dot_app__pb2.DeleteOrganizationMemberRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.DeleteOrganizationMemberResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LocationAuth(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/LocationAuth',
+            viam_dot_app_dot_v1_dot_app__pb2.LocationAuthRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.LocationAuthResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateLocationSecret(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/CreateLocationSecret',
+            viam_dot_app_dot_v1_dot_app__pb2.CreateLocationSecretRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.CreateLocationSecretResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteLocationSecret(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/DeleteLocationSecret',
+            viam_dot_app_dot_v1_dot_app__pb2.DeleteLocationSecretRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.DeleteLocationSecretResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateRobotPartSecret(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/CreateRobotPartSecret',
+            viam_dot_app_dot_v1_dot_app__pb2.CreateRobotPartSecretRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.CreateRobotPartSecretResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteRobotPartSecret(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/DeleteRobotPartSecret',
+            viam_dot_app_dot_v1_dot_app__pb2.DeleteRobotPartSecretRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.DeleteRobotPartSecretResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ShareLocation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/ShareLocation',
+            viam_dot_app_dot_v1_dot_app__pb2.ShareLocationRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.ShareLocationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnshareLocation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/UnshareLocation',
+            viam_dot_app_dot_v1_dot_app__pb2.UnshareLocationRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.UnshareLocationResponse.FromString,
             options,
             channel_credentials,
             insecure,

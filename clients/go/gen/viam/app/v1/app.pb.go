@@ -4371,6 +4371,3155 @@ func (x *TailRobotPartLogsResponse) GetLogs() []*v1.LogEntry {
 	return nil
 }
 
+type CreateKeyRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Authorizations []*Authorization       `protobuf:"bytes,1,rep,name=authorizations,proto3" json:"authorizations,omitempty"`
+	Name           string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *CreateKeyRequest) Reset() {
+	*x = CreateKeyRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[80]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateKeyRequest) ProtoMessage() {}
+
+func (x *CreateKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[80]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateKeyRequest.ProtoReflect.Descriptor instead.
+func (*CreateKeyRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{80}
+}
+
+func (x *CreateKeyRequest) GetAuthorizations() []*Authorization {
+	if x != nil {
+		return x.Authorizations
+	}
+	return nil
+}
+
+func (x *CreateKeyRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type CreateKeyResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateKeyResponse) Reset() {
+	*x = CreateKeyResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[81]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateKeyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateKeyResponse) ProtoMessage() {}
+
+func (x *CreateKeyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[81]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateKeyResponse.ProtoReflect.Descriptor instead.
+func (*CreateKeyResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{81}
+}
+
+func (x *CreateKeyResponse) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *CreateKeyResponse) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type ListKeysRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrgId         string                 `protobuf:"bytes,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListKeysRequest) Reset() {
+	*x = ListKeysRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[82]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListKeysRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListKeysRequest) ProtoMessage() {}
+
+func (x *ListKeysRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[82]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListKeysRequest.ProtoReflect.Descriptor instead.
+func (*ListKeysRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{82}
+}
+
+func (x *ListKeysRequest) GetOrgId() string {
+	if x != nil {
+		return x.OrgId
+	}
+	return ""
+}
+
+type ListKeysResponse struct {
+	state         protoimpl.MessageState      `protogen:"open.v1"`
+	ApiKeys       []*APIKeyWithAuthorizations `protobuf:"bytes,1,rep,name=api_keys,json=apiKeys,proto3" json:"api_keys,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListKeysResponse) Reset() {
+	*x = ListKeysResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[83]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListKeysResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListKeysResponse) ProtoMessage() {}
+
+func (x *ListKeysResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[83]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListKeysResponse.ProtoReflect.Descriptor instead.
+func (*ListKeysResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{83}
+}
+
+func (x *ListKeysResponse) GetApiKeys() []*APIKeyWithAuthorizations {
+	if x != nil {
+		return x.ApiKeys
+	}
+	return nil
+}
+
+type DeleteKeyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteKeyRequest) Reset() {
+	*x = DeleteKeyRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[84]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteKeyRequest) ProtoMessage() {}
+
+func (x *DeleteKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[84]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteKeyRequest.ProtoReflect.Descriptor instead.
+func (*DeleteKeyRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{84}
+}
+
+func (x *DeleteKeyRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type DeleteKeyResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteKeyResponse) Reset() {
+	*x = DeleteKeyResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[85]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteKeyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteKeyResponse) ProtoMessage() {}
+
+func (x *DeleteKeyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[85]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteKeyResponse.ProtoReflect.Descriptor instead.
+func (*DeleteKeyResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{85}
+}
+
+type RotateKeyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RotateKeyRequest) Reset() {
+	*x = RotateKeyRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[86]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RotateKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RotateKeyRequest) ProtoMessage() {}
+
+func (x *RotateKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[86]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RotateKeyRequest.ProtoReflect.Descriptor instead.
+func (*RotateKeyRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{86}
+}
+
+func (x *RotateKeyRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type RotateKeyResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Key           string                 `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RotateKeyResponse) Reset() {
+	*x = RotateKeyResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[87]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RotateKeyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RotateKeyResponse) ProtoMessage() {}
+
+func (x *RotateKeyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[87]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RotateKeyResponse.ProtoReflect.Descriptor instead.
+func (*RotateKeyResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{87}
+}
+
+func (x *RotateKeyResponse) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RotateKeyResponse) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+type RenameKeyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RenameKeyRequest) Reset() {
+	*x = RenameKeyRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[88]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenameKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenameKeyRequest) ProtoMessage() {}
+
+func (x *RenameKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[88]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenameKeyRequest.ProtoReflect.Descriptor instead.
+func (*RenameKeyRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{88}
+}
+
+func (x *RenameKeyRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RenameKeyRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type RenameKeyResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RenameKeyResponse) Reset() {
+	*x = RenameKeyResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[89]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenameKeyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenameKeyResponse) ProtoMessage() {}
+
+func (x *RenameKeyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[89]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenameKeyResponse.ProtoReflect.Descriptor instead.
+func (*RenameKeyResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{89}
+}
+
+func (x *RenameKeyResponse) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RenameKeyResponse) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type CreateKeyFromExistingKeyAuthorizationsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateKeyFromExistingKeyAuthorizationsRequest) Reset() {
+	*x = CreateKeyFromExistingKeyAuthorizationsRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[90]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateKeyFromExistingKeyAuthorizationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateKeyFromExistingKeyAuthorizationsRequest) ProtoMessage() {}
+
+func (x *CreateKeyFromExistingKeyAuthorizationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[90]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateKeyFromExistingKeyAuthorizationsRequest.ProtoReflect.Descriptor instead.
+func (*CreateKeyFromExistingKeyAuthorizationsRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{90}
+}
+
+func (x *CreateKeyFromExistingKeyAuthorizationsRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type CreateKeyFromExistingKeyAuthorizationsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Key           string                 `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateKeyFromExistingKeyAuthorizationsResponse) Reset() {
+	*x = CreateKeyFromExistingKeyAuthorizationsResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[91]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateKeyFromExistingKeyAuthorizationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateKeyFromExistingKeyAuthorizationsResponse) ProtoMessage() {}
+
+func (x *CreateKeyFromExistingKeyAuthorizationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[91]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateKeyFromExistingKeyAuthorizationsResponse.ProtoReflect.Descriptor instead.
+func (*CreateKeyFromExistingKeyAuthorizationsResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{91}
+}
+
+func (x *CreateKeyFromExistingKeyAuthorizationsResponse) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *CreateKeyFromExistingKeyAuthorizationsResponse) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+type GetRobotAPIKeysRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RobotId       string                 `protobuf:"bytes,1,opt,name=robot_id,json=robotId,proto3" json:"robot_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRobotAPIKeysRequest) Reset() {
+	*x = GetRobotAPIKeysRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[92]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRobotAPIKeysRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRobotAPIKeysRequest) ProtoMessage() {}
+
+func (x *GetRobotAPIKeysRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[92]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRobotAPIKeysRequest.ProtoReflect.Descriptor instead.
+func (*GetRobotAPIKeysRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{92}
+}
+
+func (x *GetRobotAPIKeysRequest) GetRobotId() string {
+	if x != nil {
+		return x.RobotId
+	}
+	return ""
+}
+
+type GetRobotAPIKeysResponse struct {
+	state         protoimpl.MessageState      `protogen:"open.v1"`
+	ApiKeys       []*APIKeyWithAuthorizations `protobuf:"bytes,1,rep,name=api_keys,json=apiKeys,proto3" json:"api_keys,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRobotAPIKeysResponse) Reset() {
+	*x = GetRobotAPIKeysResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[93]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRobotAPIKeysResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRobotAPIKeysResponse) ProtoMessage() {}
+
+func (x *GetRobotAPIKeysResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[93]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRobotAPIKeysResponse.ProtoReflect.Descriptor instead.
+func (*GetRobotAPIKeysResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{93}
+}
+
+func (x *GetRobotAPIKeysResponse) GetApiKeys() []*APIKeyWithAuthorizations {
+	if x != nil {
+		return x.ApiKeys
+	}
+	return nil
+}
+
+type AddRoleRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Authorization *Authorization         `protobuf:"bytes,1,opt,name=authorization,proto3" json:"authorization,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddRoleRequest) Reset() {
+	*x = AddRoleRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[94]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddRoleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddRoleRequest) ProtoMessage() {}
+
+func (x *AddRoleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[94]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddRoleRequest.ProtoReflect.Descriptor instead.
+func (*AddRoleRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{94}
+}
+
+func (x *AddRoleRequest) GetAuthorization() *Authorization {
+	if x != nil {
+		return x.Authorization
+	}
+	return nil
+}
+
+type AddRoleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddRoleResponse) Reset() {
+	*x = AddRoleResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[95]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddRoleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddRoleResponse) ProtoMessage() {}
+
+func (x *AddRoleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[95]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddRoleResponse.ProtoReflect.Descriptor instead.
+func (*AddRoleResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{95}
+}
+
+type RemoveRoleRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Authorization *Authorization         `protobuf:"bytes,1,opt,name=authorization,proto3" json:"authorization,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveRoleRequest) Reset() {
+	*x = RemoveRoleRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[96]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveRoleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveRoleRequest) ProtoMessage() {}
+
+func (x *RemoveRoleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[96]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveRoleRequest.ProtoReflect.Descriptor instead.
+func (*RemoveRoleRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{96}
+}
+
+func (x *RemoveRoleRequest) GetAuthorization() *Authorization {
+	if x != nil {
+		return x.Authorization
+	}
+	return nil
+}
+
+type RemoveRoleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveRoleResponse) Reset() {
+	*x = RemoveRoleResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[97]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveRoleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveRoleResponse) ProtoMessage() {}
+
+func (x *RemoveRoleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[97]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveRoleResponse.ProtoReflect.Descriptor instead.
+func (*RemoveRoleResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{97}
+}
+
+type ChangeRoleRequest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	OldAuthorization *Authorization         `protobuf:"bytes,1,opt,name=old_authorization,json=oldAuthorization,proto3" json:"old_authorization,omitempty"`
+	NewAuthorization *Authorization         `protobuf:"bytes,2,opt,name=new_authorization,json=newAuthorization,proto3" json:"new_authorization,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ChangeRoleRequest) Reset() {
+	*x = ChangeRoleRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[98]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChangeRoleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChangeRoleRequest) ProtoMessage() {}
+
+func (x *ChangeRoleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[98]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChangeRoleRequest.ProtoReflect.Descriptor instead.
+func (*ChangeRoleRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{98}
+}
+
+func (x *ChangeRoleRequest) GetOldAuthorization() *Authorization {
+	if x != nil {
+		return x.OldAuthorization
+	}
+	return nil
+}
+
+func (x *ChangeRoleRequest) GetNewAuthorization() *Authorization {
+	if x != nil {
+		return x.NewAuthorization
+	}
+	return nil
+}
+
+type ChangeRoleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChangeRoleResponse) Reset() {
+	*x = ChangeRoleResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[99]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChangeRoleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChangeRoleResponse) ProtoMessage() {}
+
+func (x *ChangeRoleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[99]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChangeRoleResponse.ProtoReflect.Descriptor instead.
+func (*ChangeRoleResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{99}
+}
+
+type ListAuthorizationsRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	OrganizationId string                 `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	ResourceIds    []string               `protobuf:"bytes,2,rep,name=resource_ids,json=resourceIds,proto3" json:"resource_ids,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ListAuthorizationsRequest) Reset() {
+	*x = ListAuthorizationsRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[100]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAuthorizationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAuthorizationsRequest) ProtoMessage() {}
+
+func (x *ListAuthorizationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[100]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAuthorizationsRequest.ProtoReflect.Descriptor instead.
+func (*ListAuthorizationsRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{100}
+}
+
+func (x *ListAuthorizationsRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *ListAuthorizationsRequest) GetResourceIds() []string {
+	if x != nil {
+		return x.ResourceIds
+	}
+	return nil
+}
+
+type ListAuthorizationsResponse struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Authorizations []*Authorization       `protobuf:"bytes,1,rep,name=authorizations,proto3" json:"authorizations,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ListAuthorizationsResponse) Reset() {
+	*x = ListAuthorizationsResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[101]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAuthorizationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAuthorizationsResponse) ProtoMessage() {}
+
+func (x *ListAuthorizationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[101]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAuthorizationsResponse.ProtoReflect.Descriptor instead.
+func (*ListAuthorizationsResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{101}
+}
+
+func (x *ListAuthorizationsResponse) GetAuthorizations() []*Authorization {
+	if x != nil {
+		return x.Authorizations
+	}
+	return nil
+}
+
+type CheckPermissionsRequest struct {
+	state         protoimpl.MessageState   `protogen:"open.v1"`
+	Permissions   []*AuthorizedPermissions `protobuf:"bytes,1,rep,name=permissions,proto3" json:"permissions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckPermissionsRequest) Reset() {
+	*x = CheckPermissionsRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[102]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckPermissionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckPermissionsRequest) ProtoMessage() {}
+
+func (x *CheckPermissionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[102]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckPermissionsRequest.ProtoReflect.Descriptor instead.
+func (*CheckPermissionsRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{102}
+}
+
+func (x *CheckPermissionsRequest) GetPermissions() []*AuthorizedPermissions {
+	if x != nil {
+		return x.Permissions
+	}
+	return nil
+}
+
+type CheckPermissionsResponse struct {
+	state                 protoimpl.MessageState   `protogen:"open.v1"`
+	AuthorizedPermissions []*AuthorizedPermissions `protobuf:"bytes,1,rep,name=authorized_permissions,json=authorizedPermissions,proto3" json:"authorized_permissions,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
+}
+
+func (x *CheckPermissionsResponse) Reset() {
+	*x = CheckPermissionsResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[103]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckPermissionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckPermissionsResponse) ProtoMessage() {}
+
+func (x *CheckPermissionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[103]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckPermissionsResponse.ProtoReflect.Descriptor instead.
+func (*CheckPermissionsResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{103}
+}
+
+func (x *CheckPermissionsResponse) GetAuthorizedPermissions() []*AuthorizedPermissions {
+	if x != nil {
+		return x.AuthorizedPermissions
+	}
+	return nil
+}
+
+type GetUserIDByEmailRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Email         string                 `protobuf:"bytes,1,opt,name=email,proto3" json:"email,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetUserIDByEmailRequest) Reset() {
+	*x = GetUserIDByEmailRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[104]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetUserIDByEmailRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetUserIDByEmailRequest) ProtoMessage() {}
+
+func (x *GetUserIDByEmailRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[104]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetUserIDByEmailRequest.ProtoReflect.Descriptor instead.
+func (*GetUserIDByEmailRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{104}
+}
+
+func (x *GetUserIDByEmailRequest) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+type GetUserIDByEmailResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetUserIDByEmailResponse) Reset() {
+	*x = GetUserIDByEmailResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[105]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetUserIDByEmailResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetUserIDByEmailResponse) ProtoMessage() {}
+
+func (x *GetUserIDByEmailResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[105]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetUserIDByEmailResponse.ProtoReflect.Descriptor instead.
+func (*GetUserIDByEmailResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{105}
+}
+
+func (x *GetUserIDByEmailResponse) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+type ListOrganizationsByUserRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOrganizationsByUserRequest) Reset() {
+	*x = ListOrganizationsByUserRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[106]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOrganizationsByUserRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOrganizationsByUserRequest) ProtoMessage() {}
+
+func (x *ListOrganizationsByUserRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[106]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOrganizationsByUserRequest.ProtoReflect.Descriptor instead.
+func (*ListOrganizationsByUserRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{106}
+}
+
+func (x *ListOrganizationsByUserRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+type ListOrganizationsByUserResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Orgs          []*OrgDetails          `protobuf:"bytes,1,rep,name=orgs,proto3" json:"orgs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOrganizationsByUserResponse) Reset() {
+	*x = ListOrganizationsByUserResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[107]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOrganizationsByUserResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOrganizationsByUserResponse) ProtoMessage() {}
+
+func (x *ListOrganizationsByUserResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[107]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOrganizationsByUserResponse.ProtoReflect.Descriptor instead.
+func (*ListOrganizationsByUserResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{107}
+}
+
+func (x *ListOrganizationsByUserResponse) GetOrgs() []*OrgDetails {
+	if x != nil {
+		return x.Orgs
+	}
+	return nil
+}
+
+type GetOrganizationsWithAccessToLocationRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	LocationId    string                 `protobuf:"bytes,1,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetOrganizationsWithAccessToLocationRequest) Reset() {
+	*x = GetOrganizationsWithAccessToLocationRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[108]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetOrganizationsWithAccessToLocationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetOrganizationsWithAccessToLocationRequest) ProtoMessage() {}
+
+func (x *GetOrganizationsWithAccessToLocationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[108]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetOrganizationsWithAccessToLocationRequest.ProtoReflect.Descriptor instead.
+func (*GetOrganizationsWithAccessToLocationRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{108}
+}
+
+func (x *GetOrganizationsWithAccessToLocationRequest) GetLocationId() string {
+	if x != nil {
+		return x.LocationId
+	}
+	return ""
+}
+
+type GetOrganizationsWithAccessToLocationResponse struct {
+	state                  protoimpl.MessageState  `protogen:"open.v1"`
+	OrganizationIdentities []*OrganizationIdentity `protobuf:"bytes,1,rep,name=organization_identities,json=organizationIdentities,proto3" json:"organization_identities,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
+}
+
+func (x *GetOrganizationsWithAccessToLocationResponse) Reset() {
+	*x = GetOrganizationsWithAccessToLocationResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[109]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetOrganizationsWithAccessToLocationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetOrganizationsWithAccessToLocationResponse) ProtoMessage() {}
+
+func (x *GetOrganizationsWithAccessToLocationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[109]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetOrganizationsWithAccessToLocationResponse.ProtoReflect.Descriptor instead.
+func (*GetOrganizationsWithAccessToLocationResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{109}
+}
+
+func (x *GetOrganizationsWithAccessToLocationResponse) GetOrganizationIdentities() []*OrganizationIdentity {
+	if x != nil {
+		return x.OrganizationIdentities
+	}
+	return nil
+}
+
+type ListOrganizationMembersRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	OrganizationId string                 `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ListOrganizationMembersRequest) Reset() {
+	*x = ListOrganizationMembersRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[110]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOrganizationMembersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOrganizationMembersRequest) ProtoMessage() {}
+
+func (x *ListOrganizationMembersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[110]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOrganizationMembersRequest.ProtoReflect.Descriptor instead.
+func (*ListOrganizationMembersRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{110}
+}
+
+func (x *ListOrganizationMembersRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+type ListOrganizationMembersResponse struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	OrganizationId string                 `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	Members        []*OrganizationMember  `protobuf:"bytes,2,rep,name=members,proto3" json:"members,omitempty"`
+	Invites        []*OrganizationInvite  `protobuf:"bytes,3,rep,name=invites,proto3" json:"invites,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ListOrganizationMembersResponse) Reset() {
+	*x = ListOrganizationMembersResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[111]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOrganizationMembersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOrganizationMembersResponse) ProtoMessage() {}
+
+func (x *ListOrganizationMembersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[111]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOrganizationMembersResponse.ProtoReflect.Descriptor instead.
+func (*ListOrganizationMembersResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{111}
+}
+
+func (x *ListOrganizationMembersResponse) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *ListOrganizationMembersResponse) GetMembers() []*OrganizationMember {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+func (x *ListOrganizationMembersResponse) GetInvites() []*OrganizationInvite {
+	if x != nil {
+		return x.Invites
+	}
+	return nil
+}
+
+type CreateOrganizationInviteRequest struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	OrganizationId  string                 `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	Email           string                 `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
+	Authorizations  []*Authorization       `protobuf:"bytes,3,rep,name=authorizations,proto3" json:"authorizations,omitempty"`
+	SendEmailInvite *bool                  `protobuf:"varint,4,opt,name=send_email_invite,json=sendEmailInvite,proto3,oneof" json:"send_email_invite,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *CreateOrganizationInviteRequest) Reset() {
+	*x = CreateOrganizationInviteRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[112]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateOrganizationInviteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateOrganizationInviteRequest) ProtoMessage() {}
+
+func (x *CreateOrganizationInviteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[112]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateOrganizationInviteRequest.ProtoReflect.Descriptor instead.
+func (*CreateOrganizationInviteRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{112}
+}
+
+func (x *CreateOrganizationInviteRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *CreateOrganizationInviteRequest) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *CreateOrganizationInviteRequest) GetAuthorizations() []*Authorization {
+	if x != nil {
+		return x.Authorizations
+	}
+	return nil
+}
+
+func (x *CreateOrganizationInviteRequest) GetSendEmailInvite() bool {
+	if x != nil && x.SendEmailInvite != nil {
+		return *x.SendEmailInvite
+	}
+	return false
+}
+
+type CreateOrganizationInviteResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Invite        *OrganizationInvite    `protobuf:"bytes,1,opt,name=invite,proto3" json:"invite,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateOrganizationInviteResponse) Reset() {
+	*x = CreateOrganizationInviteResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[113]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateOrganizationInviteResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateOrganizationInviteResponse) ProtoMessage() {}
+
+func (x *CreateOrganizationInviteResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[113]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateOrganizationInviteResponse.ProtoReflect.Descriptor instead.
+func (*CreateOrganizationInviteResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{113}
+}
+
+func (x *CreateOrganizationInviteResponse) GetInvite() *OrganizationInvite {
+	if x != nil {
+		return x.Invite
+	}
+	return nil
+}
+
+type UpdateOrganizationInviteAuthorizationsRequest struct {
+	state                protoimpl.MessageState `protogen:"open.v1"`
+	OrganizationId       string                 `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	Email                string                 `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
+	AddAuthorizations    []*Authorization       `protobuf:"bytes,3,rep,name=add_authorizations,json=addAuthorizations,proto3" json:"add_authorizations,omitempty"`
+	RemoveAuthorizations []*Authorization       `protobuf:"bytes,4,rep,name=remove_authorizations,json=removeAuthorizations,proto3" json:"remove_authorizations,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *UpdateOrganizationInviteAuthorizationsRequest) Reset() {
+	*x = UpdateOrganizationInviteAuthorizationsRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[114]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateOrganizationInviteAuthorizationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateOrganizationInviteAuthorizationsRequest) ProtoMessage() {}
+
+func (x *UpdateOrganizationInviteAuthorizationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[114]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateOrganizationInviteAuthorizationsRequest.ProtoReflect.Descriptor instead.
+func (*UpdateOrganizationInviteAuthorizationsRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{114}
+}
+
+func (x *UpdateOrganizationInviteAuthorizationsRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *UpdateOrganizationInviteAuthorizationsRequest) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *UpdateOrganizationInviteAuthorizationsRequest) GetAddAuthorizations() []*Authorization {
+	if x != nil {
+		return x.AddAuthorizations
+	}
+	return nil
+}
+
+func (x *UpdateOrganizationInviteAuthorizationsRequest) GetRemoveAuthorizations() []*Authorization {
+	if x != nil {
+		return x.RemoveAuthorizations
+	}
+	return nil
+}
+
+type UpdateOrganizationInviteAuthorizationsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Invite        *OrganizationInvite    `protobuf:"bytes,1,opt,name=invite,proto3" json:"invite,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateOrganizationInviteAuthorizationsResponse) Reset() {
+	*x = UpdateOrganizationInviteAuthorizationsResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[115]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateOrganizationInviteAuthorizationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateOrganizationInviteAuthorizationsResponse) ProtoMessage() {}
+
+func (x *UpdateOrganizationInviteAuthorizationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[115]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateOrganizationInviteAuthorizationsResponse.ProtoReflect.Descriptor instead.
+func (*UpdateOrganizationInviteAuthorizationsResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{115}
+}
+
+func (x *UpdateOrganizationInviteAuthorizationsResponse) GetInvite() *OrganizationInvite {
+	if x != nil {
+		return x.Invite
+	}
+	return nil
+}
+
+type DeleteOrganizationInviteRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	OrganizationId string                 `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	Email          string                 `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *DeleteOrganizationInviteRequest) Reset() {
+	*x = DeleteOrganizationInviteRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[116]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteOrganizationInviteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteOrganizationInviteRequest) ProtoMessage() {}
+
+func (x *DeleteOrganizationInviteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[116]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteOrganizationInviteRequest.ProtoReflect.Descriptor instead.
+func (*DeleteOrganizationInviteRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{116}
+}
+
+func (x *DeleteOrganizationInviteRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *DeleteOrganizationInviteRequest) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+type DeleteOrganizationInviteResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteOrganizationInviteResponse) Reset() {
+	*x = DeleteOrganizationInviteResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[117]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteOrganizationInviteResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteOrganizationInviteResponse) ProtoMessage() {}
+
+func (x *DeleteOrganizationInviteResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[117]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteOrganizationInviteResponse.ProtoReflect.Descriptor instead.
+func (*DeleteOrganizationInviteResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{117}
+}
+
+type ResendOrganizationInviteRequest struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	OrganizationId  string                 `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	Email           string                 `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
+	SendEmailInvite *bool                  `protobuf:"varint,3,opt,name=send_email_invite,json=sendEmailInvite,proto3,oneof" json:"send_email_invite,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ResendOrganizationInviteRequest) Reset() {
+	*x = ResendOrganizationInviteRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[118]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResendOrganizationInviteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResendOrganizationInviteRequest) ProtoMessage() {}
+
+func (x *ResendOrganizationInviteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[118]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResendOrganizationInviteRequest.ProtoReflect.Descriptor instead.
+func (*ResendOrganizationInviteRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{118}
+}
+
+func (x *ResendOrganizationInviteRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *ResendOrganizationInviteRequest) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *ResendOrganizationInviteRequest) GetSendEmailInvite() bool {
+	if x != nil && x.SendEmailInvite != nil {
+		return *x.SendEmailInvite
+	}
+	return false
+}
+
+type ResendOrganizationInviteResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Invite        *OrganizationInvite    `protobuf:"bytes,1,opt,name=invite,proto3" json:"invite,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResendOrganizationInviteResponse) Reset() {
+	*x = ResendOrganizationInviteResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[119]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResendOrganizationInviteResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResendOrganizationInviteResponse) ProtoMessage() {}
+
+func (x *ResendOrganizationInviteResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[119]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResendOrganizationInviteResponse.ProtoReflect.Descriptor instead.
+func (*ResendOrganizationInviteResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{119}
+}
+
+func (x *ResendOrganizationInviteResponse) GetInvite() *OrganizationInvite {
+	if x != nil {
+		return x.Invite
+	}
+	return nil
+}
+
+type DeleteOrganizationMemberRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	OrganizationId string                 `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	UserId         string                 `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *DeleteOrganizationMemberRequest) Reset() {
+	*x = DeleteOrganizationMemberRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[120]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteOrganizationMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteOrganizationMemberRequest) ProtoMessage() {}
+
+func (x *DeleteOrganizationMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[120]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteOrganizationMemberRequest.ProtoReflect.Descriptor instead.
+func (*DeleteOrganizationMemberRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{120}
+}
+
+func (x *DeleteOrganizationMemberRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *DeleteOrganizationMemberRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+type DeleteOrganizationMemberResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteOrganizationMemberResponse) Reset() {
+	*x = DeleteOrganizationMemberResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[121]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteOrganizationMemberResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteOrganizationMemberResponse) ProtoMessage() {}
+
+func (x *DeleteOrganizationMemberResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[121]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteOrganizationMemberResponse.ProtoReflect.Descriptor instead.
+func (*DeleteOrganizationMemberResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{121}
+}
+
+type LocationAuthRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	LocationId    string                 `protobuf:"bytes,1,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LocationAuthRequest) Reset() {
+	*x = LocationAuthRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[122]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LocationAuthRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LocationAuthRequest) ProtoMessage() {}
+
+func (x *LocationAuthRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[122]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LocationAuthRequest.ProtoReflect.Descriptor instead.
+func (*LocationAuthRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{122}
+}
+
+func (x *LocationAuthRequest) GetLocationId() string {
+	if x != nil {
+		return x.LocationId
+	}
+	return ""
+}
+
+type LocationAuthResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Auth          *LocationAuth          `protobuf:"bytes,1,opt,name=auth,proto3" json:"auth,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LocationAuthResponse) Reset() {
+	*x = LocationAuthResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[123]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LocationAuthResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LocationAuthResponse) ProtoMessage() {}
+
+func (x *LocationAuthResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[123]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LocationAuthResponse.ProtoReflect.Descriptor instead.
+func (*LocationAuthResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{123}
+}
+
+func (x *LocationAuthResponse) GetAuth() *LocationAuth {
+	if x != nil {
+		return x.Auth
+	}
+	return nil
+}
+
+type CreateLocationSecretRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	LocationId    string                 `protobuf:"bytes,1,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateLocationSecretRequest) Reset() {
+	*x = CreateLocationSecretRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[124]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateLocationSecretRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateLocationSecretRequest) ProtoMessage() {}
+
+func (x *CreateLocationSecretRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[124]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateLocationSecretRequest.ProtoReflect.Descriptor instead.
+func (*CreateLocationSecretRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{124}
+}
+
+func (x *CreateLocationSecretRequest) GetLocationId() string {
+	if x != nil {
+		return x.LocationId
+	}
+	return ""
+}
+
+type CreateLocationSecretResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Auth          *LocationAuth          `protobuf:"bytes,1,opt,name=auth,proto3" json:"auth,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateLocationSecretResponse) Reset() {
+	*x = CreateLocationSecretResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[125]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateLocationSecretResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateLocationSecretResponse) ProtoMessage() {}
+
+func (x *CreateLocationSecretResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[125]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateLocationSecretResponse.ProtoReflect.Descriptor instead.
+func (*CreateLocationSecretResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{125}
+}
+
+func (x *CreateLocationSecretResponse) GetAuth() *LocationAuth {
+	if x != nil {
+		return x.Auth
+	}
+	return nil
+}
+
+type DeleteLocationSecretRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	LocationId    string                 `protobuf:"bytes,1,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
+	SecretId      string                 `protobuf:"bytes,2,opt,name=secret_id,json=secretId,proto3" json:"secret_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteLocationSecretRequest) Reset() {
+	*x = DeleteLocationSecretRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[126]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteLocationSecretRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteLocationSecretRequest) ProtoMessage() {}
+
+func (x *DeleteLocationSecretRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[126]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteLocationSecretRequest.ProtoReflect.Descriptor instead.
+func (*DeleteLocationSecretRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{126}
+}
+
+func (x *DeleteLocationSecretRequest) GetLocationId() string {
+	if x != nil {
+		return x.LocationId
+	}
+	return ""
+}
+
+func (x *DeleteLocationSecretRequest) GetSecretId() string {
+	if x != nil {
+		return x.SecretId
+	}
+	return ""
+}
+
+type DeleteLocationSecretResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteLocationSecretResponse) Reset() {
+	*x = DeleteLocationSecretResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[127]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteLocationSecretResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteLocationSecretResponse) ProtoMessage() {}
+
+func (x *DeleteLocationSecretResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[127]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteLocationSecretResponse.ProtoReflect.Descriptor instead.
+func (*DeleteLocationSecretResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{127}
+}
+
+type CreateRobotPartSecretRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PartId        string                 `protobuf:"bytes,1,opt,name=part_id,json=partId,proto3" json:"part_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateRobotPartSecretRequest) Reset() {
+	*x = CreateRobotPartSecretRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[128]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateRobotPartSecretRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateRobotPartSecretRequest) ProtoMessage() {}
+
+func (x *CreateRobotPartSecretRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[128]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateRobotPartSecretRequest.ProtoReflect.Descriptor instead.
+func (*CreateRobotPartSecretRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{128}
+}
+
+func (x *CreateRobotPartSecretRequest) GetPartId() string {
+	if x != nil {
+		return x.PartId
+	}
+	return ""
+}
+
+type CreateRobotPartSecretResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Part          *RobotPart             `protobuf:"bytes,1,opt,name=part,proto3" json:"part,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateRobotPartSecretResponse) Reset() {
+	*x = CreateRobotPartSecretResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[129]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateRobotPartSecretResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateRobotPartSecretResponse) ProtoMessage() {}
+
+func (x *CreateRobotPartSecretResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[129]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateRobotPartSecretResponse.ProtoReflect.Descriptor instead.
+func (*CreateRobotPartSecretResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{129}
+}
+
+func (x *CreateRobotPartSecretResponse) GetPart() *RobotPart {
+	if x != nil {
+		return x.Part
+	}
+	return nil
+}
+
+type DeleteRobotPartSecretRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PartId        string                 `protobuf:"bytes,1,opt,name=part_id,json=partId,proto3" json:"part_id,omitempty"`
+	SecretId      string                 `protobuf:"bytes,2,opt,name=secret_id,json=secretId,proto3" json:"secret_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteRobotPartSecretRequest) Reset() {
+	*x = DeleteRobotPartSecretRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[130]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteRobotPartSecretRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteRobotPartSecretRequest) ProtoMessage() {}
+
+func (x *DeleteRobotPartSecretRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[130]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteRobotPartSecretRequest.ProtoReflect.Descriptor instead.
+func (*DeleteRobotPartSecretRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{130}
+}
+
+func (x *DeleteRobotPartSecretRequest) GetPartId() string {
+	if x != nil {
+		return x.PartId
+	}
+	return ""
+}
+
+func (x *DeleteRobotPartSecretRequest) GetSecretId() string {
+	if x != nil {
+		return x.SecretId
+	}
+	return ""
+}
+
+type DeleteRobotPartSecretResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteRobotPartSecretResponse) Reset() {
+	*x = DeleteRobotPartSecretResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[131]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteRobotPartSecretResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteRobotPartSecretResponse) ProtoMessage() {}
+
+func (x *DeleteRobotPartSecretResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[131]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteRobotPartSecretResponse.ProtoReflect.Descriptor instead.
+func (*DeleteRobotPartSecretResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{131}
+}
+
+type ShareLocationRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	LocationId     string                 `protobuf:"bytes,1,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
+	OrganizationId string                 `protobuf:"bytes,2,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ShareLocationRequest) Reset() {
+	*x = ShareLocationRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[132]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ShareLocationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ShareLocationRequest) ProtoMessage() {}
+
+func (x *ShareLocationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[132]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ShareLocationRequest.ProtoReflect.Descriptor instead.
+func (*ShareLocationRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{132}
+}
+
+func (x *ShareLocationRequest) GetLocationId() string {
+	if x != nil {
+		return x.LocationId
+	}
+	return ""
+}
+
+func (x *ShareLocationRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+type ShareLocationResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ShareLocationResponse) Reset() {
+	*x = ShareLocationResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[133]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ShareLocationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ShareLocationResponse) ProtoMessage() {}
+
+func (x *ShareLocationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[133]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ShareLocationResponse.ProtoReflect.Descriptor instead.
+func (*ShareLocationResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{133}
+}
+
+type UnshareLocationRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	LocationId     string                 `protobuf:"bytes,1,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
+	OrganizationId string                 `protobuf:"bytes,2,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *UnshareLocationRequest) Reset() {
+	*x = UnshareLocationRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[134]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnshareLocationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnshareLocationRequest) ProtoMessage() {}
+
+func (x *UnshareLocationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[134]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnshareLocationRequest.ProtoReflect.Descriptor instead.
+func (*UnshareLocationRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{134}
+}
+
+func (x *UnshareLocationRequest) GetLocationId() string {
+	if x != nil {
+		return x.LocationId
+	}
+	return ""
+}
+
+func (x *UnshareLocationRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+type UnshareLocationResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnshareLocationResponse) Reset() {
+	*x = UnshareLocationResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[135]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnshareLocationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnshareLocationResponse) ProtoMessage() {}
+
+func (x *UnshareLocationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[135]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnshareLocationResponse.ProtoReflect.Descriptor instead.
+func (*UnshareLocationResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{135}
+}
+
+// A role of an identity on a resource: authorization_type "role",
+// authorization_id "<resource_type>_<role>" (e.g. "location_operator"),
+// resource_type "organization", "location" or "robot", identity_type
+// "api-key" or "user".
+type Authorization struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	AuthorizationType string                 `protobuf:"bytes,1,opt,name=authorization_type,json=authorizationType,proto3" json:"authorization_type,omitempty"`
+	AuthorizationId   string                 `protobuf:"bytes,2,opt,name=authorization_id,json=authorizationId,proto3" json:"authorization_id,omitempty"`
+	ResourceType      string                 `protobuf:"bytes,3,opt,name=resource_type,json=resourceType,proto3" json:"resource_type,omitempty"`
+	ResourceId        string                 `protobuf:"bytes,4,opt,name=resource_id,json=resourceId,proto3" json:"resource_id,omitempty"`
+	IdentityId        string                 `protobuf:"bytes,5,opt,name=identity_id,json=identityId,proto3" json:"identity_id,omitempty"`
+	OrganizationId    string                 `protobuf:"bytes,6,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	IdentityType      string                 `protobuf:"bytes,7,opt,name=identity_type,json=identityType,proto3" json:"identity_type,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *Authorization) Reset() {
+	*x = Authorization{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[136]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Authorization) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Authorization) ProtoMessage() {}
+
+func (x *Authorization) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[136]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Authorization.ProtoReflect.Descriptor instead.
+func (*Authorization) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{136}
+}
+
+func (x *Authorization) GetAuthorizationType() string {
+	if x != nil {
+		return x.AuthorizationType
+	}
+	return ""
+}
+
+func (x *Authorization) GetAuthorizationId() string {
+	if x != nil {
+		return x.AuthorizationId
+	}
+	return ""
+}
+
+func (x *Authorization) GetResourceType() string {
+	if x != nil {
+		return x.ResourceType
+	}
+	return ""
+}
+
+func (x *Authorization) GetResourceId() string {
+	if x != nil {
+		return x.ResourceId
+	}
+	return ""
+}
+
+func (x *Authorization) GetIdentityId() string {
+	if x != nil {
+		return x.IdentityId
+	}
+	return ""
+}
+
+func (x *Authorization) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *Authorization) GetIdentityType() string {
+	if x != nil {
+		return x.IdentityType
+	}
+	return ""
+}
+
+type APIKeyWithAuthorizations struct {
+	state          protoimpl.MessageState  `protogen:"open.v1"`
+	ApiKey         *APIKey                 `protobuf:"bytes,1,opt,name=api_key,json=apiKey,proto3" json:"api_key,omitempty"`
+	Authorizations []*AuthorizationDetails `protobuf:"bytes,2,rep,name=authorizations,proto3" json:"authorizations,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *APIKeyWithAuthorizations) Reset() {
+	*x = APIKeyWithAuthorizations{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[137]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *APIKeyWithAuthorizations) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*APIKeyWithAuthorizations) ProtoMessage() {}
+
+func (x *APIKeyWithAuthorizations) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[137]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use APIKeyWithAuthorizations.ProtoReflect.Descriptor instead.
+func (*APIKeyWithAuthorizations) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{137}
+}
+
+func (x *APIKeyWithAuthorizations) GetApiKey() *APIKey {
+	if x != nil {
+		return x.ApiKey
+	}
+	return nil
+}
+
+func (x *APIKeyWithAuthorizations) GetAuthorizations() []*AuthorizationDetails {
+	if x != nil {
+		return x.Authorizations
+	}
+	return nil
+}
+
+type AuthorizedPermissions struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ResourceType  string                 `protobuf:"bytes,1,opt,name=resource_type,json=resourceType,proto3" json:"resource_type,omitempty"`
+	ResourceId    string                 `protobuf:"bytes,2,opt,name=resource_id,json=resourceId,proto3" json:"resource_id,omitempty"`
+	Permissions   []string               `protobuf:"bytes,3,rep,name=permissions,proto3" json:"permissions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuthorizedPermissions) Reset() {
+	*x = AuthorizedPermissions{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[138]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuthorizedPermissions) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuthorizedPermissions) ProtoMessage() {}
+
+func (x *AuthorizedPermissions) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[138]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuthorizedPermissions.ProtoReflect.Descriptor instead.
+func (*AuthorizedPermissions) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{138}
+}
+
+func (x *AuthorizedPermissions) GetResourceType() string {
+	if x != nil {
+		return x.ResourceType
+	}
+	return ""
+}
+
+func (x *AuthorizedPermissions) GetResourceId() string {
+	if x != nil {
+		return x.ResourceId
+	}
+	return ""
+}
+
+func (x *AuthorizedPermissions) GetPermissions() []string {
+	if x != nil {
+		return x.Permissions
+	}
+	return nil
+}
+
+type OrgDetails struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	OrgId           string                 `protobuf:"bytes,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	OrgName         string                 `protobuf:"bytes,2,opt,name=org_name,json=orgName,proto3" json:"org_name,omitempty"`
+	OrgCid          *string                `protobuf:"bytes,3,opt,name=org_cid,json=orgCid,proto3,oneof" json:"org_cid,omitempty"`
+	PublicNamespace *string                `protobuf:"bytes,4,opt,name=public_namespace,json=publicNamespace,proto3,oneof" json:"public_namespace,omitempty"`
+	BillingTier     *string                `protobuf:"bytes,5,opt,name=billing_tier,json=billingTier,proto3,oneof" json:"billing_tier,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *OrgDetails) Reset() {
+	*x = OrgDetails{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[139]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrgDetails) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrgDetails) ProtoMessage() {}
+
+func (x *OrgDetails) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[139]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrgDetails.ProtoReflect.Descriptor instead.
+func (*OrgDetails) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{139}
+}
+
+func (x *OrgDetails) GetOrgId() string {
+	if x != nil {
+		return x.OrgId
+	}
+	return ""
+}
+
+func (x *OrgDetails) GetOrgName() string {
+	if x != nil {
+		return x.OrgName
+	}
+	return ""
+}
+
+func (x *OrgDetails) GetOrgCid() string {
+	if x != nil && x.OrgCid != nil {
+		return *x.OrgCid
+	}
+	return ""
+}
+
+func (x *OrgDetails) GetPublicNamespace() string {
+	if x != nil && x.PublicNamespace != nil {
+		return *x.PublicNamespace
+	}
+	return ""
+}
+
+func (x *OrgDetails) GetBillingTier() string {
+	if x != nil && x.BillingTier != nil {
+		return *x.BillingTier
+	}
+	return ""
+}
+
+type OrganizationMember struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Emails        []string               `protobuf:"bytes,2,rep,name=emails,proto3" json:"emails,omitempty"`
+	DateAdded     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=date_added,json=dateAdded,proto3" json:"date_added,omitempty"`
+	LastLogin     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=last_login,json=lastLogin,proto3,oneof" json:"last_login,omitempty"`
+	LastAccess    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=last_access,json=lastAccess,proto3,oneof" json:"last_access,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrganizationMember) Reset() {
+	*x = OrganizationMember{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[140]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrganizationMember) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrganizationMember) ProtoMessage() {}
+
+func (x *OrganizationMember) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[140]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrganizationMember.ProtoReflect.Descriptor instead.
+func (*OrganizationMember) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{140}
+}
+
+func (x *OrganizationMember) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *OrganizationMember) GetEmails() []string {
+	if x != nil {
+		return x.Emails
+	}
+	return nil
+}
+
+func (x *OrganizationMember) GetDateAdded() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DateAdded
+	}
+	return nil
+}
+
+func (x *OrganizationMember) GetLastLogin() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastLogin
+	}
+	return nil
+}
+
+func (x *OrganizationMember) GetLastAccess() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastAccess
+	}
+	return nil
+}
+
+type OrganizationInvite struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	OrganizationId string                 `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	Email          string                 `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
+	CreatedOn      *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=created_on,json=createdOn,proto3" json:"created_on,omitempty"`
+	Authorizations []*Authorization       `protobuf:"bytes,4,rep,name=authorizations,proto3" json:"authorizations,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *OrganizationInvite) Reset() {
+	*x = OrganizationInvite{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[141]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrganizationInvite) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrganizationInvite) ProtoMessage() {}
+
+func (x *OrganizationInvite) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[141]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrganizationInvite.ProtoReflect.Descriptor instead.
+func (*OrganizationInvite) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{141}
+}
+
+func (x *OrganizationInvite) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *OrganizationInvite) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *OrganizationInvite) GetCreatedOn() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedOn
+	}
+	return nil
+}
+
+func (x *OrganizationInvite) GetAuthorizations() []*Authorization {
+	if x != nil {
+		return x.Authorizations
+	}
+	return nil
+}
+
+type APIKey struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Empty except in the responses that create a key.
+	Key           string                 `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	CreatedOn     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=created_on,json=createdOn,proto3" json:"created_on,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *APIKey) Reset() {
+	*x = APIKey{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[142]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *APIKey) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*APIKey) ProtoMessage() {}
+
+func (x *APIKey) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[142]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use APIKey.ProtoReflect.Descriptor instead.
+func (*APIKey) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{142}
+}
+
+func (x *APIKey) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *APIKey) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *APIKey) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *APIKey) GetCreatedOn() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedOn
+	}
+	return nil
+}
+
+type AuthorizationDetails struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	AuthorizationType string                 `protobuf:"bytes,1,opt,name=authorization_type,json=authorizationType,proto3" json:"authorization_type,omitempty"`
+	AuthorizationId   string                 `protobuf:"bytes,2,opt,name=authorization_id,json=authorizationId,proto3" json:"authorization_id,omitempty"`
+	ResourceType      string                 `protobuf:"bytes,3,opt,name=resource_type,json=resourceType,proto3" json:"resource_type,omitempty"`
+	ResourceId        string                 `protobuf:"bytes,4,opt,name=resource_id,json=resourceId,proto3" json:"resource_id,omitempty"`
+	OrgId             string                 `protobuf:"bytes,5,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *AuthorizationDetails) Reset() {
+	*x = AuthorizationDetails{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[143]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuthorizationDetails) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuthorizationDetails) ProtoMessage() {}
+
+func (x *AuthorizationDetails) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[143]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuthorizationDetails.ProtoReflect.Descriptor instead.
+func (*AuthorizationDetails) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{143}
+}
+
+func (x *AuthorizationDetails) GetAuthorizationType() string {
+	if x != nil {
+		return x.AuthorizationType
+	}
+	return ""
+}
+
+func (x *AuthorizationDetails) GetAuthorizationId() string {
+	if x != nil {
+		return x.AuthorizationId
+	}
+	return ""
+}
+
+func (x *AuthorizationDetails) GetResourceType() string {
+	if x != nil {
+		return x.ResourceType
+	}
+	return ""
+}
+
+func (x *AuthorizationDetails) GetResourceId() string {
+	if x != nil {
+		return x.ResourceId
+	}
+	return ""
+}
+
+func (x *AuthorizationDetails) GetOrgId() string {
+	if x != nil {
+		return x.OrgId
+	}
+	return ""
+}
+
 var File_viam_app_v1_app_proto protoreflect.FileDescriptor
 
 const file_viam_app_v1_app_proto_rawDesc = "" +
@@ -4669,7 +7818,200 @@ const file_viam_app_v1_app_proto_rawDesc = "" +
 	"\x06filter\x18\x03 \x01(\tH\x00R\x06filter\x88\x01\x01B\t\n" +
 	"\a_filter\"I\n" +
 	"\x19TailRobotPartLogsResponse\x12,\n" +
-	"\x04logs\x18\x01 \x03(\v2\x18.viam.common.v1.LogEntryR\x04logs*\x90\x01\n" +
+	"\x04logs\x18\x01 \x03(\v2\x18.viam.common.v1.LogEntryR\x04logs\"j\n" +
+	"\x10CreateKeyRequest\x12B\n" +
+	"\x0eauthorizations\x18\x01 \x03(\v2\x1a.viam.app.v1.AuthorizationR\x0eauthorizations\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"5\n" +
+	"\x11CreateKeyResponse\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\"(\n" +
+	"\x0fListKeysRequest\x12\x15\n" +
+	"\x06org_id\x18\x01 \x01(\tR\x05orgId\"T\n" +
+	"\x10ListKeysResponse\x12@\n" +
+	"\bapi_keys\x18\x01 \x03(\v2%.viam.app.v1.APIKeyWithAuthorizationsR\aapiKeys\"\"\n" +
+	"\x10DeleteKeyRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x13\n" +
+	"\x11DeleteKeyResponse\"\"\n" +
+	"\x10RotateKeyRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"5\n" +
+	"\x11RotateKeyResponse\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
+	"\x03key\x18\x02 \x01(\tR\x03key\"6\n" +
+	"\x10RenameKeyRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"7\n" +
+	"\x11RenameKeyResponse\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"?\n" +
+	"-CreateKeyFromExistingKeyAuthorizationsRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"R\n" +
+	".CreateKeyFromExistingKeyAuthorizationsResponse\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
+	"\x03key\x18\x02 \x01(\tR\x03key\"3\n" +
+	"\x16GetRobotAPIKeysRequest\x12\x19\n" +
+	"\brobot_id\x18\x01 \x01(\tR\arobotId\"[\n" +
+	"\x17GetRobotAPIKeysResponse\x12@\n" +
+	"\bapi_keys\x18\x01 \x03(\v2%.viam.app.v1.APIKeyWithAuthorizationsR\aapiKeys\"R\n" +
+	"\x0eAddRoleRequest\x12@\n" +
+	"\rauthorization\x18\x01 \x01(\v2\x1a.viam.app.v1.AuthorizationR\rauthorization\"\x11\n" +
+	"\x0fAddRoleResponse\"U\n" +
+	"\x11RemoveRoleRequest\x12@\n" +
+	"\rauthorization\x18\x01 \x01(\v2\x1a.viam.app.v1.AuthorizationR\rauthorization\"\x14\n" +
+	"\x12RemoveRoleResponse\"\xa5\x01\n" +
+	"\x11ChangeRoleRequest\x12G\n" +
+	"\x11old_authorization\x18\x01 \x01(\v2\x1a.viam.app.v1.AuthorizationR\x10oldAuthorization\x12G\n" +
+	"\x11new_authorization\x18\x02 \x01(\v2\x1a.viam.app.v1.AuthorizationR\x10newAuthorization\"\x14\n" +
+	"\x12ChangeRoleResponse\"g\n" +
+	"\x19ListAuthorizationsRequest\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12!\n" +
+	"\fresource_ids\x18\x02 \x03(\tR\vresourceIds\"`\n" +
+	"\x1aListAuthorizationsResponse\x12B\n" +
+	"\x0eauthorizations\x18\x01 \x03(\v2\x1a.viam.app.v1.AuthorizationR\x0eauthorizations\"_\n" +
+	"\x17CheckPermissionsRequest\x12D\n" +
+	"\vpermissions\x18\x01 \x03(\v2\".viam.app.v1.AuthorizedPermissionsR\vpermissions\"u\n" +
+	"\x18CheckPermissionsResponse\x12Y\n" +
+	"\x16authorized_permissions\x18\x01 \x03(\v2\".viam.app.v1.AuthorizedPermissionsR\x15authorizedPermissions\"/\n" +
+	"\x17GetUserIDByEmailRequest\x12\x14\n" +
+	"\x05email\x18\x01 \x01(\tR\x05email\"3\n" +
+	"\x18GetUserIDByEmailResponse\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\"9\n" +
+	"\x1eListOrganizationsByUserRequest\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\"N\n" +
+	"\x1fListOrganizationsByUserResponse\x12+\n" +
+	"\x04orgs\x18\x01 \x03(\v2\x17.viam.app.v1.OrgDetailsR\x04orgs\"N\n" +
+	"+GetOrganizationsWithAccessToLocationRequest\x12\x1f\n" +
+	"\vlocation_id\x18\x01 \x01(\tR\n" +
+	"locationId\"\x8a\x01\n" +
+	",GetOrganizationsWithAccessToLocationResponse\x12Z\n" +
+	"\x17organization_identities\x18\x01 \x03(\v2!.viam.app.v1.OrganizationIdentityR\x16organizationIdentities\"I\n" +
+	"\x1eListOrganizationMembersRequest\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\"\xc0\x01\n" +
+	"\x1fListOrganizationMembersResponse\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x129\n" +
+	"\amembers\x18\x02 \x03(\v2\x1f.viam.app.v1.OrganizationMemberR\amembers\x129\n" +
+	"\ainvites\x18\x03 \x03(\v2\x1f.viam.app.v1.OrganizationInviteR\ainvites\"\xeb\x01\n" +
+	"\x1fCreateOrganizationInviteRequest\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x14\n" +
+	"\x05email\x18\x02 \x01(\tR\x05email\x12B\n" +
+	"\x0eauthorizations\x18\x03 \x03(\v2\x1a.viam.app.v1.AuthorizationR\x0eauthorizations\x12/\n" +
+	"\x11send_email_invite\x18\x04 \x01(\bH\x00R\x0fsendEmailInvite\x88\x01\x01B\x14\n" +
+	"\x12_send_email_invite\"[\n" +
+	" CreateOrganizationInviteResponse\x127\n" +
+	"\x06invite\x18\x01 \x01(\v2\x1f.viam.app.v1.OrganizationInviteR\x06invite\"\x8a\x02\n" +
+	"-UpdateOrganizationInviteAuthorizationsRequest\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x14\n" +
+	"\x05email\x18\x02 \x01(\tR\x05email\x12I\n" +
+	"\x12add_authorizations\x18\x03 \x03(\v2\x1a.viam.app.v1.AuthorizationR\x11addAuthorizations\x12O\n" +
+	"\x15remove_authorizations\x18\x04 \x03(\v2\x1a.viam.app.v1.AuthorizationR\x14removeAuthorizations\"i\n" +
+	".UpdateOrganizationInviteAuthorizationsResponse\x127\n" +
+	"\x06invite\x18\x01 \x01(\v2\x1f.viam.app.v1.OrganizationInviteR\x06invite\"`\n" +
+	"\x1fDeleteOrganizationInviteRequest\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x14\n" +
+	"\x05email\x18\x02 \x01(\tR\x05email\"\"\n" +
+	" DeleteOrganizationInviteResponse\"\xa7\x01\n" +
+	"\x1fResendOrganizationInviteRequest\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x14\n" +
+	"\x05email\x18\x02 \x01(\tR\x05email\x12/\n" +
+	"\x11send_email_invite\x18\x03 \x01(\bH\x00R\x0fsendEmailInvite\x88\x01\x01B\x14\n" +
+	"\x12_send_email_invite\"[\n" +
+	" ResendOrganizationInviteResponse\x127\n" +
+	"\x06invite\x18\x01 \x01(\v2\x1f.viam.app.v1.OrganizationInviteR\x06invite\"c\n" +
+	"\x1fDeleteOrganizationMemberRequest\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x17\n" +
+	"\auser_id\x18\x02 \x01(\tR\x06userId\"\"\n" +
+	" DeleteOrganizationMemberResponse\"6\n" +
+	"\x13LocationAuthRequest\x12\x1f\n" +
+	"\vlocation_id\x18\x01 \x01(\tR\n" +
+	"locationId\"E\n" +
+	"\x14LocationAuthResponse\x12-\n" +
+	"\x04auth\x18\x01 \x01(\v2\x19.viam.app.v1.LocationAuthR\x04auth\">\n" +
+	"\x1bCreateLocationSecretRequest\x12\x1f\n" +
+	"\vlocation_id\x18\x01 \x01(\tR\n" +
+	"locationId\"M\n" +
+	"\x1cCreateLocationSecretResponse\x12-\n" +
+	"\x04auth\x18\x01 \x01(\v2\x19.viam.app.v1.LocationAuthR\x04auth\"[\n" +
+	"\x1bDeleteLocationSecretRequest\x12\x1f\n" +
+	"\vlocation_id\x18\x01 \x01(\tR\n" +
+	"locationId\x12\x1b\n" +
+	"\tsecret_id\x18\x02 \x01(\tR\bsecretId\"\x1e\n" +
+	"\x1cDeleteLocationSecretResponse\"7\n" +
+	"\x1cCreateRobotPartSecretRequest\x12\x17\n" +
+	"\apart_id\x18\x01 \x01(\tR\x06partId\"K\n" +
+	"\x1dCreateRobotPartSecretResponse\x12*\n" +
+	"\x04part\x18\x01 \x01(\v2\x16.viam.app.v1.RobotPartR\x04part\"T\n" +
+	"\x1cDeleteRobotPartSecretRequest\x12\x17\n" +
+	"\apart_id\x18\x01 \x01(\tR\x06partId\x12\x1b\n" +
+	"\tsecret_id\x18\x02 \x01(\tR\bsecretId\"\x1f\n" +
+	"\x1dDeleteRobotPartSecretResponse\"`\n" +
+	"\x14ShareLocationRequest\x12\x1f\n" +
+	"\vlocation_id\x18\x01 \x01(\tR\n" +
+	"locationId\x12'\n" +
+	"\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId\"\x17\n" +
+	"\x15ShareLocationResponse\"b\n" +
+	"\x16UnshareLocationRequest\x12\x1f\n" +
+	"\vlocation_id\x18\x01 \x01(\tR\n" +
+	"locationId\x12'\n" +
+	"\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId\"\x19\n" +
+	"\x17UnshareLocationResponse\"\x9e\x02\n" +
+	"\rAuthorization\x12-\n" +
+	"\x12authorization_type\x18\x01 \x01(\tR\x11authorizationType\x12)\n" +
+	"\x10authorization_id\x18\x02 \x01(\tR\x0fauthorizationId\x12#\n" +
+	"\rresource_type\x18\x03 \x01(\tR\fresourceType\x12\x1f\n" +
+	"\vresource_id\x18\x04 \x01(\tR\n" +
+	"resourceId\x12\x1f\n" +
+	"\videntity_id\x18\x05 \x01(\tR\n" +
+	"identityId\x12'\n" +
+	"\x0forganization_id\x18\x06 \x01(\tR\x0eorganizationId\x12#\n" +
+	"\ridentity_type\x18\a \x01(\tR\fidentityType\"\x93\x01\n" +
+	"\x18APIKeyWithAuthorizations\x12,\n" +
+	"\aapi_key\x18\x01 \x01(\v2\x13.viam.app.v1.APIKeyR\x06apiKey\x12I\n" +
+	"\x0eauthorizations\x18\x02 \x03(\v2!.viam.app.v1.AuthorizationDetailsR\x0eauthorizations\"\x7f\n" +
+	"\x15AuthorizedPermissions\x12#\n" +
+	"\rresource_type\x18\x01 \x01(\tR\fresourceType\x12\x1f\n" +
+	"\vresource_id\x18\x02 \x01(\tR\n" +
+	"resourceId\x12 \n" +
+	"\vpermissions\x18\x03 \x03(\tR\vpermissions\"\xe6\x01\n" +
+	"\n" +
+	"OrgDetails\x12\x15\n" +
+	"\x06org_id\x18\x01 \x01(\tR\x05orgId\x12\x19\n" +
+	"\borg_name\x18\x02 \x01(\tR\aorgName\x12\x1c\n" +
+	"\aorg_cid\x18\x03 \x01(\tH\x00R\x06orgCid\x88\x01\x01\x12.\n" +
+	"\x10public_namespace\x18\x04 \x01(\tH\x01R\x0fpublicNamespace\x88\x01\x01\x12&\n" +
+	"\fbilling_tier\x18\x05 \x01(\tH\x02R\vbillingTier\x88\x01\x01B\n" +
+	"\n" +
+	"\b_org_cidB\x13\n" +
+	"\x11_public_namespaceB\x0f\n" +
+	"\r_billing_tier\"\xa1\x02\n" +
+	"\x12OrganizationMember\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x16\n" +
+	"\x06emails\x18\x02 \x03(\tR\x06emails\x129\n" +
+	"\n" +
+	"date_added\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tdateAdded\x12>\n" +
+	"\n" +
+	"last_login\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampH\x00R\tlastLogin\x88\x01\x01\x12@\n" +
+	"\vlast_access\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampH\x01R\n" +
+	"lastAccess\x88\x01\x01B\r\n" +
+	"\v_last_loginB\x0e\n" +
+	"\f_last_access\"\xd2\x01\n" +
+	"\x12OrganizationInvite\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x14\n" +
+	"\x05email\x18\x02 \x01(\tR\x05email\x129\n" +
+	"\n" +
+	"created_on\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedOn\x12B\n" +
+	"\x0eauthorizations\x18\x04 \x03(\v2\x1a.viam.app.v1.AuthorizationR\x0eauthorizations\"y\n" +
+	"\x06APIKey\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
+	"\x03key\x18\x02 \x01(\tR\x03key\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x129\n" +
+	"\n" +
+	"created_on\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedOn\"\xcd\x01\n" +
+	"\x14AuthorizationDetails\x12-\n" +
+	"\x12authorization_type\x18\x01 \x01(\tR\x11authorizationType\x12)\n" +
+	"\x10authorization_id\x18\x02 \x01(\tR\x0fauthorizationId\x12#\n" +
+	"\rresource_type\x18\x03 \x01(\tR\fresourceType\x12\x1f\n" +
+	"\vresource_id\x18\x04 \x01(\tR\n" +
+	"resourceId\x12\x15\n" +
+	"\x06org_id\x18\x05 \x01(\tR\x05orgId*\x90\x01\n" +
 	"\vLoginMethod\x12\x1c\n" +
 	"\x18LOGIN_METHOD_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15LOGIN_METHOD_PASSWORD\x10\x01\x12\x17\n" +
@@ -4684,7 +8026,7 @@ const file_viam_app_v1_app_proto_rawDesc = "" +
 	"\bLogOrder\x12\x19\n" +
 	"\x15LOG_ORDER_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13LOG_ORDER_ASCENDING\x10\x01\x12\x18\n" +
-	"\x14LOG_ORDER_DESCENDING\x10\x022\xc0\x1a\n" +
+	"\x14LOG_ORDER_DESCENDING\x10\x022\x9f1\n" +
 	"\n" +
 	"AppService\x12e\n" +
 	"\x12CreateOrganization\x12&.viam.app.v1.CreateOrganizationRequest\x1a'.viam.app.v1.CreateOrganizationResponse\x12b\n" +
@@ -4719,7 +8061,37 @@ const file_viam_app_v1_app_proto_rawDesc = "" +
 	"\x0fDeleteRobotPart\x12#.viam.app.v1.DeleteRobotPartRequest\x1a$.viam.app.v1.DeleteRobotPartResponse\x12Y\n" +
 	"\x0eMarkPartAsMain\x12\".viam.app.v1.MarkPartAsMainRequest\x1a#.viam.app.v1.MarkPartAsMainResponse\x12k\n" +
 	"\x14GetRobotPartMetadata\x12(.viam.app.v1.GetRobotPartMetadataRequest\x1a).viam.app.v1.GetRobotPartMetadataResponse\x12t\n" +
-	"\x17UpdateRobotPartMetadata\x12+.viam.app.v1.UpdateRobotPartMetadataRequest\x1a,.viam.app.v1.UpdateRobotPartMetadataResponse\x12_\n" +
+	"\x17UpdateRobotPartMetadata\x12+.viam.app.v1.UpdateRobotPartMetadataRequest\x1a,.viam.app.v1.UpdateRobotPartMetadataResponse\x12J\n" +
+	"\tCreateKey\x12\x1d.viam.app.v1.CreateKeyRequest\x1a\x1e.viam.app.v1.CreateKeyResponse\x12G\n" +
+	"\bListKeys\x12\x1c.viam.app.v1.ListKeysRequest\x1a\x1d.viam.app.v1.ListKeysResponse\x12J\n" +
+	"\tDeleteKey\x12\x1d.viam.app.v1.DeleteKeyRequest\x1a\x1e.viam.app.v1.DeleteKeyResponse\x12J\n" +
+	"\tRotateKey\x12\x1d.viam.app.v1.RotateKeyRequest\x1a\x1e.viam.app.v1.RotateKeyResponse\x12J\n" +
+	"\tRenameKey\x12\x1d.viam.app.v1.RenameKeyRequest\x1a\x1e.viam.app.v1.RenameKeyResponse\x12\xa1\x01\n" +
+	"&CreateKeyFromExistingKeyAuthorizations\x12:.viam.app.v1.CreateKeyFromExistingKeyAuthorizationsRequest\x1a;.viam.app.v1.CreateKeyFromExistingKeyAuthorizationsResponse\x12\\\n" +
+	"\x0fGetRobotAPIKeys\x12#.viam.app.v1.GetRobotAPIKeysRequest\x1a$.viam.app.v1.GetRobotAPIKeysResponse\x12D\n" +
+	"\aAddRole\x12\x1b.viam.app.v1.AddRoleRequest\x1a\x1c.viam.app.v1.AddRoleResponse\x12M\n" +
+	"\n" +
+	"RemoveRole\x12\x1e.viam.app.v1.RemoveRoleRequest\x1a\x1f.viam.app.v1.RemoveRoleResponse\x12M\n" +
+	"\n" +
+	"ChangeRole\x12\x1e.viam.app.v1.ChangeRoleRequest\x1a\x1f.viam.app.v1.ChangeRoleResponse\x12e\n" +
+	"\x12ListAuthorizations\x12&.viam.app.v1.ListAuthorizationsRequest\x1a'.viam.app.v1.ListAuthorizationsResponse\x12_\n" +
+	"\x10CheckPermissions\x12$.viam.app.v1.CheckPermissionsRequest\x1a%.viam.app.v1.CheckPermissionsResponse\x12_\n" +
+	"\x10GetUserIDByEmail\x12$.viam.app.v1.GetUserIDByEmailRequest\x1a%.viam.app.v1.GetUserIDByEmailResponse\x12t\n" +
+	"\x17ListOrganizationsByUser\x12+.viam.app.v1.ListOrganizationsByUserRequest\x1a,.viam.app.v1.ListOrganizationsByUserResponse\x12\x9b\x01\n" +
+	"$GetOrganizationsWithAccessToLocation\x128.viam.app.v1.GetOrganizationsWithAccessToLocationRequest\x1a9.viam.app.v1.GetOrganizationsWithAccessToLocationResponse\x12t\n" +
+	"\x17ListOrganizationMembers\x12+.viam.app.v1.ListOrganizationMembersRequest\x1a,.viam.app.v1.ListOrganizationMembersResponse\x12w\n" +
+	"\x18CreateOrganizationInvite\x12,.viam.app.v1.CreateOrganizationInviteRequest\x1a-.viam.app.v1.CreateOrganizationInviteResponse\x12\xa1\x01\n" +
+	"&UpdateOrganizationInviteAuthorizations\x12:.viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest\x1a;.viam.app.v1.UpdateOrganizationInviteAuthorizationsResponse\x12w\n" +
+	"\x18DeleteOrganizationInvite\x12,.viam.app.v1.DeleteOrganizationInviteRequest\x1a-.viam.app.v1.DeleteOrganizationInviteResponse\x12w\n" +
+	"\x18ResendOrganizationInvite\x12,.viam.app.v1.ResendOrganizationInviteRequest\x1a-.viam.app.v1.ResendOrganizationInviteResponse\x12w\n" +
+	"\x18DeleteOrganizationMember\x12,.viam.app.v1.DeleteOrganizationMemberRequest\x1a-.viam.app.v1.DeleteOrganizationMemberResponse\x12S\n" +
+	"\fLocationAuth\x12 .viam.app.v1.LocationAuthRequest\x1a!.viam.app.v1.LocationAuthResponse\x12k\n" +
+	"\x14CreateLocationSecret\x12(.viam.app.v1.CreateLocationSecretRequest\x1a).viam.app.v1.CreateLocationSecretResponse\x12k\n" +
+	"\x14DeleteLocationSecret\x12(.viam.app.v1.DeleteLocationSecretRequest\x1a).viam.app.v1.DeleteLocationSecretResponse\x12n\n" +
+	"\x15CreateRobotPartSecret\x12).viam.app.v1.CreateRobotPartSecretRequest\x1a*.viam.app.v1.CreateRobotPartSecretResponse\x12n\n" +
+	"\x15DeleteRobotPartSecret\x12).viam.app.v1.DeleteRobotPartSecretRequest\x1a*.viam.app.v1.DeleteRobotPartSecretResponse\x12V\n" +
+	"\rShareLocation\x12!.viam.app.v1.ShareLocationRequest\x1a\".viam.app.v1.ShareLocationResponse\x12\\\n" +
+	"\x0fUnshareLocation\x12#.viam.app.v1.UnshareLocationRequest\x1a$.viam.app.v1.UnshareLocationResponse\x12_\n" +
 	"\x10GetRobotPartLogs\x12$.viam.app.v1.GetRobotPartLogsRequest\x1a%.viam.app.v1.GetRobotPartLogsResponse\x12d\n" +
 	"\x11TailRobotPartLogs\x12%.viam.app.v1.TailRobotPartLogsRequest\x1a&.viam.app.v1.TailRobotPartLogsResponse0\x01B#Z!fleetserver/gen/viam/app/v1;appv1b\x06proto3"
 
@@ -4736,227 +8108,378 @@ func file_viam_app_v1_app_proto_rawDescGZIP() []byte {
 }
 
 var file_viam_app_v1_app_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_viam_app_v1_app_proto_msgTypes = make([]protoimpl.MessageInfo, 81)
+var file_viam_app_v1_app_proto_msgTypes = make([]protoimpl.MessageInfo, 145)
 var file_viam_app_v1_app_proto_goTypes = []any{
-	(LoginMethod)(0),                                     // 0: viam.app.v1.LoginMethod
-	(OnlineState)(0),                                     // 1: viam.app.v1.OnlineState
-	(LogOrder)(0),                                        // 2: viam.app.v1.LogOrder
-	(SharedSecret_State)(0),                              // 3: viam.app.v1.SharedSecret.State
-	(*CreateOrganizationRequest)(nil),                    // 4: viam.app.v1.CreateOrganizationRequest
-	(*CreateOrganizationResponse)(nil),                   // 5: viam.app.v1.CreateOrganizationResponse
-	(*Organization)(nil),                                 // 6: viam.app.v1.Organization
-	(*FragmentImportList)(nil),                           // 7: viam.app.v1.FragmentImportList
-	(*FragmentImport)(nil),                               // 8: viam.app.v1.FragmentImport
-	(*AllowedLoginMethods)(nil),                          // 9: viam.app.v1.AllowedLoginMethods
-	(*ListOrganizationsRequest)(nil),                     // 10: viam.app.v1.ListOrganizationsRequest
-	(*ListOrganizationsResponse)(nil),                    // 11: viam.app.v1.ListOrganizationsResponse
-	(*GetOrganizationRequest)(nil),                       // 12: viam.app.v1.GetOrganizationRequest
-	(*GetOrganizationResponse)(nil),                      // 13: viam.app.v1.GetOrganizationResponse
-	(*GetOrganizationNamespaceAvailabilityRequest)(nil),  // 14: viam.app.v1.GetOrganizationNamespaceAvailabilityRequest
-	(*GetOrganizationNamespaceAvailabilityResponse)(nil), // 15: viam.app.v1.GetOrganizationNamespaceAvailabilityResponse
-	(*UpdateOrganizationRequest)(nil),                    // 16: viam.app.v1.UpdateOrganizationRequest
-	(*UpdateOrganizationResponse)(nil),                   // 17: viam.app.v1.UpdateOrganizationResponse
-	(*DeleteOrganizationRequest)(nil),                    // 18: viam.app.v1.DeleteOrganizationRequest
-	(*DeleteOrganizationResponse)(nil),                   // 19: viam.app.v1.DeleteOrganizationResponse
-	(*GetOrganizationMetadataRequest)(nil),               // 20: viam.app.v1.GetOrganizationMetadataRequest
-	(*GetOrganizationMetadataResponse)(nil),              // 21: viam.app.v1.GetOrganizationMetadataResponse
-	(*UpdateOrganizationMetadataRequest)(nil),            // 22: viam.app.v1.UpdateOrganizationMetadataRequest
-	(*UpdateOrganizationMetadataResponse)(nil),           // 23: viam.app.v1.UpdateOrganizationMetadataResponse
-	(*CreateLocationRequest)(nil),                        // 24: viam.app.v1.CreateLocationRequest
-	(*CreateLocationResponse)(nil),                       // 25: viam.app.v1.CreateLocationResponse
-	(*Location)(nil),                                     // 26: viam.app.v1.Location
-	(*LocationAuth)(nil),                                 // 27: viam.app.v1.LocationAuth
-	(*SharedSecret)(nil),                                 // 28: viam.app.v1.SharedSecret
-	(*LocationOrganization)(nil),                         // 29: viam.app.v1.LocationOrganization
-	(*StorageConfig)(nil),                                // 30: viam.app.v1.StorageConfig
-	(*OrganizationIdentity)(nil),                         // 31: viam.app.v1.OrganizationIdentity
-	(*GetLocationRequest)(nil),                           // 32: viam.app.v1.GetLocationRequest
-	(*GetLocationResponse)(nil),                          // 33: viam.app.v1.GetLocationResponse
-	(*UpdateLocationRequest)(nil),                        // 34: viam.app.v1.UpdateLocationRequest
-	(*UpdateLocationResponse)(nil),                       // 35: viam.app.v1.UpdateLocationResponse
-	(*DeleteLocationRequest)(nil),                        // 36: viam.app.v1.DeleteLocationRequest
-	(*DeleteLocationResponse)(nil),                       // 37: viam.app.v1.DeleteLocationResponse
-	(*ListLocationsRequest)(nil),                         // 38: viam.app.v1.ListLocationsRequest
-	(*ListLocationsResponse)(nil),                        // 39: viam.app.v1.ListLocationsResponse
-	(*GetLocationMetadataRequest)(nil),                   // 40: viam.app.v1.GetLocationMetadataRequest
-	(*GetLocationMetadataResponse)(nil),                  // 41: viam.app.v1.GetLocationMetadataResponse
-	(*UpdateLocationMetadataRequest)(nil),                // 42: viam.app.v1.UpdateLocationMetadataRequest
-	(*UpdateLocationMetadataResponse)(nil),               // 43: viam.app.v1.UpdateLocationMetadataResponse
-	(*NewRobotRequest)(nil),                              // 44: viam.app.v1.NewRobotRequest
-	(*NewRobotResponse)(nil),                             // 45: viam.app.v1.NewRobotResponse
-	(*GetRobotRequest)(nil),                              // 46: viam.app.v1.GetRobotRequest
-	(*GetRobotResponse)(nil),                             // 47: viam.app.v1.GetRobotResponse
-	(*Robot)(nil),                                        // 48: viam.app.v1.Robot
-	(*UpdateRobotRequest)(nil),                           // 49: viam.app.v1.UpdateRobotRequest
-	(*UpdateRobotResponse)(nil),                          // 50: viam.app.v1.UpdateRobotResponse
-	(*DeleteRobotRequest)(nil),                           // 51: viam.app.v1.DeleteRobotRequest
-	(*DeleteRobotResponse)(nil),                          // 52: viam.app.v1.DeleteRobotResponse
-	(*ListRobotsRequest)(nil),                            // 53: viam.app.v1.ListRobotsRequest
-	(*ListRobotsResponse)(nil),                           // 54: viam.app.v1.ListRobotsResponse
-	(*ListRobotsForOrgRequest)(nil),                      // 55: viam.app.v1.ListRobotsForOrgRequest
-	(*ListRobotsForOrgResponse)(nil),                     // 56: viam.app.v1.ListRobotsForOrgResponse
-	(*ListRobotsForLocationsRequest)(nil),                // 57: viam.app.v1.ListRobotsForLocationsRequest
-	(*ListRobotsForLocationsResponse)(nil),               // 58: viam.app.v1.ListRobotsForLocationsResponse
-	(*GetRobotMetadataRequest)(nil),                      // 59: viam.app.v1.GetRobotMetadataRequest
-	(*GetRobotMetadataResponse)(nil),                     // 60: viam.app.v1.GetRobotMetadataResponse
-	(*UpdateRobotMetadataRequest)(nil),                   // 61: viam.app.v1.UpdateRobotMetadataRequest
-	(*UpdateRobotMetadataResponse)(nil),                  // 62: viam.app.v1.UpdateRobotMetadataResponse
-	(*NewRobotPartRequest)(nil),                          // 63: viam.app.v1.NewRobotPartRequest
-	(*NewRobotPartResponse)(nil),                         // 64: viam.app.v1.NewRobotPartResponse
-	(*GetRobotPartRequest)(nil),                          // 65: viam.app.v1.GetRobotPartRequest
-	(*GetRobotPartResponse)(nil),                         // 66: viam.app.v1.GetRobotPartResponse
-	(*RobotPart)(nil),                                    // 67: viam.app.v1.RobotPart
-	(*GetRobotPartsRequest)(nil),                         // 68: viam.app.v1.GetRobotPartsRequest
-	(*GetRobotPartsResponse)(nil),                        // 69: viam.app.v1.GetRobotPartsResponse
-	(*GetRobotPartByNameAndLocationRequest)(nil),         // 70: viam.app.v1.GetRobotPartByNameAndLocationRequest
-	(*GetRobotPartByNameAndLocationResponse)(nil),        // 71: viam.app.v1.GetRobotPartByNameAndLocationResponse
-	(*DeleteRobotPartRequest)(nil),                       // 72: viam.app.v1.DeleteRobotPartRequest
-	(*DeleteRobotPartResponse)(nil),                      // 73: viam.app.v1.DeleteRobotPartResponse
-	(*MarkPartAsMainRequest)(nil),                        // 74: viam.app.v1.MarkPartAsMainRequest
-	(*MarkPartAsMainResponse)(nil),                       // 75: viam.app.v1.MarkPartAsMainResponse
-	(*GetRobotPartMetadataRequest)(nil),                  // 76: viam.app.v1.GetRobotPartMetadataRequest
-	(*GetRobotPartMetadataResponse)(nil),                 // 77: viam.app.v1.GetRobotPartMetadataResponse
-	(*UpdateRobotPartMetadataRequest)(nil),               // 78: viam.app.v1.UpdateRobotPartMetadataRequest
-	(*UpdateRobotPartMetadataResponse)(nil),              // 79: viam.app.v1.UpdateRobotPartMetadataResponse
-	(*GetRobotPartLogsRequest)(nil),                      // 80: viam.app.v1.GetRobotPartLogsRequest
-	(*GetRobotPartLogsResponse)(nil),                     // 81: viam.app.v1.GetRobotPartLogsResponse
-	(*TailRobotPartLogsRequest)(nil),                     // 82: viam.app.v1.TailRobotPartLogsRequest
-	(*TailRobotPartLogsResponse)(nil),                    // 83: viam.app.v1.TailRobotPartLogsResponse
-	nil,                                                  // 84: viam.app.v1.FragmentImport.VariablesEntry
-	(*timestamppb.Timestamp)(nil),                        // 85: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),                              // 86: google.protobuf.Struct
-	(*v1.LogEntry)(nil),                                  // 87: viam.common.v1.LogEntry
+	(LoginMethod)(0),                                       // 0: viam.app.v1.LoginMethod
+	(OnlineState)(0),                                       // 1: viam.app.v1.OnlineState
+	(LogOrder)(0),                                          // 2: viam.app.v1.LogOrder
+	(SharedSecret_State)(0),                                // 3: viam.app.v1.SharedSecret.State
+	(*CreateOrganizationRequest)(nil),                      // 4: viam.app.v1.CreateOrganizationRequest
+	(*CreateOrganizationResponse)(nil),                     // 5: viam.app.v1.CreateOrganizationResponse
+	(*Organization)(nil),                                   // 6: viam.app.v1.Organization
+	(*FragmentImportList)(nil),                             // 7: viam.app.v1.FragmentImportList
+	(*FragmentImport)(nil),                                 // 8: viam.app.v1.FragmentImport
+	(*AllowedLoginMethods)(nil),                            // 9: viam.app.v1.AllowedLoginMethods
+	(*ListOrganizationsRequest)(nil),                       // 10: viam.app.v1.ListOrganizationsRequest
+	(*ListOrganizationsResponse)(nil),                      // 11: viam.app.v1.ListOrganizationsResponse
+	(*GetOrganizationRequest)(nil),                         // 12: viam.app.v1.GetOrganizationRequest
+	(*GetOrganizationResponse)(nil),                        // 13: viam.app.v1.GetOrganizationResponse
+	(*GetOrganizationNamespaceAvailabilityRequest)(nil),    // 14: viam.app.v1.GetOrganizationNamespaceAvailabilityRequest
+	(*GetOrganizationNamespaceAvailabilityResponse)(nil),   // 15: viam.app.v1.GetOrganizationNamespaceAvailabilityResponse
+	(*UpdateOrganizationRequest)(nil),                      // 16: viam.app.v1.UpdateOrganizationRequest
+	(*UpdateOrganizationResponse)(nil),                     // 17: viam.app.v1.UpdateOrganizationResponse
+	(*DeleteOrganizationRequest)(nil),                      // 18: viam.app.v1.DeleteOrganizationRequest
+	(*DeleteOrganizationResponse)(nil),                     // 19: viam.app.v1.DeleteOrganizationResponse
+	(*GetOrganizationMetadataRequest)(nil),                 // 20: viam.app.v1.GetOrganizationMetadataRequest
+	(*GetOrganizationMetadataResponse)(nil),                // 21: viam.app.v1.GetOrganizationMetadataResponse
+	(*UpdateOrganizationMetadataRequest)(nil),              // 22: viam.app.v1.UpdateOrganizationMetadataRequest
+	(*UpdateOrganizationMetadataResponse)(nil),             // 23: viam.app.v1.UpdateOrganizationMetadataResponse
+	(*CreateLocationRequest)(nil),                          // 24: viam.app.v1.CreateLocationRequest
+	(*CreateLocationResponse)(nil),                         // 25: viam.app.v1.CreateLocationResponse
+	(*Location)(nil),                                       // 26: viam.app.v1.Location
+	(*LocationAuth)(nil),                                   // 27: viam.app.v1.LocationAuth
+	(*SharedSecret)(nil),                                   // 28: viam.app.v1.SharedSecret
+	(*LocationOrganization)(nil),                           // 29: viam.app.v1.LocationOrganization
+	(*StorageConfig)(nil),                                  // 30: viam.app.v1.StorageConfig
+	(*OrganizationIdentity)(nil),                           // 31: viam.app.v1.OrganizationIdentity
+	(*GetLocationRequest)(nil),                             // 32: viam.app.v1.GetLocationRequest
+	(*GetLocationResponse)(nil),                            // 33: viam.app.v1.GetLocationResponse
+	(*UpdateLocationRequest)(nil),                          // 34: viam.app.v1.UpdateLocationRequest
+	(*UpdateLocationResponse)(nil),                         // 35: viam.app.v1.UpdateLocationResponse
+	(*DeleteLocationRequest)(nil),                          // 36: viam.app.v1.DeleteLocationRequest
+	(*DeleteLocationResponse)(nil),                         // 37: viam.app.v1.DeleteLocationResponse
+	(*ListLocationsRequest)(nil),                           // 38: viam.app.v1.ListLocationsRequest
+	(*ListLocationsResponse)(nil),                          // 39: viam.app.v1.ListLocationsResponse
+	(*GetLocationMetadataRequest)(nil),                     // 40: viam.app.v1.GetLocationMetadataRequest
+	(*GetLocationMetadataResponse)(nil),                    // 41: viam.app.v1.GetLocationMetadataResponse
+	(*UpdateLocationMetadataRequest)(nil),                  // 42: viam.app.v1.UpdateLocationMetadataRequest
+	(*UpdateLocationMetadataResponse)(nil),                 // 43: viam.app.v1.UpdateLocationMetadataResponse
+	(*NewRobotRequest)(nil),                                // 44: viam.app.v1.NewRobotRequest
+	(*NewRobotResponse)(nil),                               // 45: viam.app.v1.NewRobotResponse
+	(*GetRobotRequest)(nil),                                // 46: viam.app.v1.GetRobotRequest
+	(*GetRobotResponse)(nil),                               // 47: viam.app.v1.GetRobotResponse
+	(*Robot)(nil),                                          // 48: viam.app.v1.Robot
+	(*UpdateRobotRequest)(nil),                             // 49: viam.app.v1.UpdateRobotRequest
+	(*UpdateRobotResponse)(nil),                            // 50: viam.app.v1.UpdateRobotResponse
+	(*DeleteRobotRequest)(nil),                             // 51: viam.app.v1.DeleteRobotRequest
+	(*DeleteRobotResponse)(nil),                            // 52: viam.app.v1.DeleteRobotResponse
+	(*ListRobotsRequest)(nil),                              // 53: viam.app.v1.ListRobotsRequest
+	(*ListRobotsResponse)(nil),                             // 54: viam.app.v1.ListRobotsResponse
+	(*ListRobotsForOrgRequest)(nil),                        // 55: viam.app.v1.ListRobotsForOrgRequest
+	(*ListRobotsForOrgResponse)(nil),                       // 56: viam.app.v1.ListRobotsForOrgResponse
+	(*ListRobotsForLocationsRequest)(nil),                  // 57: viam.app.v1.ListRobotsForLocationsRequest
+	(*ListRobotsForLocationsResponse)(nil),                 // 58: viam.app.v1.ListRobotsForLocationsResponse
+	(*GetRobotMetadataRequest)(nil),                        // 59: viam.app.v1.GetRobotMetadataRequest
+	(*GetRobotMetadataResponse)(nil),                       // 60: viam.app.v1.GetRobotMetadataResponse
+	(*UpdateRobotMetadataRequest)(nil),                     // 61: viam.app.v1.UpdateRobotMetadataRequest
+	(*UpdateRobotMetadataResponse)(nil),                    // 62: viam.app.v1.UpdateRobotMetadataResponse
+	(*NewRobotPartRequest)(nil),                            // 63: viam.app.v1.NewRobotPartRequest
+	(*NewRobotPartResponse)(nil),                           // 64: viam.app.v1.NewRobotPartResponse
+	(*GetRobotPartRequest)(nil),                            // 65: viam.app.v1.GetRobotPartRequest
+	(*GetRobotPartResponse)(nil),                           // 66: viam.app.v1.GetRobotPartResponse
+	(*RobotPart)(nil),                                      // 67: viam.app.v1.RobotPart
+	(*GetRobotPartsRequest)(nil),                           // 68: viam.app.v1.GetRobotPartsRequest
+	(*GetRobotPartsResponse)(nil),                          // 69: viam.app.v1.GetRobotPartsResponse
+	(*GetRobotPartByNameAndLocationRequest)(nil),           // 70: viam.app.v1.GetRobotPartByNameAndLocationRequest
+	(*GetRobotPartByNameAndLocationResponse)(nil),          // 71: viam.app.v1.GetRobotPartByNameAndLocationResponse
+	(*DeleteRobotPartRequest)(nil),                         // 72: viam.app.v1.DeleteRobotPartRequest
+	(*DeleteRobotPartResponse)(nil),                        // 73: viam.app.v1.DeleteRobotPartResponse
+	(*MarkPartAsMainRequest)(nil),                          // 74: viam.app.v1.MarkPartAsMainRequest
+	(*MarkPartAsMainResponse)(nil),                         // 75: viam.app.v1.MarkPartAsMainResponse
+	(*GetRobotPartMetadataRequest)(nil),                    // 76: viam.app.v1.GetRobotPartMetadataRequest
+	(*GetRobotPartMetadataResponse)(nil),                   // 77: viam.app.v1.GetRobotPartMetadataResponse
+	(*UpdateRobotPartMetadataRequest)(nil),                 // 78: viam.app.v1.UpdateRobotPartMetadataRequest
+	(*UpdateRobotPartMetadataResponse)(nil),                // 79: viam.app.v1.UpdateRobotPartMetadataResponse
+	(*GetRobotPartLogsRequest)(nil),                        // 80: viam.app.v1.GetRobotPartLogsRequest
+	(*GetRobotPartLogsResponse)(nil),                       // 81: viam.app.v1.GetRobotPartLogsResponse
+	(*TailRobotPartLogsRequest)(nil),                       // 82: viam.app.v1.TailRobotPartLogsRequest
+	(*TailRobotPartLogsResponse)(nil),                      // 83: viam.app.v1.TailRobotPartLogsResponse
+	(*CreateKeyRequest)(nil),                               // 84: viam.app.v1.CreateKeyRequest
+	(*CreateKeyResponse)(nil),                              // 85: viam.app.v1.CreateKeyResponse
+	(*ListKeysRequest)(nil),                                // 86: viam.app.v1.ListKeysRequest
+	(*ListKeysResponse)(nil),                               // 87: viam.app.v1.ListKeysResponse
+	(*DeleteKeyRequest)(nil),                               // 88: viam.app.v1.DeleteKeyRequest
+	(*DeleteKeyResponse)(nil),                              // 89: viam.app.v1.DeleteKeyResponse
+	(*RotateKeyRequest)(nil),                               // 90: viam.app.v1.RotateKeyRequest
+	(*RotateKeyResponse)(nil),                              // 91: viam.app.v1.RotateKeyResponse
+	(*RenameKeyRequest)(nil),                               // 92: viam.app.v1.RenameKeyRequest
+	(*RenameKeyResponse)(nil),                              // 93: viam.app.v1.RenameKeyResponse
+	(*CreateKeyFromExistingKeyAuthorizationsRequest)(nil),  // 94: viam.app.v1.CreateKeyFromExistingKeyAuthorizationsRequest
+	(*CreateKeyFromExistingKeyAuthorizationsResponse)(nil), // 95: viam.app.v1.CreateKeyFromExistingKeyAuthorizationsResponse
+	(*GetRobotAPIKeysRequest)(nil),                         // 96: viam.app.v1.GetRobotAPIKeysRequest
+	(*GetRobotAPIKeysResponse)(nil),                        // 97: viam.app.v1.GetRobotAPIKeysResponse
+	(*AddRoleRequest)(nil),                                 // 98: viam.app.v1.AddRoleRequest
+	(*AddRoleResponse)(nil),                                // 99: viam.app.v1.AddRoleResponse
+	(*RemoveRoleRequest)(nil),                              // 100: viam.app.v1.RemoveRoleRequest
+	(*RemoveRoleResponse)(nil),                             // 101: viam.app.v1.RemoveRoleResponse
+	(*ChangeRoleRequest)(nil),                              // 102: viam.app.v1.ChangeRoleRequest
+	(*ChangeRoleResponse)(nil),                             // 103: viam.app.v1.ChangeRoleResponse
+	(*ListAuthorizationsRequest)(nil),                      // 104: viam.app.v1.ListAuthorizationsRequest
+	(*ListAuthorizationsResponse)(nil),                     // 105: viam.app.v1.ListAuthorizationsResponse
+	(*CheckPermissionsRequest)(nil),                        // 106: viam.app.v1.CheckPermissionsRequest
+	(*CheckPermissionsResponse)(nil),                       // 107: viam.app.v1.CheckPermissionsResponse
+	(*GetUserIDByEmailRequest)(nil),                        // 108: viam.app.v1.GetUserIDByEmailRequest
+	(*GetUserIDByEmailResponse)(nil),                       // 109: viam.app.v1.GetUserIDByEmailResponse
+	(*ListOrganizationsByUserRequest)(nil),                 // 110: viam.app.v1.ListOrganizationsByUserRequest
+	(*ListOrganizationsByUserResponse)(nil),                // 111: viam.app.v1.ListOrganizationsByUserResponse
+	(*GetOrganizationsWithAccessToLocationRequest)(nil),    // 112: viam.app.v1.GetOrganizationsWithAccessToLocationRequest
+	(*GetOrganizationsWithAccessToLocationResponse)(nil),   // 113: viam.app.v1.GetOrganizationsWithAccessToLocationResponse
+	(*ListOrganizationMembersRequest)(nil),                 // 114: viam.app.v1.ListOrganizationMembersRequest
+	(*ListOrganizationMembersResponse)(nil),                // 115: viam.app.v1.ListOrganizationMembersResponse
+	(*CreateOrganizationInviteRequest)(nil),                // 116: viam.app.v1.CreateOrganizationInviteRequest
+	(*CreateOrganizationInviteResponse)(nil),               // 117: viam.app.v1.CreateOrganizationInviteResponse
+	(*UpdateOrganizationInviteAuthorizationsRequest)(nil),  // 118: viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest
+	(*UpdateOrganizationInviteAuthorizationsResponse)(nil), // 119: viam.app.v1.UpdateOrganizationInviteAuthorizationsResponse
+	(*DeleteOrganizationInviteRequest)(nil),                // 120: viam.app.v1.DeleteOrganizationInviteRequest
+	(*DeleteOrganizationInviteResponse)(nil),               // 121: viam.app.v1.DeleteOrganizationInviteResponse
+	(*ResendOrganizationInviteRequest)(nil),                // 122: viam.app.v1.ResendOrganizationInviteRequest
+	(*ResendOrganizationInviteResponse)(nil),               // 123: viam.app.v1.ResendOrganizationInviteResponse
+	(*DeleteOrganizationMemberRequest)(nil),                // 124: viam.app.v1.DeleteOrganizationMemberRequest
+	(*DeleteOrganizationMemberResponse)(nil),               // 125: viam.app.v1.DeleteOrganizationMemberResponse
+	(*LocationAuthRequest)(nil),                            // 126: viam.app.v1.LocationAuthRequest
+	(*LocationAuthResponse)(nil),                           // 127: viam.app.v1.LocationAuthResponse
+	(*CreateLocationSecretRequest)(nil),                    // 128: viam.app.v1.CreateLocationSecretRequest
+	(*CreateLocationSecretResponse)(nil),                   // 129: viam.app.v1.CreateLocationSecretResponse
+	(*DeleteLocationSecretRequest)(nil),                    // 130: viam.app.v1.DeleteLocationSecretRequest
+	(*DeleteLocationSecretResponse)(nil),                   // 131: viam.app.v1.DeleteLocationSecretResponse
+	(*CreateRobotPartSecretRequest)(nil),                   // 132: viam.app.v1.CreateRobotPartSecretRequest
+	(*CreateRobotPartSecretResponse)(nil),                  // 133: viam.app.v1.CreateRobotPartSecretResponse
+	(*DeleteRobotPartSecretRequest)(nil),                   // 134: viam.app.v1.DeleteRobotPartSecretRequest
+	(*DeleteRobotPartSecretResponse)(nil),                  // 135: viam.app.v1.DeleteRobotPartSecretResponse
+	(*ShareLocationRequest)(nil),                           // 136: viam.app.v1.ShareLocationRequest
+	(*ShareLocationResponse)(nil),                          // 137: viam.app.v1.ShareLocationResponse
+	(*UnshareLocationRequest)(nil),                         // 138: viam.app.v1.UnshareLocationRequest
+	(*UnshareLocationResponse)(nil),                        // 139: viam.app.v1.UnshareLocationResponse
+	(*Authorization)(nil),                                  // 140: viam.app.v1.Authorization
+	(*APIKeyWithAuthorizations)(nil),                       // 141: viam.app.v1.APIKeyWithAuthorizations
+	(*AuthorizedPermissions)(nil),                          // 142: viam.app.v1.AuthorizedPermissions
+	(*OrgDetails)(nil),                                     // 143: viam.app.v1.OrgDetails
+	(*OrganizationMember)(nil),                             // 144: viam.app.v1.OrganizationMember
+	(*OrganizationInvite)(nil),                             // 145: viam.app.v1.OrganizationInvite
+	(*APIKey)(nil),                                         // 146: viam.app.v1.APIKey
+	(*AuthorizationDetails)(nil),                           // 147: viam.app.v1.AuthorizationDetails
+	nil,                                                    // 148: viam.app.v1.FragmentImport.VariablesEntry
+	(*timestamppb.Timestamp)(nil),                          // 149: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),                                // 150: google.protobuf.Struct
+	(*v1.LogEntry)(nil),                                    // 151: viam.common.v1.LogEntry
 }
 var file_viam_app_v1_app_proto_depIdxs = []int32{
-	6,  // 0: viam.app.v1.CreateOrganizationResponse.organization:type_name -> viam.app.v1.Organization
-	85, // 1: viam.app.v1.Organization.created_on:type_name -> google.protobuf.Timestamp
-	7,  // 2: viam.app.v1.Organization.default_fragments:type_name -> viam.app.v1.FragmentImportList
-	9,  // 3: viam.app.v1.Organization.allowed_login_methods:type_name -> viam.app.v1.AllowedLoginMethods
-	8,  // 4: viam.app.v1.FragmentImportList.fragments:type_name -> viam.app.v1.FragmentImport
-	84, // 5: viam.app.v1.FragmentImport.variables:type_name -> viam.app.v1.FragmentImport.VariablesEntry
-	86, // 6: viam.app.v1.FragmentImport.fragment_variables:type_name -> google.protobuf.Struct
-	0,  // 7: viam.app.v1.AllowedLoginMethods.methods:type_name -> viam.app.v1.LoginMethod
-	6,  // 8: viam.app.v1.ListOrganizationsResponse.organizations:type_name -> viam.app.v1.Organization
-	6,  // 9: viam.app.v1.GetOrganizationResponse.organization:type_name -> viam.app.v1.Organization
-	7,  // 10: viam.app.v1.UpdateOrganizationRequest.default_fragments:type_name -> viam.app.v1.FragmentImportList
-	9,  // 11: viam.app.v1.UpdateOrganizationRequest.allowed_login_methods:type_name -> viam.app.v1.AllowedLoginMethods
-	6,  // 12: viam.app.v1.UpdateOrganizationResponse.organization:type_name -> viam.app.v1.Organization
-	86, // 13: viam.app.v1.GetOrganizationMetadataResponse.data:type_name -> google.protobuf.Struct
-	86, // 14: viam.app.v1.UpdateOrganizationMetadataRequest.data:type_name -> google.protobuf.Struct
-	26, // 15: viam.app.v1.CreateLocationResponse.location:type_name -> viam.app.v1.Location
-	27, // 16: viam.app.v1.Location.auth:type_name -> viam.app.v1.LocationAuth
-	29, // 17: viam.app.v1.Location.organizations:type_name -> viam.app.v1.LocationOrganization
-	85, // 18: viam.app.v1.Location.created_on:type_name -> google.protobuf.Timestamp
-	30, // 19: viam.app.v1.Location.config:type_name -> viam.app.v1.StorageConfig
-	31, // 20: viam.app.v1.Location.primary_org_identity:type_name -> viam.app.v1.OrganizationIdentity
-	28, // 21: viam.app.v1.LocationAuth.secrets:type_name -> viam.app.v1.SharedSecret
-	85, // 22: viam.app.v1.SharedSecret.created_on:type_name -> google.protobuf.Timestamp
-	3,  // 23: viam.app.v1.SharedSecret.state:type_name -> viam.app.v1.SharedSecret.State
-	26, // 24: viam.app.v1.GetLocationResponse.location:type_name -> viam.app.v1.Location
-	26, // 25: viam.app.v1.UpdateLocationResponse.location:type_name -> viam.app.v1.Location
-	26, // 26: viam.app.v1.ListLocationsResponse.locations:type_name -> viam.app.v1.Location
-	86, // 27: viam.app.v1.GetLocationMetadataResponse.data:type_name -> google.protobuf.Struct
-	86, // 28: viam.app.v1.UpdateLocationMetadataRequest.data:type_name -> google.protobuf.Struct
-	48, // 29: viam.app.v1.GetRobotResponse.robot:type_name -> viam.app.v1.Robot
-	85, // 30: viam.app.v1.Robot.last_access:type_name -> google.protobuf.Timestamp
-	85, // 31: viam.app.v1.Robot.created_on:type_name -> google.protobuf.Timestamp
-	1,  // 32: viam.app.v1.Robot.online_state:type_name -> viam.app.v1.OnlineState
-	48, // 33: viam.app.v1.UpdateRobotResponse.robot:type_name -> viam.app.v1.Robot
-	48, // 34: viam.app.v1.ListRobotsResponse.robots:type_name -> viam.app.v1.Robot
-	48, // 35: viam.app.v1.ListRobotsForOrgResponse.robots:type_name -> viam.app.v1.Robot
-	48, // 36: viam.app.v1.ListRobotsForLocationsResponse.robots:type_name -> viam.app.v1.Robot
-	86, // 37: viam.app.v1.GetRobotMetadataResponse.data:type_name -> google.protobuf.Struct
-	86, // 38: viam.app.v1.UpdateRobotMetadataRequest.data:type_name -> google.protobuf.Struct
-	67, // 39: viam.app.v1.GetRobotPartResponse.part:type_name -> viam.app.v1.RobotPart
-	86, // 40: viam.app.v1.RobotPart.robot_config:type_name -> google.protobuf.Struct
-	85, // 41: viam.app.v1.RobotPart.last_access:type_name -> google.protobuf.Timestamp
-	86, // 42: viam.app.v1.RobotPart.user_supplied_info:type_name -> google.protobuf.Struct
-	85, // 43: viam.app.v1.RobotPart.created_on:type_name -> google.protobuf.Timestamp
-	28, // 44: viam.app.v1.RobotPart.secrets:type_name -> viam.app.v1.SharedSecret
-	85, // 45: viam.app.v1.RobotPart.last_updated:type_name -> google.protobuf.Timestamp
-	1,  // 46: viam.app.v1.RobotPart.online_state:type_name -> viam.app.v1.OnlineState
-	67, // 47: viam.app.v1.GetRobotPartsResponse.parts:type_name -> viam.app.v1.RobotPart
-	67, // 48: viam.app.v1.GetRobotPartByNameAndLocationResponse.part:type_name -> viam.app.v1.RobotPart
-	86, // 49: viam.app.v1.GetRobotPartMetadataResponse.data:type_name -> google.protobuf.Struct
-	86, // 50: viam.app.v1.UpdateRobotPartMetadataRequest.data:type_name -> google.protobuf.Struct
-	85, // 51: viam.app.v1.GetRobotPartLogsRequest.start:type_name -> google.protobuf.Timestamp
-	85, // 52: viam.app.v1.GetRobotPartLogsRequest.end:type_name -> google.protobuf.Timestamp
-	2,  // 53: viam.app.v1.GetRobotPartLogsRequest.order:type_name -> viam.app.v1.LogOrder
-	87, // 54: viam.app.v1.GetRobotPartLogsResponse.logs:type_name -> viam.common.v1.LogEntry
-	87, // 55: viam.app.v1.TailRobotPartLogsResponse.logs:type_name -> viam.common.v1.LogEntry
-	4,  // 56: viam.app.v1.AppService.CreateOrganization:input_type -> viam.app.v1.CreateOrganizationRequest
-	10, // 57: viam.app.v1.AppService.ListOrganizations:input_type -> viam.app.v1.ListOrganizationsRequest
-	12, // 58: viam.app.v1.AppService.GetOrganization:input_type -> viam.app.v1.GetOrganizationRequest
-	14, // 59: viam.app.v1.AppService.GetOrganizationNamespaceAvailability:input_type -> viam.app.v1.GetOrganizationNamespaceAvailabilityRequest
-	16, // 60: viam.app.v1.AppService.UpdateOrganization:input_type -> viam.app.v1.UpdateOrganizationRequest
-	18, // 61: viam.app.v1.AppService.DeleteOrganization:input_type -> viam.app.v1.DeleteOrganizationRequest
-	20, // 62: viam.app.v1.AppService.GetOrganizationMetadata:input_type -> viam.app.v1.GetOrganizationMetadataRequest
-	22, // 63: viam.app.v1.AppService.UpdateOrganizationMetadata:input_type -> viam.app.v1.UpdateOrganizationMetadataRequest
-	24, // 64: viam.app.v1.AppService.CreateLocation:input_type -> viam.app.v1.CreateLocationRequest
-	32, // 65: viam.app.v1.AppService.GetLocation:input_type -> viam.app.v1.GetLocationRequest
-	34, // 66: viam.app.v1.AppService.UpdateLocation:input_type -> viam.app.v1.UpdateLocationRequest
-	36, // 67: viam.app.v1.AppService.DeleteLocation:input_type -> viam.app.v1.DeleteLocationRequest
-	38, // 68: viam.app.v1.AppService.ListLocations:input_type -> viam.app.v1.ListLocationsRequest
-	40, // 69: viam.app.v1.AppService.GetLocationMetadata:input_type -> viam.app.v1.GetLocationMetadataRequest
-	42, // 70: viam.app.v1.AppService.UpdateLocationMetadata:input_type -> viam.app.v1.UpdateLocationMetadataRequest
-	44, // 71: viam.app.v1.AppService.NewRobot:input_type -> viam.app.v1.NewRobotRequest
-	46, // 72: viam.app.v1.AppService.GetRobot:input_type -> viam.app.v1.GetRobotRequest
-	49, // 73: viam.app.v1.AppService.UpdateRobot:input_type -> viam.app.v1.UpdateRobotRequest
-	51, // 74: viam.app.v1.AppService.DeleteRobot:input_type -> viam.app.v1.DeleteRobotRequest
-	53, // 75: viam.app.v1.AppService.ListRobots:input_type -> viam.app.v1.ListRobotsRequest
-	55, // 76: viam.app.v1.AppService.ListRobotsForOrg:input_type -> viam.app.v1.ListRobotsForOrgRequest
-	57, // 77: viam.app.v1.AppService.ListRobotsForLocations:input_type -> viam.app.v1.ListRobotsForLocationsRequest
-	59, // 78: viam.app.v1.AppService.GetRobotMetadata:input_type -> viam.app.v1.GetRobotMetadataRequest
-	61, // 79: viam.app.v1.AppService.UpdateRobotMetadata:input_type -> viam.app.v1.UpdateRobotMetadataRequest
-	63, // 80: viam.app.v1.AppService.NewRobotPart:input_type -> viam.app.v1.NewRobotPartRequest
-	65, // 81: viam.app.v1.AppService.GetRobotPart:input_type -> viam.app.v1.GetRobotPartRequest
-	68, // 82: viam.app.v1.AppService.GetRobotParts:input_type -> viam.app.v1.GetRobotPartsRequest
-	70, // 83: viam.app.v1.AppService.GetRobotPartByNameAndLocation:input_type -> viam.app.v1.GetRobotPartByNameAndLocationRequest
-	72, // 84: viam.app.v1.AppService.DeleteRobotPart:input_type -> viam.app.v1.DeleteRobotPartRequest
-	74, // 85: viam.app.v1.AppService.MarkPartAsMain:input_type -> viam.app.v1.MarkPartAsMainRequest
-	76, // 86: viam.app.v1.AppService.GetRobotPartMetadata:input_type -> viam.app.v1.GetRobotPartMetadataRequest
-	78, // 87: viam.app.v1.AppService.UpdateRobotPartMetadata:input_type -> viam.app.v1.UpdateRobotPartMetadataRequest
-	80, // 88: viam.app.v1.AppService.GetRobotPartLogs:input_type -> viam.app.v1.GetRobotPartLogsRequest
-	82, // 89: viam.app.v1.AppService.TailRobotPartLogs:input_type -> viam.app.v1.TailRobotPartLogsRequest
-	5,  // 90: viam.app.v1.AppService.CreateOrganization:output_type -> viam.app.v1.CreateOrganizationResponse
-	11, // 91: viam.app.v1.AppService.ListOrganizations:output_type -> viam.app.v1.ListOrganizationsResponse
-	13, // 92: viam.app.v1.AppService.GetOrganization:output_type -> viam.app.v1.GetOrganizationResponse
-	15, // 93: viam.app.v1.AppService.GetOrganizationNamespaceAvailability:output_type -> viam.app.v1.GetOrganizationNamespaceAvailabilityResponse
-	17, // 94: viam.app.v1.AppService.UpdateOrganization:output_type -> viam.app.v1.UpdateOrganizationResponse
-	19, // 95: viam.app.v1.AppService.DeleteOrganization:output_type -> viam.app.v1.DeleteOrganizationResponse
-	21, // 96: viam.app.v1.AppService.GetOrganizationMetadata:output_type -> viam.app.v1.GetOrganizationMetadataResponse
-	23, // 97: viam.app.v1.AppService.UpdateOrganizationMetadata:output_type -> viam.app.v1.UpdateOrganizationMetadataResponse
-	25, // 98: viam.app.v1.AppService.CreateLocation:output_type -> viam.app.v1.CreateLocationResponse
-	33, // 99: viam.app.v1.AppService.GetLocation:output_type -> viam.app.v1.GetLocationResponse
-	35, // 100: viam.app.v1.AppService.UpdateLocation:output_type -> viam.app.v1.UpdateLocationResponse
-	37, // 101: viam.app.v1.AppService.DeleteLocation:output_type -> viam.app.v1.DeleteLocationResponse
-	39, // 102: viam.app.v1.AppService.ListLocations:output_type -> viam.app.v1.ListLocationsResponse
-	41, // 103: viam.app.v1.AppService.GetLocationMetadata:output_type -> viam.app.v1.GetLocationMetadataResponse
-	43, // 104: viam.app.v1.AppService.UpdateLocationMetadata:output_type -> viam.app.v1.UpdateLocationMetadataResponse
-	45, // 105: viam.app.v1.AppService.NewRobot:output_type -> viam.app.v1.NewRobotResponse
-	47, // 106: viam.app.v1.AppService.GetRobot:output_type -> viam.app.v1.GetRobotResponse
-	50, // 107: viam.app.v1.AppService.UpdateRobot:output_type -> viam.app.v1.UpdateRobotResponse
-	52, // 108: viam.app.v1.AppService.DeleteRobot:output_type -> viam.app.v1.DeleteRobotResponse
-	54, // 109: viam.app.v1.AppService.ListRobots:output_type -> viam.app.v1.ListRobotsResponse
-	56, // 110: viam.app.v1.AppService.ListRobotsForOrg:output_type -> viam.app.v1.ListRobotsForOrgResponse
-	58, // 111: viam.app.v1.AppService.ListRobotsForLocations:output_type -> viam.app.v1.ListRobotsForLocationsResponse
-	60, // 112: viam.app.v1.AppService.GetRobotMetadata:output_type -> viam.app.v1.GetRobotMetadataResponse
-	62, // 113: viam.app.v1.AppService.UpdateRobotMetadata:output_type -> viam.app.v1.UpdateRobotMetadataResponse
-	64, // 114: viam.app.v1.AppService.NewRobotPart:output_type -> viam.app.v1.NewRobotPartResponse
-	66, // 115: viam.app.v1.AppService.GetRobotPart:output_type -> viam.app.v1.GetRobotPartResponse
-	69, // 116: viam.app.v1.AppService.GetRobotParts:output_type -> viam.app.v1.GetRobotPartsResponse
-	71, // 117: viam.app.v1.AppService.GetRobotPartByNameAndLocation:output_type -> viam.app.v1.GetRobotPartByNameAndLocationResponse
-	73, // 118: viam.app.v1.AppService.DeleteRobotPart:output_type -> viam.app.v1.DeleteRobotPartResponse
-	75, // 119: viam.app.v1.AppService.MarkPartAsMain:output_type -> viam.app.v1.MarkPartAsMainResponse
-	77, // 120: viam.app.v1.AppService.GetRobotPartMetadata:output_type -> viam.app.v1.GetRobotPartMetadataResponse
-	79, // 121: viam.app.v1.AppService.UpdateRobotPartMetadata:output_type -> viam.app.v1.UpdateRobotPartMetadataResponse
-	81, // 122: viam.app.v1.AppService.GetRobotPartLogs:output_type -> viam.app.v1.GetRobotPartLogsResponse
-	83, // 123: viam.app.v1.AppService.TailRobotPartLogs:output_type -> viam.app.v1.TailRobotPartLogsResponse
-	90, // [90:124] is the sub-list for method output_type
-	56, // [56:90] is the sub-list for method input_type
-	56, // [56:56] is the sub-list for extension type_name
-	56, // [56:56] is the sub-list for extension extendee
-	0,  // [0:56] is the sub-list for field type_name
+	6,   // 0: viam.app.v1.CreateOrganizationResponse.organization:type_name -> viam.app.v1.Organization
+	149, // 1: viam.app.v1.Organization.created_on:type_name -> google.protobuf.Timestamp
+	7,   // 2: viam.app.v1.Organization.default_fragments:type_name -> viam.app.v1.FragmentImportList
+	9,   // 3: viam.app.v1.Organization.allowed_login_methods:type_name -> viam.app.v1.AllowedLoginMethods
+	8,   // 4: viam.app.v1.FragmentImportList.fragments:type_name -> viam.app.v1.FragmentImport
+	148, // 5: viam.app.v1.FragmentImport.variables:type_name -> viam.app.v1.FragmentImport.VariablesEntry
+	150, // 6: viam.app.v1.FragmentImport.fragment_variables:type_name -> google.protobuf.Struct
+	0,   // 7: viam.app.v1.AllowedLoginMethods.methods:type_name -> viam.app.v1.LoginMethod
+	6,   // 8: viam.app.v1.ListOrganizationsResponse.organizations:type_name -> viam.app.v1.Organization
+	6,   // 9: viam.app.v1.GetOrganizationResponse.organization:type_name -> viam.app.v1.Organization
+	7,   // 10: viam.app.v1.UpdateOrganizationRequest.default_fragments:type_name -> viam.app.v1.FragmentImportList
+	9,   // 11: viam.app.v1.UpdateOrganizationRequest.allowed_login_methods:type_name -> viam.app.v1.AllowedLoginMethods
+	6,   // 12: viam.app.v1.UpdateOrganizationResponse.organization:type_name -> viam.app.v1.Organization
+	150, // 13: viam.app.v1.GetOrganizationMetadataResponse.data:type_name -> google.protobuf.Struct
+	150, // 14: viam.app.v1.UpdateOrganizationMetadataRequest.data:type_name -> google.protobuf.Struct
+	26,  // 15: viam.app.v1.CreateLocationResponse.location:type_name -> viam.app.v1.Location
+	27,  // 16: viam.app.v1.Location.auth:type_name -> viam.app.v1.LocationAuth
+	29,  // 17: viam.app.v1.Location.organizations:type_name -> viam.app.v1.LocationOrganization
+	149, // 18: viam.app.v1.Location.created_on:type_name -> google.protobuf.Timestamp
+	30,  // 19: viam.app.v1.Location.config:type_name -> viam.app.v1.StorageConfig
+	31,  // 20: viam.app.v1.Location.primary_org_identity:type_name -> viam.app.v1.OrganizationIdentity
+	28,  // 21: viam.app.v1.LocationAuth.secrets:type_name -> viam.app.v1.SharedSecret
+	149, // 22: viam.app.v1.SharedSecret.created_on:type_name -> google.protobuf.Timestamp
+	3,   // 23: viam.app.v1.SharedSecret.state:type_name -> viam.app.v1.SharedSecret.State
+	26,  // 24: viam.app.v1.GetLocationResponse.location:type_name -> viam.app.v1.Location
+	26,  // 25: viam.app.v1.UpdateLocationResponse.location:type_name -> viam.app.v1.Location
+	26,  // 26: viam.app.v1.ListLocationsResponse.locations:type_name -> viam.app.v1.Location
+	150, // 27: viam.app.v1.GetLocationMetadataResponse.data:type_name -> google.protobuf.Struct
+	150, // 28: viam.app.v1.UpdateLocationMetadataRequest.data:type_name -> google.protobuf.Struct
+	48,  // 29: viam.app.v1.GetRobotResponse.robot:type_name -> viam.app.v1.Robot
+	149, // 30: viam.app.v1.Robot.last_access:type_name -> google.protobuf.Timestamp
+	149, // 31: viam.app.v1.Robot.created_on:type_name -> google.protobuf.Timestamp
+	1,   // 32: viam.app.v1.Robot.online_state:type_name -> viam.app.v1.OnlineState
+	48,  // 33: viam.app.v1.UpdateRobotResponse.robot:type_name -> viam.app.v1.Robot
+	48,  // 34: viam.app.v1.ListRobotsResponse.robots:type_name -> viam.app.v1.Robot
+	48,  // 35: viam.app.v1.ListRobotsForOrgResponse.robots:type_name -> viam.app.v1.Robot
+	48,  // 36: viam.app.v1.ListRobotsForLocationsResponse.robots:type_name -> viam.app.v1.Robot
+	150, // 37: viam.app.v1.GetRobotMetadataResponse.data:type_name -> google.protobuf.Struct
+	150, // 38: viam.app.v1.UpdateRobotMetadataRequest.data:type_name -> google.protobuf.Struct
+	67,  // 39: viam.app.v1.GetRobotPartResponse.part:type_name -> viam.app.v1.RobotPart
+	150, // 40: viam.app.v1.RobotPart.robot_config:type_name -> google.protobuf.Struct
+	149, // 41: viam.app.v1.RobotPart.last_access:type_name -> google.protobuf.Timestamp
+	150, // 42: viam.app.v1.RobotPart.user_supplied_info:type_name -> google.protobuf.Struct
+	149, // 43: viam.app.v1.RobotPart.created_on:type_name -> google.protobuf.Timestamp
+	28,  // 44: viam.app.v1.RobotPart.secrets:type_name -> viam.app.v1.SharedSecret
+	149, // 45: viam.app.v1.RobotPart.last_updated:type_name -> google.protobuf.Timestamp
+	1,   // 46: viam.app.v1.RobotPart.online_state:type_name -> viam.app.v1.OnlineState
+	67,  // 47: viam.app.v1.GetRobotPartsResponse.parts:type_name -> viam.app.v1.RobotPart
+	67,  // 48: viam.app.v1.GetRobotPartByNameAndLocationResponse.part:type_name -> viam.app.v1.RobotPart
+	150, // 49: viam.app.v1.GetRobotPartMetadataResponse.data:type_name -> google.protobuf.Struct
+	150, // 50: viam.app.v1.UpdateRobotPartMetadataRequest.data:type_name -> google.protobuf.Struct
+	149, // 51: viam.app.v1.GetRobotPartLogsRequest.start:type_name -> google.protobuf.Timestamp
+	149, // 52: viam.app.v1.GetRobotPartLogsRequest.end:type_name -> google.protobuf.Timestamp
+	2,   // 53: viam.app.v1.GetRobotPartLogsRequest.order:type_name -> viam.app.v1.LogOrder
+	151, // 54: viam.app.v1.GetRobotPartLogsResponse.logs:type_name -> viam.common.v1.LogEntry
+	151, // 55: viam.app.v1.TailRobotPartLogsResponse.logs:type_name -> viam.common.v1.LogEntry
+	140, // 56: viam.app.v1.CreateKeyRequest.authorizations:type_name -> viam.app.v1.Authorization
+	141, // 57: viam.app.v1.ListKeysResponse.api_keys:type_name -> viam.app.v1.APIKeyWithAuthorizations
+	141, // 58: viam.app.v1.GetRobotAPIKeysResponse.api_keys:type_name -> viam.app.v1.APIKeyWithAuthorizations
+	140, // 59: viam.app.v1.AddRoleRequest.authorization:type_name -> viam.app.v1.Authorization
+	140, // 60: viam.app.v1.RemoveRoleRequest.authorization:type_name -> viam.app.v1.Authorization
+	140, // 61: viam.app.v1.ChangeRoleRequest.old_authorization:type_name -> viam.app.v1.Authorization
+	140, // 62: viam.app.v1.ChangeRoleRequest.new_authorization:type_name -> viam.app.v1.Authorization
+	140, // 63: viam.app.v1.ListAuthorizationsResponse.authorizations:type_name -> viam.app.v1.Authorization
+	142, // 64: viam.app.v1.CheckPermissionsRequest.permissions:type_name -> viam.app.v1.AuthorizedPermissions
+	142, // 65: viam.app.v1.CheckPermissionsResponse.authorized_permissions:type_name -> viam.app.v1.AuthorizedPermissions
+	143, // 66: viam.app.v1.ListOrganizationsByUserResponse.orgs:type_name -> viam.app.v1.OrgDetails
+	31,  // 67: viam.app.v1.GetOrganizationsWithAccessToLocationResponse.organization_identities:type_name -> viam.app.v1.OrganizationIdentity
+	144, // 68: viam.app.v1.ListOrganizationMembersResponse.members:type_name -> viam.app.v1.OrganizationMember
+	145, // 69: viam.app.v1.ListOrganizationMembersResponse.invites:type_name -> viam.app.v1.OrganizationInvite
+	140, // 70: viam.app.v1.CreateOrganizationInviteRequest.authorizations:type_name -> viam.app.v1.Authorization
+	145, // 71: viam.app.v1.CreateOrganizationInviteResponse.invite:type_name -> viam.app.v1.OrganizationInvite
+	140, // 72: viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest.add_authorizations:type_name -> viam.app.v1.Authorization
+	140, // 73: viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest.remove_authorizations:type_name -> viam.app.v1.Authorization
+	145, // 74: viam.app.v1.UpdateOrganizationInviteAuthorizationsResponse.invite:type_name -> viam.app.v1.OrganizationInvite
+	145, // 75: viam.app.v1.ResendOrganizationInviteResponse.invite:type_name -> viam.app.v1.OrganizationInvite
+	27,  // 76: viam.app.v1.LocationAuthResponse.auth:type_name -> viam.app.v1.LocationAuth
+	27,  // 77: viam.app.v1.CreateLocationSecretResponse.auth:type_name -> viam.app.v1.LocationAuth
+	67,  // 78: viam.app.v1.CreateRobotPartSecretResponse.part:type_name -> viam.app.v1.RobotPart
+	146, // 79: viam.app.v1.APIKeyWithAuthorizations.api_key:type_name -> viam.app.v1.APIKey
+	147, // 80: viam.app.v1.APIKeyWithAuthorizations.authorizations:type_name -> viam.app.v1.AuthorizationDetails
+	149, // 81: viam.app.v1.OrganizationMember.date_added:type_name -> google.protobuf.Timestamp
+	149, // 82: viam.app.v1.OrganizationMember.last_login:type_name -> google.protobuf.Timestamp
+	149, // 83: viam.app.v1.OrganizationMember.last_access:type_name -> google.protobuf.Timestamp
+	149, // 84: viam.app.v1.OrganizationInvite.created_on:type_name -> google.protobuf.Timestamp
+	140, // 85: viam.app.v1.OrganizationInvite.authorizations:type_name -> viam.app.v1.Authorization
+	149, // 86: viam.app.v1.APIKey.created_on:type_name -> google.protobuf.Timestamp
+	4,   // 87: viam.app.v1.AppService.CreateOrganization:input_type -> viam.app.v1.CreateOrganizationRequest
+	10,  // 88: viam.app.v1.AppService.ListOrganizations:input_type -> viam.app.v1.ListOrganizationsRequest
+	12,  // 89: viam.app.v1.AppService.GetOrganization:input_type -> viam.app.v1.GetOrganizationRequest
+	14,  // 90: viam.app.v1.AppService.GetOrganizationNamespaceAvailability:input_type -> viam.app.v1.GetOrganizationNamespaceAvailabilityRequest
+	16,  // 91: viam.app.v1.AppService.UpdateOrganization:input_type -> viam.app.v1.UpdateOrganizationRequest
+	18,  // 92: viam.app.v1.AppService.DeleteOrganization:input_type -> viam.app.v1.DeleteOrganizationRequest
+	20,  // 93: viam.app.v1.AppService.GetOrganizationMetadata:input_type -> viam.app.v1.GetOrganizationMetadataRequest
+	22,  // 94: viam.app.v1.AppService.UpdateOrganizationMetadata:input_type -> viam.app.v1.UpdateOrganizationMetadataRequest
+	24,  // 95: viam.app.v1.AppService.CreateLocation:input_type -> viam.app.v1.CreateLocationRequest
+	32,  // 96: viam.app.v1.AppService.GetLocation:input_type -> viam.app.v1.GetLocationRequest
+	34,  // 97: viam.app.v1.AppService.UpdateLocation:input_type -> viam.app.v1.UpdateLocationRequest
+	36,  // 98: viam.app.v1.AppService.DeleteLocation:input_type -> viam.app.v1.DeleteLocationRequest
+	38,  // 99: viam.app.v1.AppService.ListLocations:input_type -> viam.app.v1.ListLocationsRequest
+	40,  // 100: viam.app.v1.AppService.GetLocationMetadata:input_type -> viam.app.v1.GetLocationMetadataRequest
+	42,  // 101: viam.app.v1.AppService.UpdateLocationMetadata:input_type -> viam.app.v1.UpdateLocationMetadataRequest
+	44,  // 102: viam.app.v1.AppService.NewRobot:input_type -> viam.app.v1.NewRobotRequest
+	46,  // 103: viam.app.v1.AppService.GetRobot:input_type -> viam.app.v1.GetRobotRequest
+	49,  // 104: viam.app.v1.AppService.UpdateRobot:input_type -> viam.app.v1.UpdateRobotRequest
+	51,  // 105: viam.app.v1.AppService.DeleteRobot:input_type -> viam.app.v1.DeleteRobotRequest
+	53,  // 106: viam.app.v1.AppService.ListRobots:input_type -> viam.app.v1.ListRobotsRequest
+	55,  // 107: viam.app.v1.AppService.ListRobotsForOrg:input_type -> viam.app.v1.ListRobotsForOrgRequest
+	57,  // 108: viam.app.v1.AppService.ListRobotsForLocations:input_type -> viam.app.v1.ListRobotsForLocationsRequest
+	59,  // 109: viam.app.v1.AppService.GetRobotMetadata:input_type -> viam.app.v1.GetRobotMetadataRequest
+	61,  // 110: viam.app.v1.AppService.UpdateRobotMetadata:input_type -> viam.app.v1.UpdateRobotMetadataRequest
+	63,  // 111: viam.app.v1.AppService.NewRobotPart:input_type -> viam.app.v1.NewRobotPartRequest
+	65,  // 112: viam.app.v1.AppService.GetRobotPart:input_type -> viam.app.v1.GetRobotPartRequest
+	68,  // 113: viam.app.v1.AppService.GetRobotParts:input_type -> viam.app.v1.GetRobotPartsRequest
+	70,  // 114: viam.app.v1.AppService.GetRobotPartByNameAndLocation:input_type -> viam.app.v1.GetRobotPartByNameAndLocationRequest
+	72,  // 115: viam.app.v1.AppService.DeleteRobotPart:input_type -> viam.app.v1.DeleteRobotPartRequest
+	74,  // 116: viam.app.v1.AppService.MarkPartAsMain:input_type -> viam.app.v1.MarkPartAsMainRequest
+	76,  // 117: viam.app.v1.AppService.GetRobotPartMetadata:input_type -> viam.app.v1.GetRobotPartMetadataRequest
+	78,  // 118: viam.app.v1.AppService.UpdateRobotPartMetadata:input_type -> viam.app.v1.UpdateRobotPartMetadataRequest
+	84,  // 119: viam.app.v1.AppService.CreateKey:input_type -> viam.app.v1.CreateKeyRequest
+	86,  // 120: viam.app.v1.AppService.ListKeys:input_type -> viam.app.v1.ListKeysRequest
+	88,  // 121: viam.app.v1.AppService.DeleteKey:input_type -> viam.app.v1.DeleteKeyRequest
+	90,  // 122: viam.app.v1.AppService.RotateKey:input_type -> viam.app.v1.RotateKeyRequest
+	92,  // 123: viam.app.v1.AppService.RenameKey:input_type -> viam.app.v1.RenameKeyRequest
+	94,  // 124: viam.app.v1.AppService.CreateKeyFromExistingKeyAuthorizations:input_type -> viam.app.v1.CreateKeyFromExistingKeyAuthorizationsRequest
+	96,  // 125: viam.app.v1.AppService.GetRobotAPIKeys:input_type -> viam.app.v1.GetRobotAPIKeysRequest
+	98,  // 126: viam.app.v1.AppService.AddRole:input_type -> viam.app.v1.AddRoleRequest
+	100, // 127: viam.app.v1.AppService.RemoveRole:input_type -> viam.app.v1.RemoveRoleRequest
+	102, // 128: viam.app.v1.AppService.ChangeRole:input_type -> viam.app.v1.ChangeRoleRequest
+	104, // 129: viam.app.v1.AppService.ListAuthorizations:input_type -> viam.app.v1.ListAuthorizationsRequest
+	106, // 130: viam.app.v1.AppService.CheckPermissions:input_type -> viam.app.v1.CheckPermissionsRequest
+	108, // 131: viam.app.v1.AppService.GetUserIDByEmail:input_type -> viam.app.v1.GetUserIDByEmailRequest
+	110, // 132: viam.app.v1.AppService.ListOrganizationsByUser:input_type -> viam.app.v1.ListOrganizationsByUserRequest
+	112, // 133: viam.app.v1.AppService.GetOrganizationsWithAccessToLocation:input_type -> viam.app.v1.GetOrganizationsWithAccessToLocationRequest
+	114, // 134: viam.app.v1.AppService.ListOrganizationMembers:input_type -> viam.app.v1.ListOrganizationMembersRequest
+	116, // 135: viam.app.v1.AppService.CreateOrganizationInvite:input_type -> viam.app.v1.CreateOrganizationInviteRequest
+	118, // 136: viam.app.v1.AppService.UpdateOrganizationInviteAuthorizations:input_type -> viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest
+	120, // 137: viam.app.v1.AppService.DeleteOrganizationInvite:input_type -> viam.app.v1.DeleteOrganizationInviteRequest
+	122, // 138: viam.app.v1.AppService.ResendOrganizationInvite:input_type -> viam.app.v1.ResendOrganizationInviteRequest
+	124, // 139: viam.app.v1.AppService.DeleteOrganizationMember:input_type -> viam.app.v1.DeleteOrganizationMemberRequest
+	126, // 140: viam.app.v1.AppService.LocationAuth:input_type -> viam.app.v1.LocationAuthRequest
+	128, // 141: viam.app.v1.AppService.CreateLocationSecret:input_type -> viam.app.v1.CreateLocationSecretRequest
+	130, // 142: viam.app.v1.AppService.DeleteLocationSecret:input_type -> viam.app.v1.DeleteLocationSecretRequest
+	132, // 143: viam.app.v1.AppService.CreateRobotPartSecret:input_type -> viam.app.v1.CreateRobotPartSecretRequest
+	134, // 144: viam.app.v1.AppService.DeleteRobotPartSecret:input_type -> viam.app.v1.DeleteRobotPartSecretRequest
+	136, // 145: viam.app.v1.AppService.ShareLocation:input_type -> viam.app.v1.ShareLocationRequest
+	138, // 146: viam.app.v1.AppService.UnshareLocation:input_type -> viam.app.v1.UnshareLocationRequest
+	80,  // 147: viam.app.v1.AppService.GetRobotPartLogs:input_type -> viam.app.v1.GetRobotPartLogsRequest
+	82,  // 148: viam.app.v1.AppService.TailRobotPartLogs:input_type -> viam.app.v1.TailRobotPartLogsRequest
+	5,   // 149: viam.app.v1.AppService.CreateOrganization:output_type -> viam.app.v1.CreateOrganizationResponse
+	11,  // 150: viam.app.v1.AppService.ListOrganizations:output_type -> viam.app.v1.ListOrganizationsResponse
+	13,  // 151: viam.app.v1.AppService.GetOrganization:output_type -> viam.app.v1.GetOrganizationResponse
+	15,  // 152: viam.app.v1.AppService.GetOrganizationNamespaceAvailability:output_type -> viam.app.v1.GetOrganizationNamespaceAvailabilityResponse
+	17,  // 153: viam.app.v1.AppService.UpdateOrganization:output_type -> viam.app.v1.UpdateOrganizationResponse
+	19,  // 154: viam.app.v1.AppService.DeleteOrganization:output_type -> viam.app.v1.DeleteOrganizationResponse
+	21,  // 155: viam.app.v1.AppService.GetOrganizationMetadata:output_type -> viam.app.v1.GetOrganizationMetadataResponse
+	23,  // 156: viam.app.v1.AppService.UpdateOrganizationMetadata:output_type -> viam.app.v1.UpdateOrganizationMetadataResponse
+	25,  // 157: viam.app.v1.AppService.CreateLocation:output_type -> viam.app.v1.CreateLocationResponse
+	33,  // 158: viam.app.v1.AppService.GetLocation:output_type -> viam.app.v1.GetLocationResponse
+	35,  // 159: viam.app.v1.AppService.UpdateLocation:output_type -> viam.app.v1.UpdateLocationResponse
+	37,  // 160: viam.app.v1.AppService.DeleteLocation:output_type -> viam.app.v1.DeleteLocationResponse
+	39,  // 161: viam.app.v1.AppService.ListLocations:output_type -> viam.app.v1.ListLocationsResponse
+	41,  // 162: viam.app.v1.AppService.GetLocationMetadata:output_type -> viam.app.v1.GetLocationMetadataResponse
+	43,  // 163: viam.app.v1.AppService.UpdateLocationMetadata:output_type -> viam.app.v1.UpdateLocationMetadataResponse
+	45,  // 164: viam.app.v1.AppService.NewRobot:output_type -> viam.app.v1.NewRobotResponse
+	47,  // 165: viam.app.v1.AppService.GetRobot:output_type -> viam.app.v1.GetRobotResponse
+	50,  // 166: viam.app.v1.AppService.UpdateRobot:output_type -> viam.app.v1.UpdateRobotResponse
+	52,  // 167: viam.app.v1.AppService.DeleteRobot:output_type -> viam.app.v1.DeleteRobotResponse
+	54,  // 168: viam.app.v1.AppService.ListRobots:output_type -> viam.app.v1.ListRobotsResponse
+	56,  // 169: viam.app.v1.AppService.ListRobotsForOrg:output_type -> viam.app.v1.ListRobotsForOrgResponse
+	58,  // 170: viam.app.v1.AppService.ListRobotsForLocations:output_type -> viam.app.v1.ListRobotsForLocationsResponse
+	60,  // 171: viam.app.v1.AppService.GetRobotMetadata:output_type -> viam.app.v1.GetRobotMetadataResponse
+	62,  // 172: viam.app.v1.AppService.UpdateRobotMetadata:output_type -> viam.app.v1.UpdateRobotMetadataResponse
+	64,  // 173: viam.app.v1.AppService.NewRobotPart:output_type -> viam.app.v1.NewRobotPartResponse
+	66,  // 174: viam.app.v1.AppService.GetRobotPart:output_type -> viam.app.v1.GetRobotPartResponse
+	69,  // 175: viam.app.v1.AppService.GetRobotParts:output_type -> viam.app.v1.GetRobotPartsResponse
+	71,  // 176: viam.app.v1.AppService.GetRobotPartByNameAndLocation:output_type -> viam.app.v1.GetRobotPartByNameAndLocationResponse
+	73,  // 177: viam.app.v1.AppService.DeleteRobotPart:output_type -> viam.app.v1.DeleteRobotPartResponse
+	75,  // 178: viam.app.v1.AppService.MarkPartAsMain:output_type -> viam.app.v1.MarkPartAsMainResponse
+	77,  // 179: viam.app.v1.AppService.GetRobotPartMetadata:output_type -> viam.app.v1.GetRobotPartMetadataResponse
+	79,  // 180: viam.app.v1.AppService.UpdateRobotPartMetadata:output_type -> viam.app.v1.UpdateRobotPartMetadataResponse
+	85,  // 181: viam.app.v1.AppService.CreateKey:output_type -> viam.app.v1.CreateKeyResponse
+	87,  // 182: viam.app.v1.AppService.ListKeys:output_type -> viam.app.v1.ListKeysResponse
+	89,  // 183: viam.app.v1.AppService.DeleteKey:output_type -> viam.app.v1.DeleteKeyResponse
+	91,  // 184: viam.app.v1.AppService.RotateKey:output_type -> viam.app.v1.RotateKeyResponse
+	93,  // 185: viam.app.v1.AppService.RenameKey:output_type -> viam.app.v1.RenameKeyResponse
+	95,  // 186: viam.app.v1.AppService.CreateKeyFromExistingKeyAuthorizations:output_type -> viam.app.v1.CreateKeyFromExistingKeyAuthorizationsResponse
+	97,  // 187: viam.app.v1.AppService.GetRobotAPIKeys:output_type -> viam.app.v1.GetRobotAPIKeysResponse
+	99,  // 188: viam.app.v1.AppService.AddRole:output_type -> viam.app.v1.AddRoleResponse
+	101, // 189: viam.app.v1.AppService.RemoveRole:output_type -> viam.app.v1.RemoveRoleResponse
+	103, // 190: viam.app.v1.AppService.ChangeRole:output_type -> viam.app.v1.ChangeRoleResponse
+	105, // 191: viam.app.v1.AppService.ListAuthorizations:output_type -> viam.app.v1.ListAuthorizationsResponse
+	107, // 192: viam.app.v1.AppService.CheckPermissions:output_type -> viam.app.v1.CheckPermissionsResponse
+	109, // 193: viam.app.v1.AppService.GetUserIDByEmail:output_type -> viam.app.v1.GetUserIDByEmailResponse
+	111, // 194: viam.app.v1.AppService.ListOrganizationsByUser:output_type -> viam.app.v1.ListOrganizationsByUserResponse
+	113, // 195: viam.app.v1.AppService.GetOrganizationsWithAccessToLocation:output_type -> viam.app.v1.GetOrganizationsWithAccessToLocationResponse
+	115, // 196: viam.app.v1.AppService.ListOrganizationMembers:output_type -> viam.app.v1.ListOrganizationMembersResponse
+	117, // 197: viam.app.v1.AppService.CreateOrganizationInvite:output_type -> viam.app.v1.CreateOrganizationInviteResponse
+	119, // 198: viam.app.v1.AppService.UpdateOrganizationInviteAuthorizations:output_type -> viam.app.v1.UpdateOrganizationInviteAuthorizationsResponse
+	121, // 199: viam.app.v1.AppService.DeleteOrganizationInvite:output_type -> viam.app.v1.DeleteOrganizationInviteResponse
+	123, // 200: viam.app.v1.AppService.ResendOrganizationInvite:output_type -> viam.app.v1.ResendOrganizationInviteResponse
+	125, // 201: viam.app.v1.AppService.DeleteOrganizationMember:output_type -> viam.app.v1.DeleteOrganizationMemberResponse
+	127, // 202: viam.app.v1.AppService.LocationAuth:output_type -> viam.app.v1.LocationAuthResponse
+	129, // 203: viam.app.v1.AppService.CreateLocationSecret:output_type -> viam.app.v1.CreateLocationSecretResponse
+	131, // 204: viam.app.v1.AppService.DeleteLocationSecret:output_type -> viam.app.v1.DeleteLocationSecretResponse
+	133, // 205: viam.app.v1.AppService.CreateRobotPartSecret:output_type -> viam.app.v1.CreateRobotPartSecretResponse
+	135, // 206: viam.app.v1.AppService.DeleteRobotPartSecret:output_type -> viam.app.v1.DeleteRobotPartSecretResponse
+	137, // 207: viam.app.v1.AppService.ShareLocation:output_type -> viam.app.v1.ShareLocationResponse
+	139, // 208: viam.app.v1.AppService.UnshareLocation:output_type -> viam.app.v1.UnshareLocationResponse
+	81,  // 209: viam.app.v1.AppService.GetRobotPartLogs:output_type -> viam.app.v1.GetRobotPartLogsResponse
+	83,  // 210: viam.app.v1.AppService.TailRobotPartLogs:output_type -> viam.app.v1.TailRobotPartLogsResponse
+	149, // [149:211] is the sub-list for method output_type
+	87,  // [87:149] is the sub-list for method input_type
+	87,  // [87:87] is the sub-list for extension type_name
+	87,  // [87:87] is the sub-list for extension extendee
+	0,   // [0:87] is the sub-list for field type_name
 }
 
 func init() { file_viam_app_v1_app_proto_init() }
@@ -4973,13 +8496,17 @@ func file_viam_app_v1_app_proto_init() {
 	file_viam_app_v1_app_proto_msgTypes[63].OneofWrappers = []any{}
 	file_viam_app_v1_app_proto_msgTypes[76].OneofWrappers = []any{}
 	file_viam_app_v1_app_proto_msgTypes[78].OneofWrappers = []any{}
+	file_viam_app_v1_app_proto_msgTypes[112].OneofWrappers = []any{}
+	file_viam_app_v1_app_proto_msgTypes[118].OneofWrappers = []any{}
+	file_viam_app_v1_app_proto_msgTypes[139].OneofWrappers = []any{}
+	file_viam_app_v1_app_proto_msgTypes[140].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_viam_app_v1_app_proto_rawDesc), len(file_viam_app_v1_app_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   81,
+			NumMessages:   145,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -26,40 +26,68 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AppService_CreateOrganization_FullMethodName                   = "/viam.app.v1.AppService/CreateOrganization"
-	AppService_ListOrganizations_FullMethodName                    = "/viam.app.v1.AppService/ListOrganizations"
-	AppService_GetOrganization_FullMethodName                      = "/viam.app.v1.AppService/GetOrganization"
-	AppService_GetOrganizationNamespaceAvailability_FullMethodName = "/viam.app.v1.AppService/GetOrganizationNamespaceAvailability"
-	AppService_UpdateOrganization_FullMethodName                   = "/viam.app.v1.AppService/UpdateOrganization"
-	AppService_DeleteOrganization_FullMethodName                   = "/viam.app.v1.AppService/DeleteOrganization"
-	AppService_GetOrganizationMetadata_FullMethodName              = "/viam.app.v1.AppService/GetOrganizationMetadata"
-	AppService_UpdateOrganizationMetadata_FullMethodName           = "/viam.app.v1.AppService/UpdateOrganizationMetadata"
-	AppService_CreateLocation_FullMethodName                       = "/viam.app.v1.AppService/CreateLocation"
-	AppService_GetLocation_FullMethodName                          = "/viam.app.v1.AppService/GetLocation"
-	AppService_UpdateLocation_FullMethodName                       = "/viam.app.v1.AppService/UpdateLocation"
-	AppService_DeleteLocation_FullMethodName                       = "/viam.app.v1.AppService/DeleteLocation"
-	AppService_ListLocations_FullMethodName                        = "/viam.app.v1.AppService/ListLocations"
-	AppService_GetLocationMetadata_FullMethodName                  = "/viam.app.v1.AppService/GetLocationMetadata"
-	AppService_UpdateLocationMetadata_FullMethodName               = "/viam.app.v1.AppService/UpdateLocationMetadata"
-	AppService_NewRobot_FullMethodName                             = "/viam.app.v1.AppService/NewRobot"
-	AppService_GetRobot_FullMethodName                             = "/viam.app.v1.AppService/GetRobot"
-	AppService_UpdateRobot_FullMethodName                          = "/viam.app.v1.AppService/UpdateRobot"
-	AppService_DeleteRobot_FullMethodName                          = "/viam.app.v1.AppService/DeleteRobot"
-	AppService_ListRobots_FullMethodName                           = "/viam.app.v1.AppService/ListRobots"
-	AppService_ListRobotsForOrg_FullMethodName                     = "/viam.app.v1.AppService/ListRobotsForOrg"
-	AppService_ListRobotsForLocations_FullMethodName               = "/viam.app.v1.AppService/ListRobotsForLocations"
-	AppService_GetRobotMetadata_FullMethodName                     = "/viam.app.v1.AppService/GetRobotMetadata"
-	AppService_UpdateRobotMetadata_FullMethodName                  = "/viam.app.v1.AppService/UpdateRobotMetadata"
-	AppService_NewRobotPart_FullMethodName                         = "/viam.app.v1.AppService/NewRobotPart"
-	AppService_GetRobotPart_FullMethodName                         = "/viam.app.v1.AppService/GetRobotPart"
-	AppService_GetRobotParts_FullMethodName                        = "/viam.app.v1.AppService/GetRobotParts"
-	AppService_GetRobotPartByNameAndLocation_FullMethodName        = "/viam.app.v1.AppService/GetRobotPartByNameAndLocation"
-	AppService_DeleteRobotPart_FullMethodName                      = "/viam.app.v1.AppService/DeleteRobotPart"
-	AppService_MarkPartAsMain_FullMethodName                       = "/viam.app.v1.AppService/MarkPartAsMain"
-	AppService_GetRobotPartMetadata_FullMethodName                 = "/viam.app.v1.AppService/GetRobotPartMetadata"
-	AppService_UpdateRobotPartMetadata_FullMethodName              = "/viam.app.v1.AppService/UpdateRobotPartMetadata"
-	AppService_GetRobotPartLogs_FullMethodName                     = "/viam.app.v1.AppService/GetRobotPartLogs"
-	AppService_TailRobotPartLogs_FullMethodName                    = "/viam.app.v1.AppService/TailRobotPartLogs"
+	AppService_CreateOrganization_FullMethodName                     = "/viam.app.v1.AppService/CreateOrganization"
+	AppService_ListOrganizations_FullMethodName                      = "/viam.app.v1.AppService/ListOrganizations"
+	AppService_GetOrganization_FullMethodName                        = "/viam.app.v1.AppService/GetOrganization"
+	AppService_GetOrganizationNamespaceAvailability_FullMethodName   = "/viam.app.v1.AppService/GetOrganizationNamespaceAvailability"
+	AppService_UpdateOrganization_FullMethodName                     = "/viam.app.v1.AppService/UpdateOrganization"
+	AppService_DeleteOrganization_FullMethodName                     = "/viam.app.v1.AppService/DeleteOrganization"
+	AppService_GetOrganizationMetadata_FullMethodName                = "/viam.app.v1.AppService/GetOrganizationMetadata"
+	AppService_UpdateOrganizationMetadata_FullMethodName             = "/viam.app.v1.AppService/UpdateOrganizationMetadata"
+	AppService_CreateLocation_FullMethodName                         = "/viam.app.v1.AppService/CreateLocation"
+	AppService_GetLocation_FullMethodName                            = "/viam.app.v1.AppService/GetLocation"
+	AppService_UpdateLocation_FullMethodName                         = "/viam.app.v1.AppService/UpdateLocation"
+	AppService_DeleteLocation_FullMethodName                         = "/viam.app.v1.AppService/DeleteLocation"
+	AppService_ListLocations_FullMethodName                          = "/viam.app.v1.AppService/ListLocations"
+	AppService_GetLocationMetadata_FullMethodName                    = "/viam.app.v1.AppService/GetLocationMetadata"
+	AppService_UpdateLocationMetadata_FullMethodName                 = "/viam.app.v1.AppService/UpdateLocationMetadata"
+	AppService_NewRobot_FullMethodName                               = "/viam.app.v1.AppService/NewRobot"
+	AppService_GetRobot_FullMethodName                               = "/viam.app.v1.AppService/GetRobot"
+	AppService_UpdateRobot_FullMethodName                            = "/viam.app.v1.AppService/UpdateRobot"
+	AppService_DeleteRobot_FullMethodName                            = "/viam.app.v1.AppService/DeleteRobot"
+	AppService_ListRobots_FullMethodName                             = "/viam.app.v1.AppService/ListRobots"
+	AppService_ListRobotsForOrg_FullMethodName                       = "/viam.app.v1.AppService/ListRobotsForOrg"
+	AppService_ListRobotsForLocations_FullMethodName                 = "/viam.app.v1.AppService/ListRobotsForLocations"
+	AppService_GetRobotMetadata_FullMethodName                       = "/viam.app.v1.AppService/GetRobotMetadata"
+	AppService_UpdateRobotMetadata_FullMethodName                    = "/viam.app.v1.AppService/UpdateRobotMetadata"
+	AppService_NewRobotPart_FullMethodName                           = "/viam.app.v1.AppService/NewRobotPart"
+	AppService_GetRobotPart_FullMethodName                           = "/viam.app.v1.AppService/GetRobotPart"
+	AppService_GetRobotParts_FullMethodName                          = "/viam.app.v1.AppService/GetRobotParts"
+	AppService_GetRobotPartByNameAndLocation_FullMethodName          = "/viam.app.v1.AppService/GetRobotPartByNameAndLocation"
+	AppService_DeleteRobotPart_FullMethodName                        = "/viam.app.v1.AppService/DeleteRobotPart"
+	AppService_MarkPartAsMain_FullMethodName                         = "/viam.app.v1.AppService/MarkPartAsMain"
+	AppService_GetRobotPartMetadata_FullMethodName                   = "/viam.app.v1.AppService/GetRobotPartMetadata"
+	AppService_UpdateRobotPartMetadata_FullMethodName                = "/viam.app.v1.AppService/UpdateRobotPartMetadata"
+	AppService_CreateKey_FullMethodName                              = "/viam.app.v1.AppService/CreateKey"
+	AppService_ListKeys_FullMethodName                               = "/viam.app.v1.AppService/ListKeys"
+	AppService_DeleteKey_FullMethodName                              = "/viam.app.v1.AppService/DeleteKey"
+	AppService_RotateKey_FullMethodName                              = "/viam.app.v1.AppService/RotateKey"
+	AppService_RenameKey_FullMethodName                              = "/viam.app.v1.AppService/RenameKey"
+	AppService_CreateKeyFromExistingKeyAuthorizations_FullMethodName = "/viam.app.v1.AppService/CreateKeyFromExistingKeyAuthorizations"
+	AppService_GetRobotAPIKeys_FullMethodName                        = "/viam.app.v1.AppService/GetRobotAPIKeys"
+	AppService_AddRole_FullMethodName                                = "/viam.app.v1.AppService/AddRole"
+	AppService_RemoveRole_FullMethodName                             = "/viam.app.v1.AppService/RemoveRole"
+	AppService_ChangeRole_FullMethodName                             = "/viam.app.v1.AppService/ChangeRole"
+	AppService_ListAuthorizations_FullMethodName                     = "/viam.app.v1.AppService/ListAuthorizations"
+	AppService_CheckPermissions_FullMethodName                       = "/viam.app.v1.AppService/CheckPermissions"
+	AppService_GetUserIDByEmail_FullMethodName                       = "/viam.app.v1.AppService/GetUserIDByEmail"
+	AppService_ListOrganizationsByUser_FullMethodName                = "/viam.app.v1.AppService/ListOrganizationsByUser"
+	AppService_GetOrganizationsWithAccessToLocation_FullMethodName   = "/viam.app.v1.AppService/GetOrganizationsWithAccessToLocation"
+	AppService_ListOrganizationMembers_FullMethodName                = "/viam.app.v1.AppService/ListOrganizationMembers"
+	AppService_CreateOrganizationInvite_FullMethodName               = "/viam.app.v1.AppService/CreateOrganizationInvite"
+	AppService_UpdateOrganizationInviteAuthorizations_FullMethodName = "/viam.app.v1.AppService/UpdateOrganizationInviteAuthorizations"
+	AppService_DeleteOrganizationInvite_FullMethodName               = "/viam.app.v1.AppService/DeleteOrganizationInvite"
+	AppService_ResendOrganizationInvite_FullMethodName               = "/viam.app.v1.AppService/ResendOrganizationInvite"
+	AppService_DeleteOrganizationMember_FullMethodName               = "/viam.app.v1.AppService/DeleteOrganizationMember"
+	AppService_LocationAuth_FullMethodName                           = "/viam.app.v1.AppService/LocationAuth"
+	AppService_CreateLocationSecret_FullMethodName                   = "/viam.app.v1.AppService/CreateLocationSecret"
+	AppService_DeleteLocationSecret_FullMethodName                   = "/viam.app.v1.AppService/DeleteLocationSecret"
+	AppService_CreateRobotPartSecret_FullMethodName                  = "/viam.app.v1.AppService/CreateRobotPartSecret"
+	AppService_DeleteRobotPartSecret_FullMethodName                  = "/viam.app.v1.AppService/DeleteRobotPartSecret"
+	AppService_ShareLocation_FullMethodName                          = "/viam.app.v1.AppService/ShareLocation"
+	AppService_UnshareLocation_FullMethodName                        = "/viam.app.v1.AppService/UnshareLocation"
+	AppService_GetRobotPartLogs_FullMethodName                       = "/viam.app.v1.AppService/GetRobotPartLogs"
+	AppService_TailRobotPartLogs_FullMethodName                      = "/viam.app.v1.AppService/TailRobotPartLogs"
 )
 
 // AppServiceClient is the client API for AppService service.
@@ -118,6 +146,45 @@ type AppServiceClient interface {
 	MarkPartAsMain(ctx context.Context, in *MarkPartAsMainRequest, opts ...grpc.CallOption) (*MarkPartAsMainResponse, error)
 	GetRobotPartMetadata(ctx context.Context, in *GetRobotPartMetadataRequest, opts ...grpc.CallOption) (*GetRobotPartMetadataResponse, error)
 	UpdateRobotPartMetadata(ctx context.Context, in *UpdateRobotPartMetadataRequest, opts ...grpc.CallOption) (*UpdateRobotPartMetadataResponse, error)
+	// Creates a key with the given roles (all in one organization).
+	CreateKey(ctx context.Context, in *CreateKeyRequest, opts ...grpc.CallOption) (*CreateKeyResponse, error)
+	// Keys of an organization with their roles; `key` is always empty.
+	ListKeys(ctx context.Context, in *ListKeysRequest, opts ...grpc.CallOption) (*ListKeysResponse, error)
+	DeleteKey(ctx context.Context, in *DeleteKeyRequest, opts ...grpc.CallOption) (*DeleteKeyResponse, error)
+	// Issues a new secret for the key; the old one stops working at once.
+	RotateKey(ctx context.Context, in *RotateKeyRequest, opts ...grpc.CallOption) (*RotateKeyResponse, error)
+	RenameKey(ctx context.Context, in *RenameKeyRequest, opts ...grpc.CallOption) (*RenameKeyResponse, error)
+	// A new key with the same roles as an existing one.
+	CreateKeyFromExistingKeyAuthorizations(ctx context.Context, in *CreateKeyFromExistingKeyAuthorizationsRequest, opts ...grpc.CallOption) (*CreateKeyFromExistingKeyAuthorizationsResponse, error)
+	// Keys with a role on the machine (directly, or through its locations or organization).
+	GetRobotAPIKeys(ctx context.Context, in *GetRobotAPIKeysRequest, opts ...grpc.CallOption) (*GetRobotAPIKeysResponse, error)
+	AddRole(ctx context.Context, in *AddRoleRequest, opts ...grpc.CallOption) (*AddRoleResponse, error)
+	RemoveRole(ctx context.Context, in *RemoveRoleRequest, opts ...grpc.CallOption) (*RemoveRoleResponse, error)
+	ChangeRole(ctx context.Context, in *ChangeRoleRequest, opts ...grpc.CallOption) (*ChangeRoleResponse, error)
+	// Roles within an organization, optionally only on the given resources.
+	ListAuthorizations(ctx context.Context, in *ListAuthorizationsRequest, opts ...grpc.CallOption) (*ListAuthorizationsResponse, error)
+	// Returns the asked-for permissions the caller holds, dropping the others.
+	CheckPermissions(ctx context.Context, in *CheckPermissionsRequest, opts ...grpc.CallOption) (*CheckPermissionsResponse, error)
+	GetUserIDByEmail(ctx context.Context, in *GetUserIDByEmailRequest, opts ...grpc.CallOption) (*GetUserIDByEmailResponse, error)
+	ListOrganizationsByUser(ctx context.Context, in *ListOrganizationsByUserRequest, opts ...grpc.CallOption) (*ListOrganizationsByUserResponse, error)
+	// The location's primary organization and the organizations it is shared with.
+	GetOrganizationsWithAccessToLocation(ctx context.Context, in *GetOrganizationsWithAccessToLocationRequest, opts ...grpc.CallOption) (*GetOrganizationsWithAccessToLocationResponse, error)
+	ListOrganizationMembers(ctx context.Context, in *ListOrganizationMembersRequest, opts ...grpc.CallOption) (*ListOrganizationMembersResponse, error)
+	CreateOrganizationInvite(ctx context.Context, in *CreateOrganizationInviteRequest, opts ...grpc.CallOption) (*CreateOrganizationInviteResponse, error)
+	UpdateOrganizationInviteAuthorizations(ctx context.Context, in *UpdateOrganizationInviteAuthorizationsRequest, opts ...grpc.CallOption) (*UpdateOrganizationInviteAuthorizationsResponse, error)
+	DeleteOrganizationInvite(ctx context.Context, in *DeleteOrganizationInviteRequest, opts ...grpc.CallOption) (*DeleteOrganizationInviteResponse, error)
+	ResendOrganizationInvite(ctx context.Context, in *ResendOrganizationInviteRequest, opts ...grpc.CallOption) (*ResendOrganizationInviteResponse, error)
+	// Removes the user's roles in the organization; never its last owner.
+	DeleteOrganizationMember(ctx context.Context, in *DeleteOrganizationMemberRequest, opts ...grpc.CallOption) (*DeleteOrganizationMemberResponse, error)
+	LocationAuth(ctx context.Context, in *LocationAuthRequest, opts ...grpc.CallOption) (*LocationAuthResponse, error)
+	CreateLocationSecret(ctx context.Context, in *CreateLocationSecretRequest, opts ...grpc.CallOption) (*CreateLocationSecretResponse, error)
+	DeleteLocationSecret(ctx context.Context, in *DeleteLocationSecretRequest, opts ...grpc.CallOption) (*DeleteLocationSecretResponse, error)
+	CreateRobotPartSecret(ctx context.Context, in *CreateRobotPartSecretRequest, opts ...grpc.CallOption) (*CreateRobotPartSecretResponse, error)
+	// Never the part's last secret.
+	DeleteRobotPartSecret(ctx context.Context, in *DeleteRobotPartSecretRequest, opts ...grpc.CallOption) (*DeleteRobotPartSecretResponse, error)
+	ShareLocation(ctx context.Context, in *ShareLocationRequest, opts ...grpc.CallOption) (*ShareLocationResponse, error)
+	// Never with the location's primary organization.
+	UnshareLocation(ctx context.Context, in *UnshareLocationRequest, opts ...grpc.CallOption) (*UnshareLocationResponse, error)
 	// A page of a part's logs, newest first unless `order` says otherwise.
 	// Continue with `next_page_token` until it comes back empty.
 	GetRobotPartLogs(ctx context.Context, in *GetRobotPartLogsRequest, opts ...grpc.CallOption) (*GetRobotPartLogsResponse, error)
@@ -455,6 +522,286 @@ func (c *appServiceClient) UpdateRobotPartMetadata(ctx context.Context, in *Upda
 	return out, nil
 }
 
+func (c *appServiceClient) CreateKey(ctx context.Context, in *CreateKeyRequest, opts ...grpc.CallOption) (*CreateKeyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateKeyResponse)
+	err := c.cc.Invoke(ctx, AppService_CreateKey_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) ListKeys(ctx context.Context, in *ListKeysRequest, opts ...grpc.CallOption) (*ListKeysResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListKeysResponse)
+	err := c.cc.Invoke(ctx, AppService_ListKeys_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) DeleteKey(ctx context.Context, in *DeleteKeyRequest, opts ...grpc.CallOption) (*DeleteKeyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteKeyResponse)
+	err := c.cc.Invoke(ctx, AppService_DeleteKey_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) RotateKey(ctx context.Context, in *RotateKeyRequest, opts ...grpc.CallOption) (*RotateKeyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RotateKeyResponse)
+	err := c.cc.Invoke(ctx, AppService_RotateKey_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) RenameKey(ctx context.Context, in *RenameKeyRequest, opts ...grpc.CallOption) (*RenameKeyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RenameKeyResponse)
+	err := c.cc.Invoke(ctx, AppService_RenameKey_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) CreateKeyFromExistingKeyAuthorizations(ctx context.Context, in *CreateKeyFromExistingKeyAuthorizationsRequest, opts ...grpc.CallOption) (*CreateKeyFromExistingKeyAuthorizationsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateKeyFromExistingKeyAuthorizationsResponse)
+	err := c.cc.Invoke(ctx, AppService_CreateKeyFromExistingKeyAuthorizations_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) GetRobotAPIKeys(ctx context.Context, in *GetRobotAPIKeysRequest, opts ...grpc.CallOption) (*GetRobotAPIKeysResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetRobotAPIKeysResponse)
+	err := c.cc.Invoke(ctx, AppService_GetRobotAPIKeys_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) AddRole(ctx context.Context, in *AddRoleRequest, opts ...grpc.CallOption) (*AddRoleResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AddRoleResponse)
+	err := c.cc.Invoke(ctx, AppService_AddRole_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) RemoveRole(ctx context.Context, in *RemoveRoleRequest, opts ...grpc.CallOption) (*RemoveRoleResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RemoveRoleResponse)
+	err := c.cc.Invoke(ctx, AppService_RemoveRole_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) ChangeRole(ctx context.Context, in *ChangeRoleRequest, opts ...grpc.CallOption) (*ChangeRoleResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ChangeRoleResponse)
+	err := c.cc.Invoke(ctx, AppService_ChangeRole_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) ListAuthorizations(ctx context.Context, in *ListAuthorizationsRequest, opts ...grpc.CallOption) (*ListAuthorizationsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAuthorizationsResponse)
+	err := c.cc.Invoke(ctx, AppService_ListAuthorizations_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) CheckPermissions(ctx context.Context, in *CheckPermissionsRequest, opts ...grpc.CallOption) (*CheckPermissionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CheckPermissionsResponse)
+	err := c.cc.Invoke(ctx, AppService_CheckPermissions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) GetUserIDByEmail(ctx context.Context, in *GetUserIDByEmailRequest, opts ...grpc.CallOption) (*GetUserIDByEmailResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetUserIDByEmailResponse)
+	err := c.cc.Invoke(ctx, AppService_GetUserIDByEmail_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) ListOrganizationsByUser(ctx context.Context, in *ListOrganizationsByUserRequest, opts ...grpc.CallOption) (*ListOrganizationsByUserResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListOrganizationsByUserResponse)
+	err := c.cc.Invoke(ctx, AppService_ListOrganizationsByUser_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) GetOrganizationsWithAccessToLocation(ctx context.Context, in *GetOrganizationsWithAccessToLocationRequest, opts ...grpc.CallOption) (*GetOrganizationsWithAccessToLocationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetOrganizationsWithAccessToLocationResponse)
+	err := c.cc.Invoke(ctx, AppService_GetOrganizationsWithAccessToLocation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) ListOrganizationMembers(ctx context.Context, in *ListOrganizationMembersRequest, opts ...grpc.CallOption) (*ListOrganizationMembersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListOrganizationMembersResponse)
+	err := c.cc.Invoke(ctx, AppService_ListOrganizationMembers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) CreateOrganizationInvite(ctx context.Context, in *CreateOrganizationInviteRequest, opts ...grpc.CallOption) (*CreateOrganizationInviteResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateOrganizationInviteResponse)
+	err := c.cc.Invoke(ctx, AppService_CreateOrganizationInvite_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) UpdateOrganizationInviteAuthorizations(ctx context.Context, in *UpdateOrganizationInviteAuthorizationsRequest, opts ...grpc.CallOption) (*UpdateOrganizationInviteAuthorizationsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateOrganizationInviteAuthorizationsResponse)
+	err := c.cc.Invoke(ctx, AppService_UpdateOrganizationInviteAuthorizations_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) DeleteOrganizationInvite(ctx context.Context, in *DeleteOrganizationInviteRequest, opts ...grpc.CallOption) (*DeleteOrganizationInviteResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteOrganizationInviteResponse)
+	err := c.cc.Invoke(ctx, AppService_DeleteOrganizationInvite_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) ResendOrganizationInvite(ctx context.Context, in *ResendOrganizationInviteRequest, opts ...grpc.CallOption) (*ResendOrganizationInviteResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ResendOrganizationInviteResponse)
+	err := c.cc.Invoke(ctx, AppService_ResendOrganizationInvite_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) DeleteOrganizationMember(ctx context.Context, in *DeleteOrganizationMemberRequest, opts ...grpc.CallOption) (*DeleteOrganizationMemberResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteOrganizationMemberResponse)
+	err := c.cc.Invoke(ctx, AppService_DeleteOrganizationMember_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) LocationAuth(ctx context.Context, in *LocationAuthRequest, opts ...grpc.CallOption) (*LocationAuthResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(LocationAuthResponse)
+	err := c.cc.Invoke(ctx, AppService_LocationAuth_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) CreateLocationSecret(ctx context.Context, in *CreateLocationSecretRequest, opts ...grpc.CallOption) (*CreateLocationSecretResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateLocationSecretResponse)
+	err := c.cc.Invoke(ctx, AppService_CreateLocationSecret_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) DeleteLocationSecret(ctx context.Context, in *DeleteLocationSecretRequest, opts ...grpc.CallOption) (*DeleteLocationSecretResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteLocationSecretResponse)
+	err := c.cc.Invoke(ctx, AppService_DeleteLocationSecret_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) CreateRobotPartSecret(ctx context.Context, in *CreateRobotPartSecretRequest, opts ...grpc.CallOption) (*CreateRobotPartSecretResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateRobotPartSecretResponse)
+	err := c.cc.Invoke(ctx, AppService_CreateRobotPartSecret_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) DeleteRobotPartSecret(ctx context.Context, in *DeleteRobotPartSecretRequest, opts ...grpc.CallOption) (*DeleteRobotPartSecretResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteRobotPartSecretResponse)
+	err := c.cc.Invoke(ctx, AppService_DeleteRobotPartSecret_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) ShareLocation(ctx context.Context, in *ShareLocationRequest, opts ...grpc.CallOption) (*ShareLocationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ShareLocationResponse)
+	err := c.cc.Invoke(ctx, AppService_ShareLocation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) UnshareLocation(ctx context.Context, in *UnshareLocationRequest, opts ...grpc.CallOption) (*UnshareLocationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UnshareLocationResponse)
+	err := c.cc.Invoke(ctx, AppService_UnshareLocation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *appServiceClient) GetRobotPartLogs(ctx context.Context, in *GetRobotPartLogsRequest, opts ...grpc.CallOption) (*GetRobotPartLogsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetRobotPartLogsResponse)
@@ -540,6 +887,45 @@ type AppServiceServer interface {
 	MarkPartAsMain(context.Context, *MarkPartAsMainRequest) (*MarkPartAsMainResponse, error)
 	GetRobotPartMetadata(context.Context, *GetRobotPartMetadataRequest) (*GetRobotPartMetadataResponse, error)
 	UpdateRobotPartMetadata(context.Context, *UpdateRobotPartMetadataRequest) (*UpdateRobotPartMetadataResponse, error)
+	// Creates a key with the given roles (all in one organization).
+	CreateKey(context.Context, *CreateKeyRequest) (*CreateKeyResponse, error)
+	// Keys of an organization with their roles; `key` is always empty.
+	ListKeys(context.Context, *ListKeysRequest) (*ListKeysResponse, error)
+	DeleteKey(context.Context, *DeleteKeyRequest) (*DeleteKeyResponse, error)
+	// Issues a new secret for the key; the old one stops working at once.
+	RotateKey(context.Context, *RotateKeyRequest) (*RotateKeyResponse, error)
+	RenameKey(context.Context, *RenameKeyRequest) (*RenameKeyResponse, error)
+	// A new key with the same roles as an existing one.
+	CreateKeyFromExistingKeyAuthorizations(context.Context, *CreateKeyFromExistingKeyAuthorizationsRequest) (*CreateKeyFromExistingKeyAuthorizationsResponse, error)
+	// Keys with a role on the machine (directly, or through its locations or organization).
+	GetRobotAPIKeys(context.Context, *GetRobotAPIKeysRequest) (*GetRobotAPIKeysResponse, error)
+	AddRole(context.Context, *AddRoleRequest) (*AddRoleResponse, error)
+	RemoveRole(context.Context, *RemoveRoleRequest) (*RemoveRoleResponse, error)
+	ChangeRole(context.Context, *ChangeRoleRequest) (*ChangeRoleResponse, error)
+	// Roles within an organization, optionally only on the given resources.
+	ListAuthorizations(context.Context, *ListAuthorizationsRequest) (*ListAuthorizationsResponse, error)
+	// Returns the asked-for permissions the caller holds, dropping the others.
+	CheckPermissions(context.Context, *CheckPermissionsRequest) (*CheckPermissionsResponse, error)
+	GetUserIDByEmail(context.Context, *GetUserIDByEmailRequest) (*GetUserIDByEmailResponse, error)
+	ListOrganizationsByUser(context.Context, *ListOrganizationsByUserRequest) (*ListOrganizationsByUserResponse, error)
+	// The location's primary organization and the organizations it is shared with.
+	GetOrganizationsWithAccessToLocation(context.Context, *GetOrganizationsWithAccessToLocationRequest) (*GetOrganizationsWithAccessToLocationResponse, error)
+	ListOrganizationMembers(context.Context, *ListOrganizationMembersRequest) (*ListOrganizationMembersResponse, error)
+	CreateOrganizationInvite(context.Context, *CreateOrganizationInviteRequest) (*CreateOrganizationInviteResponse, error)
+	UpdateOrganizationInviteAuthorizations(context.Context, *UpdateOrganizationInviteAuthorizationsRequest) (*UpdateOrganizationInviteAuthorizationsResponse, error)
+	DeleteOrganizationInvite(context.Context, *DeleteOrganizationInviteRequest) (*DeleteOrganizationInviteResponse, error)
+	ResendOrganizationInvite(context.Context, *ResendOrganizationInviteRequest) (*ResendOrganizationInviteResponse, error)
+	// Removes the user's roles in the organization; never its last owner.
+	DeleteOrganizationMember(context.Context, *DeleteOrganizationMemberRequest) (*DeleteOrganizationMemberResponse, error)
+	LocationAuth(context.Context, *LocationAuthRequest) (*LocationAuthResponse, error)
+	CreateLocationSecret(context.Context, *CreateLocationSecretRequest) (*CreateLocationSecretResponse, error)
+	DeleteLocationSecret(context.Context, *DeleteLocationSecretRequest) (*DeleteLocationSecretResponse, error)
+	CreateRobotPartSecret(context.Context, *CreateRobotPartSecretRequest) (*CreateRobotPartSecretResponse, error)
+	// Never the part's last secret.
+	DeleteRobotPartSecret(context.Context, *DeleteRobotPartSecretRequest) (*DeleteRobotPartSecretResponse, error)
+	ShareLocation(context.Context, *ShareLocationRequest) (*ShareLocationResponse, error)
+	// Never with the location's primary organization.
+	UnshareLocation(context.Context, *UnshareLocationRequest) (*UnshareLocationResponse, error)
 	// A page of a part's logs, newest first unless `order` says otherwise.
 	// Continue with `next_page_token` until it comes back empty.
 	GetRobotPartLogs(context.Context, *GetRobotPartLogsRequest) (*GetRobotPartLogsResponse, error)
@@ -652,6 +1038,90 @@ func (UnimplementedAppServiceServer) GetRobotPartMetadata(context.Context, *GetR
 }
 func (UnimplementedAppServiceServer) UpdateRobotPartMetadata(context.Context, *UpdateRobotPartMetadataRequest) (*UpdateRobotPartMetadataResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateRobotPartMetadata not implemented")
+}
+func (UnimplementedAppServiceServer) CreateKey(context.Context, *CreateKeyRequest) (*CreateKeyResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateKey not implemented")
+}
+func (UnimplementedAppServiceServer) ListKeys(context.Context, *ListKeysRequest) (*ListKeysResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListKeys not implemented")
+}
+func (UnimplementedAppServiceServer) DeleteKey(context.Context, *DeleteKeyRequest) (*DeleteKeyResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteKey not implemented")
+}
+func (UnimplementedAppServiceServer) RotateKey(context.Context, *RotateKeyRequest) (*RotateKeyResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RotateKey not implemented")
+}
+func (UnimplementedAppServiceServer) RenameKey(context.Context, *RenameKeyRequest) (*RenameKeyResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RenameKey not implemented")
+}
+func (UnimplementedAppServiceServer) CreateKeyFromExistingKeyAuthorizations(context.Context, *CreateKeyFromExistingKeyAuthorizationsRequest) (*CreateKeyFromExistingKeyAuthorizationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateKeyFromExistingKeyAuthorizations not implemented")
+}
+func (UnimplementedAppServiceServer) GetRobotAPIKeys(context.Context, *GetRobotAPIKeysRequest) (*GetRobotAPIKeysResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetRobotAPIKeys not implemented")
+}
+func (UnimplementedAppServiceServer) AddRole(context.Context, *AddRoleRequest) (*AddRoleResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AddRole not implemented")
+}
+func (UnimplementedAppServiceServer) RemoveRole(context.Context, *RemoveRoleRequest) (*RemoveRoleResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RemoveRole not implemented")
+}
+func (UnimplementedAppServiceServer) ChangeRole(context.Context, *ChangeRoleRequest) (*ChangeRoleResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ChangeRole not implemented")
+}
+func (UnimplementedAppServiceServer) ListAuthorizations(context.Context, *ListAuthorizationsRequest) (*ListAuthorizationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAuthorizations not implemented")
+}
+func (UnimplementedAppServiceServer) CheckPermissions(context.Context, *CheckPermissionsRequest) (*CheckPermissionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CheckPermissions not implemented")
+}
+func (UnimplementedAppServiceServer) GetUserIDByEmail(context.Context, *GetUserIDByEmailRequest) (*GetUserIDByEmailResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetUserIDByEmail not implemented")
+}
+func (UnimplementedAppServiceServer) ListOrganizationsByUser(context.Context, *ListOrganizationsByUserRequest) (*ListOrganizationsByUserResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListOrganizationsByUser not implemented")
+}
+func (UnimplementedAppServiceServer) GetOrganizationsWithAccessToLocation(context.Context, *GetOrganizationsWithAccessToLocationRequest) (*GetOrganizationsWithAccessToLocationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetOrganizationsWithAccessToLocation not implemented")
+}
+func (UnimplementedAppServiceServer) ListOrganizationMembers(context.Context, *ListOrganizationMembersRequest) (*ListOrganizationMembersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListOrganizationMembers not implemented")
+}
+func (UnimplementedAppServiceServer) CreateOrganizationInvite(context.Context, *CreateOrganizationInviteRequest) (*CreateOrganizationInviteResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateOrganizationInvite not implemented")
+}
+func (UnimplementedAppServiceServer) UpdateOrganizationInviteAuthorizations(context.Context, *UpdateOrganizationInviteAuthorizationsRequest) (*UpdateOrganizationInviteAuthorizationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateOrganizationInviteAuthorizations not implemented")
+}
+func (UnimplementedAppServiceServer) DeleteOrganizationInvite(context.Context, *DeleteOrganizationInviteRequest) (*DeleteOrganizationInviteResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteOrganizationInvite not implemented")
+}
+func (UnimplementedAppServiceServer) ResendOrganizationInvite(context.Context, *ResendOrganizationInviteRequest) (*ResendOrganizationInviteResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ResendOrganizationInvite not implemented")
+}
+func (UnimplementedAppServiceServer) DeleteOrganizationMember(context.Context, *DeleteOrganizationMemberRequest) (*DeleteOrganizationMemberResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteOrganizationMember not implemented")
+}
+func (UnimplementedAppServiceServer) LocationAuth(context.Context, *LocationAuthRequest) (*LocationAuthResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method LocationAuth not implemented")
+}
+func (UnimplementedAppServiceServer) CreateLocationSecret(context.Context, *CreateLocationSecretRequest) (*CreateLocationSecretResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateLocationSecret not implemented")
+}
+func (UnimplementedAppServiceServer) DeleteLocationSecret(context.Context, *DeleteLocationSecretRequest) (*DeleteLocationSecretResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteLocationSecret not implemented")
+}
+func (UnimplementedAppServiceServer) CreateRobotPartSecret(context.Context, *CreateRobotPartSecretRequest) (*CreateRobotPartSecretResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateRobotPartSecret not implemented")
+}
+func (UnimplementedAppServiceServer) DeleteRobotPartSecret(context.Context, *DeleteRobotPartSecretRequest) (*DeleteRobotPartSecretResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteRobotPartSecret not implemented")
+}
+func (UnimplementedAppServiceServer) ShareLocation(context.Context, *ShareLocationRequest) (*ShareLocationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ShareLocation not implemented")
+}
+func (UnimplementedAppServiceServer) UnshareLocation(context.Context, *UnshareLocationRequest) (*UnshareLocationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UnshareLocation not implemented")
 }
 func (UnimplementedAppServiceServer) GetRobotPartLogs(context.Context, *GetRobotPartLogsRequest) (*GetRobotPartLogsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetRobotPartLogs not implemented")
@@ -1256,6 +1726,510 @@ func _AppService_UpdateRobotPartMetadata_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AppService_CreateKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateKeyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).CreateKey(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_CreateKey_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).CreateKey(ctx, req.(*CreateKeyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_ListKeys_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListKeysRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).ListKeys(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_ListKeys_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).ListKeys(ctx, req.(*ListKeysRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_DeleteKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteKeyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).DeleteKey(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_DeleteKey_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).DeleteKey(ctx, req.(*DeleteKeyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_RotateKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RotateKeyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).RotateKey(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_RotateKey_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).RotateKey(ctx, req.(*RotateKeyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_RenameKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RenameKeyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).RenameKey(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_RenameKey_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).RenameKey(ctx, req.(*RenameKeyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_CreateKeyFromExistingKeyAuthorizations_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateKeyFromExistingKeyAuthorizationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).CreateKeyFromExistingKeyAuthorizations(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_CreateKeyFromExistingKeyAuthorizations_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).CreateKeyFromExistingKeyAuthorizations(ctx, req.(*CreateKeyFromExistingKeyAuthorizationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_GetRobotAPIKeys_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRobotAPIKeysRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).GetRobotAPIKeys(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_GetRobotAPIKeys_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).GetRobotAPIKeys(ctx, req.(*GetRobotAPIKeysRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_AddRole_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AddRoleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).AddRole(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_AddRole_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).AddRole(ctx, req.(*AddRoleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_RemoveRole_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RemoveRoleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).RemoveRole(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_RemoveRole_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).RemoveRole(ctx, req.(*RemoveRoleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_ChangeRole_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ChangeRoleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).ChangeRole(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_ChangeRole_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).ChangeRole(ctx, req.(*ChangeRoleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_ListAuthorizations_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAuthorizationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).ListAuthorizations(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_ListAuthorizations_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).ListAuthorizations(ctx, req.(*ListAuthorizationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_CheckPermissions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CheckPermissionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).CheckPermissions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_CheckPermissions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).CheckPermissions(ctx, req.(*CheckPermissionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_GetUserIDByEmail_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetUserIDByEmailRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).GetUserIDByEmail(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_GetUserIDByEmail_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).GetUserIDByEmail(ctx, req.(*GetUserIDByEmailRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_ListOrganizationsByUser_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListOrganizationsByUserRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).ListOrganizationsByUser(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_ListOrganizationsByUser_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).ListOrganizationsByUser(ctx, req.(*ListOrganizationsByUserRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_GetOrganizationsWithAccessToLocation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetOrganizationsWithAccessToLocationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).GetOrganizationsWithAccessToLocation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_GetOrganizationsWithAccessToLocation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).GetOrganizationsWithAccessToLocation(ctx, req.(*GetOrganizationsWithAccessToLocationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_ListOrganizationMembers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListOrganizationMembersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).ListOrganizationMembers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_ListOrganizationMembers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).ListOrganizationMembers(ctx, req.(*ListOrganizationMembersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_CreateOrganizationInvite_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateOrganizationInviteRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).CreateOrganizationInvite(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_CreateOrganizationInvite_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).CreateOrganizationInvite(ctx, req.(*CreateOrganizationInviteRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_UpdateOrganizationInviteAuthorizations_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateOrganizationInviteAuthorizationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).UpdateOrganizationInviteAuthorizations(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_UpdateOrganizationInviteAuthorizations_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).UpdateOrganizationInviteAuthorizations(ctx, req.(*UpdateOrganizationInviteAuthorizationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_DeleteOrganizationInvite_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteOrganizationInviteRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).DeleteOrganizationInvite(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_DeleteOrganizationInvite_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).DeleteOrganizationInvite(ctx, req.(*DeleteOrganizationInviteRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_ResendOrganizationInvite_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResendOrganizationInviteRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).ResendOrganizationInvite(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_ResendOrganizationInvite_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).ResendOrganizationInvite(ctx, req.(*ResendOrganizationInviteRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_DeleteOrganizationMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteOrganizationMemberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).DeleteOrganizationMember(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_DeleteOrganizationMember_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).DeleteOrganizationMember(ctx, req.(*DeleteOrganizationMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_LocationAuth_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(LocationAuthRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).LocationAuth(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_LocationAuth_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).LocationAuth(ctx, req.(*LocationAuthRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_CreateLocationSecret_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateLocationSecretRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).CreateLocationSecret(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_CreateLocationSecret_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).CreateLocationSecret(ctx, req.(*CreateLocationSecretRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_DeleteLocationSecret_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteLocationSecretRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).DeleteLocationSecret(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_DeleteLocationSecret_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).DeleteLocationSecret(ctx, req.(*DeleteLocationSecretRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_CreateRobotPartSecret_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateRobotPartSecretRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).CreateRobotPartSecret(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_CreateRobotPartSecret_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).CreateRobotPartSecret(ctx, req.(*CreateRobotPartSecretRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_DeleteRobotPartSecret_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteRobotPartSecretRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).DeleteRobotPartSecret(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_DeleteRobotPartSecret_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).DeleteRobotPartSecret(ctx, req.(*DeleteRobotPartSecretRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_ShareLocation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ShareLocationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).ShareLocation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_ShareLocation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).ShareLocation(ctx, req.(*ShareLocationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_UnshareLocation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UnshareLocationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).UnshareLocation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_UnshareLocation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).UnshareLocation(ctx, req.(*UnshareLocationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AppService_GetRobotPartLogs_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetRobotPartLogsRequest)
 	if err := dec(in); err != nil {
@@ -1419,6 +2393,118 @@ var AppService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdateRobotPartMetadata",
 			Handler:    _AppService_UpdateRobotPartMetadata_Handler,
+		},
+		{
+			MethodName: "CreateKey",
+			Handler:    _AppService_CreateKey_Handler,
+		},
+		{
+			MethodName: "ListKeys",
+			Handler:    _AppService_ListKeys_Handler,
+		},
+		{
+			MethodName: "DeleteKey",
+			Handler:    _AppService_DeleteKey_Handler,
+		},
+		{
+			MethodName: "RotateKey",
+			Handler:    _AppService_RotateKey_Handler,
+		},
+		{
+			MethodName: "RenameKey",
+			Handler:    _AppService_RenameKey_Handler,
+		},
+		{
+			MethodName: "CreateKeyFromExistingKeyAuthorizations",
+			Handler:    _AppService_CreateKeyFromExistingKeyAuthorizations_Handler,
+		},
+		{
+			MethodName: "GetRobotAPIKeys",
+			Handler:    _AppService_GetRobotAPIKeys_Handler,
+		},
+		{
+			MethodName: "AddRole",
+			Handler:    _AppService_AddRole_Handler,
+		},
+		{
+			MethodName: "RemoveRole",
+			Handler:    _AppService_RemoveRole_Handler,
+		},
+		{
+			MethodName: "ChangeRole",
+			Handler:    _AppService_ChangeRole_Handler,
+		},
+		{
+			MethodName: "ListAuthorizations",
+			Handler:    _AppService_ListAuthorizations_Handler,
+		},
+		{
+			MethodName: "CheckPermissions",
+			Handler:    _AppService_CheckPermissions_Handler,
+		},
+		{
+			MethodName: "GetUserIDByEmail",
+			Handler:    _AppService_GetUserIDByEmail_Handler,
+		},
+		{
+			MethodName: "ListOrganizationsByUser",
+			Handler:    _AppService_ListOrganizationsByUser_Handler,
+		},
+		{
+			MethodName: "GetOrganizationsWithAccessToLocation",
+			Handler:    _AppService_GetOrganizationsWithAccessToLocation_Handler,
+		},
+		{
+			MethodName: "ListOrganizationMembers",
+			Handler:    _AppService_ListOrganizationMembers_Handler,
+		},
+		{
+			MethodName: "CreateOrganizationInvite",
+			Handler:    _AppService_CreateOrganizationInvite_Handler,
+		},
+		{
+			MethodName: "UpdateOrganizationInviteAuthorizations",
+			Handler:    _AppService_UpdateOrganizationInviteAuthorizations_Handler,
+		},
+		{
+			MethodName: "DeleteOrganizationInvite",
+			Handler:    _AppService_DeleteOrganizationInvite_Handler,
+		},
+		{
+			MethodName: "ResendOrganizationInvite",
+			Handler:    _AppService_ResendOrganizationInvite_Handler,
+		},
+		{
+			MethodName: "DeleteOrganizationMember",
+			Handler:    _AppService_DeleteOrganizationMember_Handler,
+		},
+		{
+			MethodName: "LocationAuth",
+			Handler:    _AppService_LocationAuth_Handler,
+		},
+		{
+			MethodName: "CreateLocationSecret",
+			Handler:    _AppService_CreateLocationSecret_Handler,
+		},
+		{
+			MethodName: "DeleteLocationSecret",
+			Handler:    _AppService_DeleteLocationSecret_Handler,
+		},
+		{
+			MethodName: "CreateRobotPartSecret",
+			Handler:    _AppService_CreateRobotPartSecret_Handler,
+		},
+		{
+			MethodName: "DeleteRobotPartSecret",
+			Handler:    _AppService_DeleteRobotPartSecret_Handler,
+		},
+		{
+			MethodName: "ShareLocation",
+			Handler:    _AppService_ShareLocation_Handler,
+		},
+		{
+			MethodName: "UnshareLocation",
+			Handler:    _AppService_UnshareLocation_Handler,
 		},
 		{
 			MethodName: "GetRobotPartLogs",

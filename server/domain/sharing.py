@@ -1,0 +1,70 @@
+"""Location sharing: a location shared with another organization gives that organization's members their
+organization roles on it, its sub-locations and their machines (see access.resource_chain).
+
+- ShareLocation: the caller owns the location (the RPC's guard) and must hold a role in the target
+  organization too (PermissionDenied otherwise, whether or not it exists, so other organizations stay
+  invisible). Sharing with the primary organization is InvalidArgument; sharing twice AlreadyExists.
+- UnshareLocation: the caller owns the location (the RPC's guard). While the location is shared with an
+  organization, that organization's owners own the location too, so they may unshare it from their
+  organization. The primary organization is FailedPrecondition; a share that does not exist NotFound.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from server.db.models import Location, LocationShare
+from server.domain import access
+from server.domain.access import Permission, ResourceType
+from server.domain.context import DomainContext
+from server.domain.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+
+
+def shared_with(ctx: DomainContext, location_id: str) -> list[str]:
+    """Ids of the organizations the location is shared with (not its primary one), oldest share first."""
+    return list(
+        ctx.session.exec(
+            select(LocationShare.organization_id)
+            .where(LocationShare.location_id == location_id)
+            .order_by(LocationShare.created_on, LocationShare.organization_id)
+        ).all()
+    )
+
+
+def share_location(ctx: DomainContext, location_id: str, organization_id: str) -> None:
+    location = _location(ctx, location_id)
+    if not organization_id:
+        raise InvalidArgument("organization_id", "is required")
+    if organization_id == location.organization_id:
+        raise InvalidArgument("organization_id", "is the location's primary organization; share it with another one")
+    if not access.has_permission(ctx, Permission.READ, ResourceType.ORGANIZATION, organization_id):
+        raise PermissionDenied(
+            f"no role in organization {organization_id!r} (or it does not exist): "
+            "a location can only be shared with an organization the caller belongs to"
+        )
+    if ctx.session.get(LocationShare, (location_id, organization_id)) is not None:
+        raise AlreadyExists(
+            "location_share", organization_id, f"location {location_id!r} is already shared with organization {organization_id!r}"
+        )
+    ctx.session.add(LocationShare(location_id=location_id, organization_id=organization_id, created_on=ctx.now))
+
+
+def unshare_location(ctx: DomainContext, location_id: str, organization_id: str) -> None:
+    location = _location(ctx, location_id)
+    if not organization_id:
+        raise InvalidArgument("organization_id", "is required")
+    if organization_id == location.organization_id:
+        raise FailedPrecondition("organization_id", "a location cannot be unshared from its primary organization")
+    share = ctx.session.get(LocationShare, (location_id, organization_id))
+    if share is None:
+        raise NotFound(
+            "location_share", organization_id, f"location {location_id!r} is not shared with organization {organization_id!r}"
+        )
+    ctx.session.delete(share)
+
+
+def _location(ctx: DomainContext, location_id: str) -> Location:
+    location = ctx.session.get(Location, location_id)
+    if location is None:  # the permission check passed, so it was deleted concurrently
+        raise PermissionDenied(f"location {location_id!r} does not exist")
+    return location
