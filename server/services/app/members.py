@@ -20,6 +20,7 @@ from server.domain.members import Grant, InviteView, MemberView
 from server.domain.roles import AuthorizationInput
 from server.domain.users import USER
 from server.services.convert import timestamp
+from server.services.app.roles import authorization_input
 from server.services.rpc import rpc
 
 ORG, LOCATION = ResourceType.ORGANIZATION, ResourceType.LOCATION
@@ -27,18 +28,7 @@ READ, WRITE, AUTHENTICATED = Permission.READ, Permission.WRITE, Permission.AUTHE
 
 
 def _requested(items: Iterable[pb.Authorization]) -> list[AuthorizationInput]:
-    return [
-        AuthorizationInput(
-            authorization_type=a.authorization_type,
-            authorization_id=a.authorization_id,
-            resource_type=a.resource_type,
-            resource_id=a.resource_id,
-            identity_id=a.identity_id,
-            identity_type=a.identity_type,
-            organization_id=a.organization_id,
-        )
-        for a in items
-    ]
+    return [authorization_input(item) for item in items]
 
 
 def _authorization(organization_id: str, grant: Grant) -> pb.Authorization:
