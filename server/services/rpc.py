@@ -35,6 +35,9 @@ Request = TypeVar("Request")
 Response = TypeVar("Response")
 
 
+STREAM_READY = object()  # yielded by a streaming body once it is set up; never sent
+
+
 @dataclass(frozen=True)
 class Guard:
     """What an RPC needs: a permission on the resource(s) named by a request field."""
@@ -82,6 +85,11 @@ def rpc(
                 call = await run_mapped(context, lambda: _check_only(self.runtime, guard, request, context))
                 try:
                     async for response in body(self, call, request):
+                        if response is STREAM_READY:
+                            # Response headers now tell the client the stream is live
+                            # (e.g. a log tail is subscribed), before any message arrives.
+                            await context.send_initial_metadata(())
+                            continue
                         yield response
                 except Exception as error:
                     await _abort(context, *_status_of(error))

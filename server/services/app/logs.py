@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 
 from server.domain import logs
 from server.logs.hub import TailClosed
-from server.services.rpc import Call
+from server.services.rpc import STREAM_READY, Call
 
 
 
@@ -41,8 +41,9 @@ class LogRpcs:
     @rpc(READ, PART, "id")
     async def TailRobotPartLogs(
         self, call: Call, request: pb.TailRobotPartLogsRequest
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncIterator[object]:  # serialized responses, and STREAM_READY once
         with logs.open_tail(call.facts.log_hub, request.id, request.errors_only, request.filter) as subscription:
+            yield STREAM_READY  # subscribed: entries stored from now on will be sent
             while True:
                 try:
                     batch = await subscription.next_batch()
