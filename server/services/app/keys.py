@@ -3,9 +3,8 @@
 The key's secret is returned only by CreateKey, RotateKey and
 CreateKeyFromExistingKeyAuthorizations. The server keeps only its hash, so
 ListKeys and GetRobotAPIKeys return `api_key.key` empty, where hosted Viam
-shows the secret. RotateKey stops the old secret from authenticating at once;
-tokens issued before it stay valid until they expire (they are bound to the
-key id). DeleteKey stops the key's tokens on their next call.
+shows the secret. RotateKey stops the old secret, and every token issued for
+it, at once. DeleteKey stops the key's tokens on their next call.
 """
 
 from __future__ import annotations
