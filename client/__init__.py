@@ -1,5 +1,6 @@
 """Async Python client (and `fleet` CLI) for the fleet-management server."""
 
+from client.access import Members, NewKey, Role
 from client.errors import (
     AlreadyExists,
     FailedPrecondition,
@@ -24,8 +25,11 @@ __all__ = [
     "LEVELS",
     "LogPage",
     "MAX_LOG_BATCH",
+    "Members",
+    "NewKey",
     "NotFound",
     "PermissionDenied",
+    "Role",
     "Unauthenticated",
     "Unavailable",
     "UnexpectedError",

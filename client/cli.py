@@ -2,6 +2,11 @@
 
 Exit codes: 0 success, 1 a failed call or missing credentials (one line
 `error: <CODE>: <message>` on stderr), 2 usage errors, 130 interrupted.
+
+Credentials (client/config.py) are an API key, used to authenticate on every
+run, or a user session: the token of a password login, never the password.
+When the server rejects stored credentials (UNAUTHENTICATED: a rotated or
+deleted key, an expired session) the error line says which `fleet login` to run.
 """
 
 from __future__ import annotations
@@ -13,26 +18,85 @@ import getpass
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 import grpc
 
 from client import config, output
-from client.errors import FleetError, InvalidArgument, Unavailable
+from client.access import RESOURCE_TYPES, ROLES, Role
+from client.errors import FleetError, InvalidArgument, Unauthenticated, Unavailable
 from client.fleet import FleetClient
 from client.logs import ERROR_LEVELS, LEVELS
 from generated.viam.common.v1.common_pb2 import LogEntry
 
 Handler = Callable[[argparse.Namespace], Awaitable[None]]
 DEFAULT_LOG_LIMIT = 100
+PASSWORD_ENV = "FLEET_PASSWORD"
+SHOWN_ONCE = "warning: this is the only time the key is shown (the server keeps only a hash); store it now"
+
+LOGIN_HELP = """\
+Checks credentials with the server and stores them in
+$FLEET_CONFIG_DIR/credentials.json (default ~/.config/fleet; mode 0600).
+
+  fleet login --address HOST:PORT --key-id ID [--key KEY]
+      An API key. The key is stored and used to authenticate on every run;
+      it is asked for when --key is omitted.
+
+  fleet login --address HOST:PORT --email EMAIL
+      A user (created with `fleet-server user-add`). The password comes from
+      $FLEET_PASSWORD or is asked for. It is NOT stored: the session token the
+      server returns is, and it lasts as long as the server's tokens do
+      (FLEET_TOKEN_TTL_SECONDS, 30 days by default). Once the server rejects
+      it, commands fail with UNAUTHENTICATED and tell you to log in again.
+      Logging in also accepts pending organization invites for that email.
+"""
+
+ROLE_HELP = (
+    "ROLE:TYPE:ID, e.g. operator:location:<location id>; ROLE owner or operator, "
+    "TYPE organization, location or robot (machine); repeat for several"
+)
+
+# The credentials the running command loaded, for the hint when the server rejects them.
+_stored: config.StoredCredentials | None = None
 
 
 # --------------------------------------------------------------------------- helpers
 
 
 async def _connect() -> FleetClient:
+    global _stored
     creds = config.load()
+    _stored = creds
+    if isinstance(creds, config.UserCredentials):
+        return await FleetClient.from_token(creds.address, creds.token)
     return await FleetClient.connect(creds.address, creds.api_key_id, creds.api_key)
+
+
+def _role(text: str) -> Role:
+    """argparse type: ROLE:TYPE:ID."""
+    try:
+        return Role.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _roles_text(roles: Sequence[Role]) -> str:
+    """Broadest first (organization, location, robot; owner before operator), so listings are stable."""
+    return ", ".join(str(role) for role in sorted(roles, key=_role_order)) or "-"
+
+
+def _role_order(role: Role) -> tuple[int, int, str]:
+    kinds, names = list(RESOURCE_TYPES), list(ROLES)
+    return (
+        kinds.index(role.resource_type) if role.resource_type in kinds else len(kinds),
+        names.index(role.role) if role.role in names else len(names),
+        role.resource_id,
+    )
+
+
+def _warn(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
 
 def _iso(text: str) -> datetime:
@@ -74,11 +138,131 @@ def _print(text: str) -> None:
 
 
 async def login(args: argparse.Namespace) -> None:
+    if args.email is not None:
+        await _login_user(args)
+        return
     key = args.key if args.key is not None else getpass.getpass("API key: ")
     async with await FleetClient.connect(args.address, args.key_id, key):
         pass  # connecting authenticates: wrong credentials raise Unauthenticated
     path = config.save(config.Credentials(address=args.address, api_key_id=args.key_id, api_key=key))
     _print(f"logged in to {args.address} as {args.key_id}; credentials saved to {path}")
+
+
+async def _login_user(args: argparse.Namespace) -> None:
+    password = os.environ.get(PASSWORD_ENV) or getpass.getpass(f"password for {args.email}: ")
+    async with await FleetClient.connect_user(args.address, args.email, password) as fleet:
+        token = fleet.connection.token
+    path = config.save(config.UserCredentials(address=args.address, email=args.email, token=token))
+    _print(
+        f"logged in to {args.address} as {args.email}; session saved to {path} "
+        "(the password is not stored: run `fleet login` again when the session expires)"
+    )
+
+
+# --------------------------------------------------------------------------- access control
+
+
+def _print_new_key(key_id: str, key: str) -> None:
+    _warn(SHOWN_ONCE)
+    _print(f"id   {key_id}\nkey  {key}")
+
+
+async def keys_create(args: argparse.Namespace) -> None:
+    roles: list[Role] = args.role or [Role.owner_of(args.org)]
+    async with await _connect() as fleet:
+        new = await fleet.create_key(args.org, roles, args.name)
+    _print_new_key(new.id, new.key)
+
+
+async def keys_list(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        keys = await fleet.list_keys(args.org)
+    rows = [
+        [
+            k.api_key.id,
+            k.api_key.name or "-",
+            output.when(k.api_key.created_on),
+            _roles_text([Role.of(a) for a in k.authorizations]),
+        ]
+        for k in keys
+    ]
+    _print(output.table(["ID", "NAME", "CREATED", "ROLES"], rows))
+
+
+async def keys_rotate(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        new = await fleet.rotate_key(args.key_id)
+    stored = _stored
+    if not (isinstance(stored, config.Credentials) and stored.api_key_id == new.id):
+        _print_new_key(new.id, new.key)
+        return
+    # The logged-in key: its old secret (and this command's own token) stopped working. Store the new
+    # secret first, and show it even if storing fails, so it is never lost.
+    try:
+        path = config.save(replace(stored, api_key=new.key))
+    except OSError as error:
+        _print_new_key(new.id, new.key)
+        raise OSError(
+            f"this was the logged-in key and the new key could not be stored ({error}); "
+            f"run `fleet login --address {stored.address} --key-id {new.id}` with the key above"
+        ) from None
+    _print_new_key(new.id, new.key)
+    _warn(f"note: this was the logged-in key; {path} now holds the new key")
+
+
+async def keys_delete(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        await fleet.delete_key(args.key_id)
+    _print(f"deleted key {args.key_id}")
+    if isinstance(_stored, config.Credentials) and _stored.api_key_id == args.key_id:
+        _warn("note: this was the logged-in key; run `fleet login` with other credentials")
+
+
+async def keys_rename(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        name = await fleet.rename_key(args.key_id, args.name)
+    _print(f"renamed key {args.key_id} to {name}")
+
+
+async def members_list(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        found = await fleet.list_organization_members(args.org)
+        authorizations = await fleet.list_authorizations(args.org)
+    roles_of: dict[str, list[Role]] = {}
+    for a in authorizations:
+        if a.identity_type == "user":
+            roles_of.setdefault(a.identity_id, []).append(Role.of(a))
+    rows = [
+        [
+            ", ".join(m.emails) or "-",
+            m.user_id,
+            "member",
+            _roles_text(roles_of.get(m.user_id, [])),
+            output.when(m.date_added),
+            output.when(m.last_login),
+        ]
+        for m in found.members
+    ]
+    rows += [
+        [i.email, "-", "invited", _roles_text([Role.of(a) for a in i.authorizations]), output.when(i.created_on), "-"]
+        for i in found.invites
+    ]
+    _print(output.table(["EMAIL", "USER ID", "STATUS", "ROLES", "SINCE", "LAST LOGIN"], rows))
+
+
+async def invites_create(args: argparse.Namespace) -> None:
+    roles: list[Role] = args.role or [Role.owner_of(args.org)]
+    async with await _connect() as fleet:
+        invite = await fleet.create_organization_invite(args.org, args.email, roles)
+    granted = _roles_text([Role.of(a) for a in invite.authorizations])
+    _print(f"invited {invite.email} to {args.org} as {granted}")
+    _warn(f"note: no email is sent; the roles are granted when {invite.email} next logs in with a password (`fleet login --email`)")
+
+
+async def invites_delete(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        await fleet.delete_organization_invite(args.org, args.email)
+    _print(f"deleted the invite of {args.email} to {args.org}")
 
 
 async def orgs_list(args: argparse.Namespace) -> None:
@@ -218,11 +402,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fleet", description="Manage a fleet-management server.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = commands.add_parser("login", help="verify and store API key credentials")
+    p = commands.add_parser(
+        "login",
+        help="verify and store credentials: an API key, or a user's email and password",
+        description=LOGIN_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--address", required=True, help="server HOST:PORT")
-    p.add_argument("--key-id", required=True, help="API key id")
-    p.add_argument("--key", help="API key (prompted for when omitted)")
-    p.set_defaults(handler=login)
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--key-id", help="API key id")
+    who.add_argument("--email", help=f"log in as this user (password from ${PASSWORD_ENV} or prompted for; not stored)")
+    p.add_argument("--key", help="API key (prompted for when omitted; only with --key-id)")
+    p.set_defaults(handler=login, parser=p)
 
     def group(name: str, help: str) -> argparse._SubParsersAction:  # type: ignore[type-arg]
         sub = commands.add_parser(name, help=help).add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -278,6 +469,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p.set_defaults(handler=parts_delete)
 
+    keys = group("keys", "API keys")
+    p = keys.add_parser("create", help="create an API key (prints its id and the key, shown only this once)")
+    p.add_argument("--org", required=True, help="organization id")
+    p.add_argument("--name", help="key name")
+    p.add_argument("--role", type=_role, action="append", metavar="ROLE:TYPE:ID", help=f"{ROLE_HELP} (default owner:organization:<org>)")
+    p.set_defaults(handler=keys_create)
+    p = keys.add_parser("list", help="keys of an organization with their roles (never their secrets)")
+    p.add_argument("--org", required=True, help="organization id")
+    p.set_defaults(handler=keys_list)
+    p = keys.add_parser(
+        "rotate",
+        help="issue a new secret for a key; the old one stops at once (the stored credentials follow when it is the logged-in key)",
+    )
+    p.add_argument("key_id")
+    p.set_defaults(handler=keys_rotate)
+    p = keys.add_parser("delete", help="delete a key and its roles")
+    p.add_argument("key_id")
+    p.set_defaults(handler=keys_delete)
+    p = keys.add_parser("rename", help="rename a key")
+    p.add_argument("key_id")
+    p.add_argument("name")
+    p.set_defaults(handler=keys_rename)
+
+    members = group("members", "organization members")
+    p = members.add_parser("list", help="members (users with a role) and pending invites of an organization")
+    p.add_argument("--org", required=True, help="organization id")
+    p.set_defaults(handler=members_list)
+
+    invites = group("invites", "organization invites (no email is sent; roles are granted at the next password login)")
+    p = invites.add_parser("create", help="invite an email address to an organization")
+    p.add_argument("--org", required=True, help="organization id")
+    p.add_argument("email")
+    p.add_argument("--role", type=_role, action="append", metavar="ROLE:TYPE:ID", help=f"{ROLE_HELP} (default owner:organization:<org>)")
+    p.set_defaults(handler=invites_create)
+    p = invites.add_parser("delete", help="withdraw a pending invite")
+    p.add_argument("--org", required=True, help="organization id")
+    p.add_argument("email")
+    p.set_defaults(handler=invites_delete)
+
     p = commands.add_parser("logs", help="a part's logs (newest N, oldest first), or --follow them live")
     p.add_argument("part_id")
     p.add_argument(
@@ -293,16 +523,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    global _stored
+    _stored = None
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.handler is logs and args.follow and (args.since or args.until or args.limit is not None):
         args.parser.error("--follow streams new entries only; it does not take --since, --until or --limit")
+    if args.handler is login and args.email is not None and args.key is not None:
+        args.parser.error("--key goes with --key-id, not --email")
     try:
         asyncio.run(args.handler(args))
     except FleetError as error:
         line = f"error: {error.code.name}: {' '.join(error.message.split())}"
         if isinstance(error, InvalidArgument) and error.field:
             line += f" (field: {error.field})"
+        if isinstance(error, Unauthenticated) and _stored is not None:
+            line += f" (the stored credentials were rejected: run `{_stored.login_command()}`)"
         print(line, file=sys.stderr)
         return 1
     except (config.ConfigError, OSError) as error:

@@ -1,4 +1,10 @@
-"""The CLI's stored credentials: `$FLEET_CONFIG_DIR/credentials.json` (default ~/.config/fleet), mode 0600."""
+"""The CLI's stored credentials: `$FLEET_CONFIG_DIR/credentials.json` (default ~/.config/fleet), mode 0600.
+
+Two kinds: an API key (`{address, api_key_id, api_key}`; the CLI authenticates
+with it on every run) or a user session (`{address, email, token}`: the access
+token a password login returned; the password itself is never stored, so when
+the server rejects the token the user runs `fleet login --email` again).
+"""
 
 from __future__ import annotations
 
@@ -16,9 +22,37 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Credentials:
+    """An API key."""
+
     address: str
     api_key_id: str
     api_key: str
+
+    @property
+    def identity(self) -> str:
+        return self.api_key_id
+
+    def login_command(self) -> str:
+        return f"fleet login --address {self.address} --key-id {self.api_key_id}"
+
+
+@dataclass(frozen=True)
+class UserCredentials:
+    """A user session: the token of a password login (never the password)."""
+
+    address: str
+    email: str
+    token: str
+
+    @property
+    def identity(self) -> str:
+        return self.email
+
+    def login_command(self) -> str:
+        return f"fleet login --address {self.address} --email {self.email}"
+
+
+StoredCredentials = Credentials | UserCredentials
 
 
 def config_dir() -> Path:
@@ -30,7 +64,7 @@ def credentials_path() -> Path:
     return config_dir() / FILE_NAME
 
 
-def save(credentials: Credentials) -> Path:
+def save(credentials: StoredCredentials) -> Path:
     """Writes the file atomically; it is never readable by others, not even briefly."""
     path = credentials_path()
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -50,15 +84,19 @@ def save(credentials: Credentials) -> Path:
     return path
 
 
-def load() -> Credentials:
+def load() -> StoredCredentials:
     path = credentials_path()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError("not logged in: run `fleet login --address HOST:PORT --key-id ID --key KEY`") from None
+        raise ConfigError(
+            "not logged in: run `fleet login --address HOST:PORT --key-id ID` or `fleet login --address HOST:PORT --email EMAIL`"
+        ) from None
     except (OSError, ValueError) as error:
         raise ConfigError(f"cannot read {path}: {error}") from None
     try:
+        if "token" in data:
+            return UserCredentials(address=str(data["address"]), email=str(data["email"]), token=str(data["token"]))
         return Credentials(address=str(data["address"]), api_key_id=str(data["api_key_id"]), api_key=str(data["api_key"]))
     except (KeyError, TypeError):
         raise ConfigError(f"{path} is not a fleet credentials file; run `fleet login` again") from None

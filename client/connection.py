@@ -15,7 +15,7 @@ Response = TypeVar("Response")
 
 
 class Connection:
-    """One channel authenticated as one entity (an API key or a machine part)."""
+    """One channel authenticated as one entity (an API key, a user or a machine part)."""
 
     def __init__(self, address: str, channel: grpc.aio.Channel, token: str, timeout: float = DEFAULT_TIMEOUT_S):
         self.address = address
@@ -36,7 +36,7 @@ class Connection:
         timeout: float = DEFAULT_TIMEOUT_S,
     ) -> "Connection":
         """Opens a channel and exchanges the credentials for a token (AuthService.Authenticate)."""
-        channel = grpc.aio.secure_channel(address, grpc.ssl_channel_credentials()) if tls else grpc.aio.insecure_channel(address)
+        channel = _channel(address, tls)
         try:
             request = auth_pb2.AuthenticateRequest(
                 entity=entity, credentials=auth_pb2.Credentials(type=credential_type, payload=payload)
@@ -46,6 +46,12 @@ class Connection:
             await channel.close()
             raise
         return cls(address, channel, response.access_token, timeout)
+
+    @classmethod
+    def from_token(cls, address: str, token: str, *, tls: bool = False, timeout: float = DEFAULT_TIMEOUT_S) -> "Connection":
+        """A channel carrying a token obtained earlier; no call is made until the first request
+        (an expired or revoked token makes that call fail with Unauthenticated)."""
+        return cls(address, _channel(address, tls), token, timeout)
 
     async def unary(self, method: Callable[..., Any], request: Any) -> Any:
         """One unary call with the bearer token; failures raise FleetError."""
@@ -64,6 +70,10 @@ class Connection:
 
     async def close(self) -> None:
         await self.channel.close()
+
+
+def _channel(address: str, tls: bool) -> grpc.aio.Channel:
+    return grpc.aio.secure_channel(address, grpc.ssl_channel_credentials()) if tls else grpc.aio.insecure_channel(address)
 
 
 async def _unary(method: Callable[..., Any], request: Any, metadata: Any, timeout: float) -> Any:

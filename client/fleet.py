@@ -1,9 +1,12 @@
 """FleetClient: one async method per AppService RPC, plus RobotService.Log for machines.
 
 Resources come back as the protobuf messages of `generated.viam.app.v1.app_pb2`
-(Organization, Location, Robot, RobotPart) and log entries as
+(Organization, Location, Robot, RobotPart, APIKeyWithAuthorizations,
+Authorization, OrganizationInvite, LocationAuth, ...) and log entries as
 `viam.common.v1.LogEntry`; metadata is a plain dict; new machine and part ids
-are strings. Every failure raises a `client.errors.FleetError` subclass.
+are strings; roles are given as `client.access.Role` values and new API keys
+come back as `NewKey(id, key)`. Every failure raises a
+`client.errors.FleetError` subclass.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 
 from google.protobuf import struct_pb2
 
+from client.access import API_KEY_IDENTITY, USER_IDENTITY, Members, NewKey, Role
 from client.connection import DEFAULT_TIMEOUT_S, Connection
 from client.logs import LogPage, struct_to_dict, to_timestamp
 from generated.viam.app.v1 import app_pb2 as pb
@@ -22,6 +26,7 @@ from generated.viam.app.v1 import app_pb2_grpc, robot_pb2, robot_pb2_grpc
 from generated.viam.common.v1.common_pb2 import LogEntry
 
 API_KEY = "api-key"
+PASSWORD = "password"
 ROBOT_SECRET = "robot-secret"
 
 
@@ -29,6 +34,10 @@ def _struct(data: Mapping[str, Any]) -> struct_pb2.Struct:
     value = struct_pb2.Struct()
     value.update(dict(data))
     return value
+
+
+def _authorizations(organization_id: str, roles: Iterable[Role], identity_type: str) -> list[pb.Authorization]:
+    return [role.authorization(organization_id, identity_type) for role in roles]
 
 
 class FleetClient:
@@ -46,6 +55,23 @@ class FleetClient:
     ) -> "FleetClient":
         """Authenticates with an API key ("api-key" credentials)."""
         return cls(await Connection.open(address, api_key_id, API_KEY, api_key, tls=tls, timeout=timeout))
+
+    @classmethod
+    async def connect_user(
+        cls, address: str, email: str, password: str, *, tls: bool = False, timeout: float = DEFAULT_TIMEOUT_S
+    ) -> "FleetClient":
+        """Authenticates as a user ("password" credentials, entity = email). `connection.token` is the session token."""
+        return cls(await Connection.open(address, email, PASSWORD, password, tls=tls, timeout=timeout))
+
+    @classmethod
+    async def from_token(
+        cls, address: str, token: str, *, tls: bool = False, timeout: float = DEFAULT_TIMEOUT_S
+    ) -> "FleetClient":
+        """Reuses an access token from an earlier connect (e.g. a stored user session).
+
+        Nothing is checked until the first call; an expired or revoked token makes it raise Unauthenticated.
+        """
+        return cls(Connection.from_token(address, token, tls=tls, timeout=timeout))
 
     @classmethod
     async def connect_machine(
@@ -207,6 +233,192 @@ class FleetClient:
     async def update_robot_part_metadata(self, part_id: str, data: Mapping[str, Any] | None) -> None:
         request = pb.UpdateRobotPartMetadataRequest(id=part_id, data=None if data is None else _struct(data))
         await self._call("UpdateRobotPartMetadata", request)
+
+    # ------------------------------------------------------------------ API keys
+
+    async def create_key(self, organization_id: str, roles: Sequence[Role], name: str | None = None) -> NewKey:
+        """A new API key of the organization holding `roles` (the caller must own each resource).
+
+        Returns `NewKey(id, key)`: the secret is shown this once (the server keeps only a hash).
+        """
+        request = pb.CreateKeyRequest(authorizations=_authorizations(organization_id, roles, API_KEY_IDENTITY), name=name or "")
+        response = await self._call("CreateKey", request)
+        return NewKey(response.id, response.key)
+
+    async def list_keys(self, organization_id: str) -> list[pb.APIKeyWithAuthorizations]:
+        """Every key of the organization with its roles (oldest first); `api_key.key` is always empty."""
+        return list((await self._call("ListKeys", pb.ListKeysRequest(org_id=organization_id))).api_keys)
+
+    async def delete_key(self, key_id: str) -> None:
+        """Deletes the key and its roles (never an organization's last owner: FailedPrecondition)."""
+        await self._call("DeleteKey", pb.DeleteKeyRequest(id=key_id))
+
+    async def rotate_key(self, key_id: str) -> NewKey:
+        """A new secret for the same key id; the old secret and every token issued for it stop at once.
+
+        Rotating the key this client is connected with ends this client's session too: connect again
+        with the new secret.
+        """
+        response = await self._call("RotateKey", pb.RotateKeyRequest(id=key_id))
+        return NewKey(response.id, response.key)
+
+    async def rename_key(self, key_id: str, name: str) -> str:
+        """Returns the key's new name."""
+        return (await self._call("RenameKey", pb.RenameKeyRequest(id=key_id, name=name))).name
+
+    async def create_key_from_existing_key_authorizations(self, key_id: str) -> NewKey:
+        """A new key in the same organization with the same roles (and a generated name)."""
+        response = await self._call("CreateKeyFromExistingKeyAuthorizations", pb.CreateKeyFromExistingKeyAuthorizationsRequest(id=key_id))
+        return NewKey(response.id, response.key)
+
+    async def get_robot_api_keys(self, robot_id: str) -> list[pb.APIKeyWithAuthorizations]:
+        """Keys with a role reaching the machine, each with only those roles; `api_key.key` is empty."""
+        return list((await self._call("GetRobotAPIKeys", pb.GetRobotAPIKeysRequest(robot_id=robot_id))).api_keys)
+
+    # ------------------------------------------------------------------ roles
+
+    async def add_role(
+        self, organization_id: str, identity_id: str, identity_type: str, role: str, resource_type: str, resource_id: str
+    ) -> None:
+        """Grants `role` ("owner"/"operator") on a resource to an identity ("api-key" or "user"; "" lets the
+        server find it). The role is held in `organization_id`; a duplicate raises AlreadyExists."""
+        authorization = Role(role, resource_type, resource_id).authorization(organization_id, identity_type, identity_id)
+        await self._call("AddRole", pb.AddRoleRequest(authorization=authorization))
+
+    async def remove_role(
+        self, organization_id: str, identity_id: str, identity_type: str, role: str, resource_type: str, resource_id: str
+    ) -> None:
+        """NotFound unless the identity holds exactly that role; never an organization's last owner."""
+        authorization = Role(role, resource_type, resource_id).authorization(organization_id, identity_type, identity_id)
+        await self._call("RemoveRole", pb.RemoveRoleRequest(authorization=authorization))
+
+    async def change_role(
+        self, organization_id: str, identity_id: str, identity_type: str, old_role: Role, new_role: Role
+    ) -> None:
+        """Replaces one role of the identity by another, atomically."""
+        request = pb.ChangeRoleRequest(
+            old_authorization=old_role.authorization(organization_id, identity_type, identity_id),
+            new_authorization=new_role.authorization(organization_id, identity_type, identity_id),
+        )
+        await self._call("ChangeRole", request)
+
+    async def list_authorizations(self, organization_id: str, resource_ids: Sequence[str] = ()) -> list[pb.Authorization]:
+        """Every role held in the organization (oldest first); only those on `resource_ids` when given."""
+        request = pb.ListAuthorizationsRequest(organization_id=organization_id, resource_ids=list(resource_ids))
+        return list((await self._call("ListAuthorizations", request)).authorizations)
+
+    async def check_permissions(
+        self, checks: Iterable[tuple[str, str, Sequence[str]]]
+    ) -> dict[tuple[str, str], set[str]]:
+        """For each `(resource_type, resource_id, permissions)` asked, the permissions the caller holds.
+
+        Keyed by `(resource_type, resource_id)`; resources where the caller holds none of them (or
+        cannot see them) are absent, and unknown permission names are dropped, never an error.
+        """
+        request = pb.CheckPermissionsRequest(
+            permissions=[
+                pb.AuthorizedPermissions(resource_type=t, resource_id=i, permissions=list(p)) for t, i, p in checks
+            ]
+        )
+        held: dict[tuple[str, str], set[str]] = {}
+        for item in (await self._call("CheckPermissions", request)).authorized_permissions:
+            held.setdefault((item.resource_type, item.resource_id), set()).update(item.permissions)
+        return held
+
+    # ------------------------------------------------------------------ users, members, invites
+
+    async def get_user_id_by_email(self, email: str) -> str:
+        """Only owners of some organization may look users up."""
+        return (await self._call("GetUserIDByEmail", pb.GetUserIDByEmailRequest(email=email))).user_id
+
+    async def list_organizations_by_user(self, user_id: str) -> list[pb.OrgDetails]:
+        """The user's organizations that the caller owns (all of them when asking about oneself)."""
+        return list((await self._call("ListOrganizationsByUser", pb.ListOrganizationsByUserRequest(user_id=user_id))).orgs)
+
+    async def get_organizations_with_access_to_location(self, location_id: str) -> list[pb.OrganizationIdentity]:
+        """The location's own organization first, then those it is shared with."""
+        request = pb.GetOrganizationsWithAccessToLocationRequest(location_id=location_id)
+        return list((await self._call("GetOrganizationsWithAccessToLocation", request)).organization_identities)
+
+    async def list_organization_members(self, organization_id: str) -> Members:
+        """`Members(members, invites)`: users holding a role granted by the organization, and pending invites."""
+        response = await self._call("ListOrganizationMembers", pb.ListOrganizationMembersRequest(organization_id=organization_id))
+        return Members(list(response.members), list(response.invites))
+
+    async def create_organization_invite(
+        self, organization_id: str, email: str, roles: Sequence[Role] = (), send_email_invite: bool | None = None
+    ) -> pb.OrganizationInvite:
+        """Stores an invite (no roles: owner of the organization). No email is sent: the roles are granted
+        when a user with that email next authenticates with a password."""
+        request = pb.CreateOrganizationInviteRequest(
+            organization_id=organization_id,
+            email=email,
+            authorizations=_authorizations(organization_id, roles, USER_IDENTITY),
+            send_email_invite=send_email_invite,
+        )
+        return (await self._call("CreateOrganizationInvite", request)).invite
+
+    async def update_organization_invite_authorizations(
+        self, organization_id: str, email: str, add_roles: Sequence[Role] = (), remove_roles: Sequence[Role] = ()
+    ) -> pb.OrganizationInvite:
+        """Removes, then adds roles of a pending invite (which can't be left without roles)."""
+        request = pb.UpdateOrganizationInviteAuthorizationsRequest(
+            organization_id=organization_id,
+            email=email,
+            add_authorizations=_authorizations(organization_id, add_roles, USER_IDENTITY),
+            remove_authorizations=_authorizations(organization_id, remove_roles, USER_IDENTITY),
+        )
+        return (await self._call("UpdateOrganizationInviteAuthorizations", request)).invite
+
+    async def delete_organization_invite(self, organization_id: str, email: str) -> None:
+        await self._call("DeleteOrganizationInvite", pb.DeleteOrganizationInviteRequest(organization_id=organization_id, email=email))
+
+    async def resend_organization_invite(
+        self, organization_id: str, email: str, send_email_invite: bool | None = None
+    ) -> pb.OrganizationInvite:
+        """Sends nothing (the server never sends email): returns the pending invite."""
+        request = pb.ResendOrganizationInviteRequest(
+            organization_id=organization_id, email=email, send_email_invite=send_email_invite
+        )
+        return (await self._call("ResendOrganizationInvite", request)).invite
+
+    async def delete_organization_member(self, organization_id: str, user_id: str) -> None:
+        """Removes every role the organization granted the user (never its last owner)."""
+        request = pb.DeleteOrganizationMemberRequest(organization_id=organization_id, user_id=user_id)
+        await self._call("DeleteOrganizationMember", request)
+
+    # ------------------------------------------------------------------ secrets (owners only)
+
+    async def location_auth(self, location_id: str) -> pb.LocationAuth:
+        """The location's secrets, oldest first (`secret` is the oldest one's value, "" when it has none)."""
+        return (await self._call("LocationAuth", pb.LocationAuthRequest(location_id=location_id))).auth
+
+    async def create_location_secret(self, location_id: str) -> pb.LocationAuth:
+        """Adds a secret; returns all of the location's secrets (the new one last)."""
+        return (await self._call("CreateLocationSecret", pb.CreateLocationSecretRequest(location_id=location_id))).auth
+
+    async def delete_location_secret(self, location_id: str, secret_id: str) -> None:
+        """Machine tokens issued for that secret stop at once."""
+        request = pb.DeleteLocationSecretRequest(location_id=location_id, secret_id=secret_id)
+        await self._call("DeleteLocationSecret", request)
+
+    async def create_robot_part_secret(self, part_id: str) -> pb.RobotPart:
+        """Adds a secret; returns the part with all its secrets (the new one last)."""
+        return (await self._call("CreateRobotPartSecret", pb.CreateRobotPartSecretRequest(part_id=part_id))).part
+
+    async def delete_robot_part_secret(self, part_id: str, secret_id: str) -> None:
+        """Never the part's last secret (FailedPrecondition); its machine tokens stop at once."""
+        await self._call("DeleteRobotPartSecret", pb.DeleteRobotPartSecretRequest(part_id=part_id, secret_id=secret_id))
+
+    # ------------------------------------------------------------------ sharing
+
+    async def share_location(self, location_id: str, organization_id: str) -> None:
+        """Members of `organization_id` get their organization roles on the location and what is in it."""
+        await self._call("ShareLocation", pb.ShareLocationRequest(location_id=location_id, organization_id=organization_id))
+
+    async def unshare_location(self, location_id: str, organization_id: str) -> None:
+        """Never the location's primary organization (FailedPrecondition)."""
+        await self._call("UnshareLocation", pb.UnshareLocationRequest(location_id=location_id, organization_id=organization_id))
 
     # ------------------------------------------------------------------ logs
 

@@ -8,6 +8,7 @@ import os
 import pty
 import re
 import select
+import shutil
 import signal
 import stat
 import subprocess
@@ -22,7 +23,7 @@ import pytest
 
 from client import FleetClient, log_entry
 from client.output import table
-from conftest import UNKNOWN_PART, unique
+from conftest import TEST_USER_PASSWORD, UNKNOWN_PART, add_user, role, unique
 from harness import ROOT, free_port
 
 CLI_TIMEOUT_S = 60
@@ -177,6 +178,19 @@ def test_corrupt_credentials_file(tmp_path):
         ["logs", "p", "--follow", "--limit", "5"],
         ["logs", "p", "--follow", "--since", "2024-01-01T00:00:00Z"],
         ["login", "--address", "x"],
+        ["login", "--address", "x", "--key-id", "k", "--email", "e@example.com"],
+        ["login", "--address", "x", "--email", "e@example.com", "--key", "k"],
+        ["keys"],
+        ["keys", "create"],
+        ["keys", "create", "--org", "o", "--role", "boss:organization:o"],
+        ["keys", "create", "--org", "o", "--role", "owner:planet:o"],
+        ["keys", "create", "--org", "o", "--role", "owner:organization"],
+        ["keys", "list"],
+        ["keys", "rotate"],
+        ["keys", "rename", "k"],
+        ["members", "list"],
+        ["invites", "create", "--org", "o"],
+        ["invites", "create", "e@example.com"],
     ],
     ids=lambda a: " ".join(a) or "no-command",
 )
@@ -508,3 +522,259 @@ def test_logs_follow_reports_a_server_shutdown(tmp_path):
     stderr = process.stderr.read().decode() if process.stderr else ""
     assert code == 1 and "Traceback" not in stderr, stderr
     assert stderr.startswith("error: UNAVAILABLE: "), stderr
+
+
+
+# --------------------------------------------------------------------------- API keys
+
+SHOWN_ONCE = "warning: this is the only time the key is shown"
+
+
+def new_key_output(result: subprocess.CompletedProcess[str]) -> tuple[str, str]:
+    """`id   <id>` / `key  <key>` on stdout and the shown-once warning on stderr."""
+    lines = ok(result).strip().splitlines()
+    assert [line.split()[0] for line in lines] == ["id", "key"], lines
+    assert result.stderr.startswith(SHOWN_ONCE), result.stderr
+    return lines[0].split()[1], lines[1].split()[1]
+
+
+def login_with_key(server: Any, config: Path, key_id: str, key: str) -> None:
+    ok(fleet_cli(config, "login", "--address", server.server.address, "--key-id", key_id, "--key", key))
+
+
+def key_rows(config_dir: Path, org_id: str) -> dict[str, list[str]]:
+    listing = ok(fleet_cli(config_dir, "keys", "list", "--org", org_id))
+    assert listing.splitlines()[0].split() == ["ID", "NAME", "CREATED", "ROLES"]
+    assert_aligned(listing)
+    return {r[0]: r for r in rows(listing)}
+
+
+def test_keys_create_list_rename_delete(server, config_dir, tree, tmp_path):
+    org, location = tree.org.id, tree.location.id
+    reader_id, reader_key = new_key_output(
+        fleet_cli(config_dir, "keys", "create", "--org", org, "--name", "ci reader", "--role", f"operator:location:{location}")
+    )
+    owner_id, owner_key = new_key_output(fleet_cli(config_dir, "keys", "create", "--org", org))
+    two_id, _ = new_key_output(
+        fleet_cli(
+            config_dir, "keys", "create", "--org", org,
+            "--role", f"operator:location:{location}", "--role", f"owner:machine:{tree.robot_id}",
+        )
+    )
+
+    keys = key_rows(config_dir, org)
+    assert set(keys) == {reader_id, owner_id, two_id}
+    assert keys[reader_id][1:] == ["ci reader", keys[reader_id][2], f"operator:location:{location}"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", keys[reader_id][2])
+    assert keys[owner_id][1] == f"key-{owner_id[:8]}" and keys[owner_id][3] == f"owner:organization:{org}"
+    assert keys[two_id][3] == f"operator:location:{location}, owner:robot:{tree.robot_id}"
+    listing = ok(fleet_cli(config_dir, "keys", "list", "--org", org))
+    assert reader_key not in listing and owner_key not in listing, "secrets are never listed"
+
+    # the new key works, with exactly its roles
+    reader_config = tmp_path / "reader"
+    login_with_key(server, reader_config, reader_id, reader_key)
+    assert rows(ok(fleet_cli(reader_config, "machines", "list", "--location", location)))[0][0] == tree.robot_id
+    assert failed(fleet_cli(reader_config, "keys", "list", "--org", org)).startswith("error: PERMISSION_DENIED: ")
+
+    assert ok(fleet_cli(config_dir, "keys", "rename", reader_id, "nightly")).strip() == f"renamed key {reader_id} to nightly"
+    assert key_rows(config_dir, org)[reader_id][1] == "nightly"
+
+    assert ok(fleet_cli(config_dir, "keys", "delete", two_id)).strip() == f"deleted key {two_id}"
+    assert set(key_rows(config_dir, org)) == {reader_id, owner_id}
+    assert failed(fleet_cli(config_dir, "keys", "delete", two_id)).startswith("error: PERMISSION_DENIED: ")
+
+    line = failed(fleet_cli(config_dir, "keys", "create", "--org", org, "--role", f"owner:location:{tree.location.id}x"))
+    assert line.startswith("error: PERMISSION_DENIED: ")
+    line = failed(fleet_cli(config_dir, "keys", "create", "--org", org, "--name", "x" * 101))
+    assert line.startswith("error: INVALID_ARGUMENT: ") and "(field: " in line
+
+
+def test_keys_rotate_the_logged_in_key(server, fleet, org, tmp_path):
+    created = fleet.call("CreateKey", authorizations=[role(org.id, "owner", "organization", org.id)], name="cli")
+    config = tmp_path / "config"
+    login_with_key(server, config, created.id, created.key)
+    stale = tmp_path / "stale"
+    shutil.copytree(config, stale)  # another machine still holding the old key
+
+    result = fleet_cli(config, "keys", "rotate", created.id)
+    key_id, new_key = new_key_output(result)
+    assert key_id == created.id and new_key != created.key
+    assert "this was the logged-in key" in result.stderr and str(config / "credentials.json") in result.stderr
+
+    path = config / "credentials.json"
+    assert json.loads(path.read_text()) == {"address": server.server.address, "api_key_id": created.id, "api_key": new_key}
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [p.name for p in config.iterdir()] == ["credentials.json"]
+    # the CLI keeps working with the new key; the old one stops
+    assert org.id in ok(fleet_cli(config, "orgs", "list"))
+    assert created.id in key_rows(config, org.id)
+    line = failed(fleet_cli(stale, "orgs", "list"))
+    assert line.startswith("error: UNAUTHENTICATED: ")
+    assert line.endswith(f"(the stored credentials were rejected: run `fleet login --address {server.server.address} --key-id {created.id}`)")
+    line = failed(fleet_cli(tmp_path / "again", "login", "--address", server.server.address, "--key-id", created.id, "--key", created.key))
+    assert line == "error: UNAUTHENTICATED: invalid credentials"
+
+
+def test_keys_rotate_prints_the_key_even_when_it_cannot_be_stored(server, fleet, org, tmp_path, monkeypatch, capsys):
+    from client import cli
+
+    created = fleet.call("CreateKey", authorizations=[role(org.id, "owner", "organization", org.id)])
+    config = tmp_path / "config"
+    login_with_key(server, config, created.id, created.key)
+    monkeypatch.setenv("FLEET_CONFIG_DIR", str(config))
+
+    def full_disk(credentials: Any) -> Path:
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(cli.config, "save", full_disk)
+    assert cli.main(["keys", "rotate", created.id]) == 1
+    out, err = capsys.readouterr()
+    new_key = out.strip().splitlines()[1].split()[1]
+    assert err.startswith(SHOWN_ONCE)
+    assert err.strip().splitlines()[-1].startswith(
+        "error: this was the logged-in key and the new key could not be stored (No space left on device)"
+    )
+    assert json.loads((config / "credentials.json").read_text())["api_key"] == created.key, "unchanged"
+    login_with_key(server, tmp_path / "fixed", created.id, new_key)
+
+
+def test_keys_rotate_another_key_leaves_the_login_alone(server, config_dir, org):
+    before = (config_dir / "credentials.json").read_text()
+    key_id, key = new_key_output(fleet_cli(config_dir, "keys", "create", "--org", org.id))
+    result = fleet_cli(config_dir, "keys", "rotate", key_id)
+    rotated_id, rotated = new_key_output(result)
+    assert rotated_id == key_id and rotated != key
+    assert "logged-in" not in result.stderr
+    assert (config_dir / "credentials.json").read_text() == before
+
+    async def check(fleet: FleetClient) -> None:
+        async with await FleetClient.connect(server.server.address, key_id, rotated) as rotated_client:
+            assert org.id in {o.id for o in await rotated_client.list_organizations()}
+
+    run_async(server, check)
+    assert failed(fleet_cli(config_dir, "keys", "rotate", str(uuid.uuid4()))).startswith("error: PERMISSION_DENIED: ")
+
+
+def test_keys_delete_the_logged_in_key(server, fleet, org, tmp_path):
+    created = fleet.call("CreateKey", authorizations=[role(org.id, "owner", "organization", org.id)])
+    config = tmp_path / "config"
+    login_with_key(server, config, created.id, created.key)
+    result = fleet_cli(config, "keys", "delete", created.id)
+    assert ok(result).strip() == f"deleted key {created.id}"
+    assert "this was the logged-in key" in result.stderr
+    assert failed(fleet_cli(config, "orgs", "list")).startswith("error: UNAUTHENTICATED: ")
+
+
+# --------------------------------------------------------------------------- users, members, invites
+
+
+def user_env(config: Path, password: str = TEST_USER_PASSWORD) -> dict[str, str]:
+    return cli_env(config, FLEET_PASSWORD=password)
+
+
+def login_with_email(server: Any, config: Path, email: str, password: str = TEST_USER_PASSWORD) -> subprocess.CompletedProcess[str]:
+    return fleet_cli(config, "login", "--address", server.server.address, "--email", email, env=user_env(config, password))
+
+
+def test_user_login_stores_a_session_not_the_password(server, org, tmp_path):
+    user = add_user(server, owner_of=org.id)
+    config = tmp_path / "config"
+    out = ok(login_with_email(server, config, user.email))
+    path = config / "credentials.json"
+    assert str(path) in out and user.email in out and "password is not stored" in out
+    stored = json.loads(path.read_text())
+    assert set(stored) == {"address", "email", "token"}
+    assert (stored["address"], stored["email"]) == (server.server.address, user.email)
+    assert stored["token"].count(".") == 2
+    assert user.password not in path.read_text()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+    listing = ok(fleet_cli(config, "orgs", "list"))
+    assert [r[0] for r in rows(listing)] == [org.id], "the user sees only its organization"
+    location = ok(fleet_cli(config, "locations", "create", "--org", org.id, "Lab")).strip()
+    assert location in ok(fleet_cli(config, "locations", "list", "--org", org.id))
+
+    # a rejected session says how to log in again
+    path.write_text(json.dumps({**stored, "token": stored["token"][:-4] + "AAAA"}))
+    line = failed(fleet_cli(config, "orgs", "list"))
+    assert line.startswith("error: UNAUTHENTICATED: ")
+    assert line.endswith(f"(the stored credentials were rejected: run `fleet login --address {server.server.address} --email {user.email}`)")
+
+
+def test_user_login_with_a_wrong_password_stores_nothing(server, tmp_path):
+    user = add_user(server)
+    config = tmp_path / "config"
+    line = failed(login_with_email(server, config, user.email, "not the password"))
+    assert line == "error: UNAUTHENTICATED: invalid credentials"
+    assert not (config / "credentials.json").exists()
+
+
+def test_user_login_prompts_for_the_password(server, org, tmp_path):
+    user = add_user(server, owner_of=org.id)
+    config = tmp_path / "config"
+    env = cli_env(config)
+    env.pop("FLEET_PASSWORD", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "client.cli", "login", "--address", server.server.address, "--email", user.email],
+        cwd=ROOT,
+        env=env,
+        input=f"{user.password}\n",
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT_S,
+        start_new_session=True,  # no controlling terminal: getpass reads stdin
+    )
+    ok(result)
+    assert f"password for {user.email}" in result.stderr
+    assert [r[0] for r in rows(ok(fleet_cli(config, "orgs", "list")))] == [org.id]
+
+
+def members_rows(config_dir: Path, org_id: str) -> list[list[str]]:
+    listing = ok(fleet_cli(config_dir, "members", "list", "--org", org_id))
+    assert re.split(r" {2,}", listing.splitlines()[0]) == ["EMAIL", "USER ID", "STATUS", "ROLES", "SINCE", "LAST LOGIN"]
+    assert_aligned(listing)
+    return rows(listing)
+
+
+def test_invites_and_members(server, config_dir, tree, tmp_path):
+    org, location = tree.org.id, tree.location.id
+    email = f"invitee-{uuid.uuid4().hex[:10]}@example.com"
+    owner_email = f"owner-{uuid.uuid4().hex[:10]}@example.com"
+    result = fleet_cli(config_dir, "invites", "create", "--org", org, email, "--role", f"operator:location:{location}")
+    assert ok(result).strip() == f"invited {email} to {org} as operator:location:{location}"
+    assert "no email is sent" in result.stderr
+    out = ok(fleet_cli(config_dir, "invites", "create", "--org", org, owner_email)).strip()
+    assert out == f"invited {owner_email} to {org} as owner:organization:{org}"
+    assert failed(fleet_cli(config_dir, "invites", "create", "--org", org, email)).startswith("error: ALREADY_EXISTS: ")
+
+    listed = {r[0]: r for r in members_rows(config_dir, org)}
+    assert listed[email][1:4] == ["-", "invited", f"operator:location:{location}"]
+    assert listed[owner_email][1:4] == ["-", "invited", f"owner:organization:{org}"]
+    assert listed[email][5] == "-"
+
+    # the invitee signs up and logs in with the CLI: the invite's roles are granted then
+    user = add_user(server, email=email)
+    user_config = tmp_path / "user"
+    ok(login_with_email(server, user_config, email))
+    assert rows(ok(fleet_cli(user_config, "machines", "list", "--location", location)))[0][0] == tree.robot_id
+    assert failed(fleet_cli(user_config, "members", "list", "--org", org)).startswith("error: PERMISSION_DENIED: ")
+
+    listed = {r[0]: r for r in members_rows(config_dir, org)}
+    assert listed[email][1:4] == [user.id, "member", f"operator:location:{location}"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", listed[email][5]), "last login"
+    assert listed[owner_email][2] == "invited"
+
+    assert ok(fleet_cli(config_dir, "invites", "delete", "--org", org, owner_email)).strip() == (
+        f"deleted the invite of {owner_email} to {org}"
+    )
+    assert [r[0] for r in members_rows(config_dir, org)] == [email]
+    assert failed(fleet_cli(config_dir, "invites", "delete", "--org", org, owner_email)).startswith("error: NOT_FOUND: ")
+    assert members_rows(config_dir, fleet_org(server)) == []
+
+
+def fleet_org(server: Any) -> str:
+    async def body(fleet: FleetClient) -> str:
+        return (await fleet.create_organization(unique("org"))).id
+
+    return run_async(server, body)

@@ -1,4 +1,5 @@
-"""client.FleetClient through a real server: every method, typed errors, log paging and tail iterators.
+"""client.FleetClient through a real server: every method, typed errors, log paging and tail iterators,
+API keys, roles, users, members and invites, secrets and location sharing.
 
 Each test runs its own event loop (`asyncio.run`) and its own client. The only
 timing assumption, "the tail is subscribed", is established by pushing probe
@@ -27,8 +28,11 @@ from client import (
     FleetClient,
     FleetError,
     InvalidArgument,
+    Members,
+    NewKey,
     NotFound,
     PermissionDenied,
+    Role,
     Unauthenticated,
     Unavailable,
     UnexpectedError,
@@ -36,7 +40,16 @@ from client import (
 )
 from client.errors import from_rpc_error
 from client.logs import struct_to_dict
-from conftest import SAMPLE_METADATA, UNKNOWN_LOCATION, UNKNOWN_ORG, UNKNOWN_PART, UNKNOWN_ROBOT, unique, unique_namespace
+from conftest import (
+    SAMPLE_METADATA,
+    UNKNOWN_LOCATION,
+    UNKNOWN_ORG,
+    UNKNOWN_PART,
+    UNKNOWN_ROBOT,
+    add_user,
+    unique,
+    unique_namespace,
+)
 from generated.viam.app.v1 import app_pb2
 from generated.viam.common.v1.common_pb2 import LogEntry
 from harness import free_port
@@ -598,3 +611,330 @@ def test_closing_a_tail_cancels_the_stream(server):
 def test_tls_to_a_plaintext_server_is_unavailable(server):
     with pytest.raises(Unavailable):
         asyncio.run(FleetClient.connect(server.server.address, server.boot.api_key_id, server.boot.api_key, tls=True, timeout=5))
+
+
+# --------------------------------------------------------------------------- access control: API keys
+
+
+def test_role_values():
+    role = Role("operator", "location", "abc1234567")
+    assert str(role) == "operator:location:abc1234567"
+    assert Role.parse(str(role)) == role
+    assert Role.parse(" Owner:ORG:o-1 ") == Role.owner_of("o-1") == Role("owner", "organization", "o-1")
+    assert Role.parse("operator:machine:r-1") == Role("operator", "robot", "r-1")
+    for bad in ["", "owner", "owner:organization", "owner:organization:", "boss:location:x", "owner:planet:x"]:
+        with pytest.raises(ValueError):
+            Role.parse(bad)
+    wire = role.authorization("org-1")
+    assert (wire.authorization_type, wire.authorization_id, wire.resource_type, wire.resource_id) == (
+        "role",
+        "location_operator",
+        "location",
+        "abc1234567",
+    )
+    assert (wire.organization_id, wire.identity_type, wire.identity_id) == ("org-1", "api-key", "")
+    assert Role.of(wire) == role
+    user_wire = role.authorization("org-1", "user", "u-1")
+    assert (user_wire.identity_type, user_wire.identity_id) == ("user", "u-1")
+
+
+def test_api_keys(server):
+    async def body(fleet: FleetClient) -> None:
+        org = await fleet.create_organization(unique("org"))
+        location = await fleet.create_location(org.id, "Lab")
+        robot_id = await fleet.new_robot("rover", location.id)
+        roles = [Role("operator", "location", location.id)]
+
+        created = await fleet.create_key(org.id, roles, name="  reader  ")
+        assert isinstance(created, NewKey)
+        key_id, key = created  # unpacks like a tuple
+        assert key_id and key and key_id != key
+
+        listed = {k.api_key.id: k for k in await fleet.list_keys(org.id)}
+        assert set(listed) == {key_id}, "the bootstrap key belongs to another organization"
+        assert listed[key_id].api_key.name == "reader" and listed[key_id].api_key.key == ""
+        assert [Role.of(a) for a in listed[key_id].authorizations] == roles
+        assert listed[key_id].authorizations[0].org_id == org.id
+
+        async with await FleetClient.connect(server.server.address, key_id, key) as reader:
+            assert (await reader.get_location(location.id)).id == location.id
+            with pytest.raises(PermissionDenied):
+                await reader.update_location(location.id, name="nope")
+
+        assert await fleet.rename_key(key_id, "renamed") == "renamed"
+        assert (await fleet.list_keys(org.id))[0].api_key.name == "renamed"
+
+        robot_keys = await fleet.get_robot_api_keys(robot_id)
+        assert [(k.api_key.id, [Role.of(a) for a in k.authorizations]) for k in robot_keys if k.api_key.id == key_id] == [
+            (key_id, roles)
+        ]
+
+        copy = await fleet.create_key_from_existing_key_authorizations(key_id)
+        assert copy.id not in (key_id, "") and copy.key
+        copies = {k.api_key.id: k for k in await fleet.list_keys(org.id)}
+        assert [Role.of(a) for a in copies[copy.id].authorizations] == roles
+
+        default = await fleet.create_key(org.id, [Role.owner_of(org.id)])
+        names = {k.api_key.id: k.api_key.name for k in await fleet.list_keys(org.id)}
+        assert names[default.id] == f"key-{default.id[:8]}"
+
+        with pytest.raises(InvalidArgument):
+            await fleet.create_key(org.id, [Role("operator", "location", location.id)], name="x" * 101)
+        with pytest.raises(PermissionDenied):
+            await fleet.create_key(UNKNOWN_ORG, [Role.owner_of(UNKNOWN_ORG)])
+        with pytest.raises(InvalidArgument) as caught:
+            await fleet.create_key(org.id, [Role("boss", "location", location.id)])
+        assert caught.value.field
+
+        await fleet.delete_key(copy.id)
+        with pytest.raises(Unauthenticated):
+            await FleetClient.connect(server.server.address, copy.id, copy.key)
+        assert copy.id not in {k.api_key.id for k in await fleet.list_keys(org.id)}
+        with pytest.raises(PermissionDenied):
+            await fleet.delete_key(copy.id)
+
+    run(body, server)
+
+
+def test_rotate_key_stops_the_old_secret_and_its_tokens(server):
+    async def body(fleet: FleetClient) -> None:
+        org = await fleet.create_organization(unique("org"))
+        old = await fleet.create_key(org.id, [Role.owner_of(org.id)], name="rotating")
+        async with await FleetClient.connect(server.server.address, old.id, old.key) as before:
+            assert (await before.get_organization(org.id)).id == org.id
+            new = await fleet.rotate_key(old.id)
+            assert new.id == old.id and new.key != old.key
+            with pytest.raises(Unauthenticated):
+                await before.get_organization(org.id)  # its token was issued for the old secret
+        with pytest.raises(Unauthenticated):
+            await FleetClient.connect(server.server.address, old.id, old.key)
+        async with await FleetClient.connect(server.server.address, new.id, new.key) as after:
+            # a key may rotate itself: its own session ends, the new secret works
+            newest = await after.rotate_key(new.id)
+            with pytest.raises(Unauthenticated):
+                await after.list_keys(org.id)
+        async with await FleetClient.connect(server.server.address, newest.id, newest.key) as again:
+            assert [k.api_key.id for k in await again.list_keys(org.id)] == [old.id]
+
+    run(body, server)
+
+
+# --------------------------------------------------------------------------- access control: roles
+
+
+def test_roles_and_permissions(server):
+    async def body(fleet: FleetClient) -> None:
+        org = await fleet.create_organization(unique("org"))
+        location = await fleet.create_location(org.id, "Lab")
+        robot_id = await fleet.new_robot("rover", location.id)
+        key = await fleet.create_key(org.id, [Role("operator", "location", location.id)])
+
+        await fleet.add_role(org.id, key.id, "api-key", "operator", "robot", robot_id)
+        with pytest.raises(AlreadyExists):
+            await fleet.add_role(org.id, key.id, "api-key", "operator", "robot", robot_id)
+        on_robot = await fleet.list_authorizations(org.id, [robot_id])
+        assert [(a.identity_id, a.identity_type, Role.of(a)) for a in on_robot] == [
+            (key.id, "api-key", Role("operator", "robot", robot_id))
+        ]
+        everything = await fleet.list_authorizations(org.id)
+        assert {(a.identity_id, str(Role.of(a))) for a in everything} == {
+            (server.boot.api_key_id, f"owner:organization:{org.id}"),
+            (key.id, f"operator:location:{location.id}"),
+            (key.id, f"operator:robot:{robot_id}"),
+        }
+
+        asked = [
+            ("location", location.id, ["read_location", "update_location", "no_such_permission"]),
+            ("robot", robot_id, ["read_robot", "control_robot", "delete_robot"]),
+            ("organization", org.id, ["read_organization"]),
+            ("location", UNKNOWN_LOCATION, ["read_location"]),
+        ]
+        async with await FleetClient.connect(server.server.address, key.id, key.key) as operator:
+            assert await operator.check_permissions(asked) == {
+                ("location", location.id): {"read_location"},
+                ("robot", robot_id): {"read_robot", "control_robot"},
+            }
+            await fleet.change_role(
+                org.id, key.id, "api-key", Role("operator", "location", location.id), Role("owner", "location", location.id)
+            )
+            held = await operator.check_permissions(asked)
+            assert held[("location", location.id)] == {"read_location", "update_location"}
+            assert "delete_robot" in held[("robot", robot_id)], "owning a location covers its machines"
+            await operator.update_location(location.id, name="Lab 2")
+
+            await fleet.remove_role(org.id, key.id, "api-key", "owner", "location", location.id)
+            await fleet.remove_role(org.id, key.id, "api-key", "operator", "robot", robot_id)
+            assert await operator.check_permissions(asked) == {}
+            with pytest.raises(PermissionDenied):
+                await operator.get_location(location.id)
+        with pytest.raises(NotFound):
+            await fleet.remove_role(org.id, key.id, "api-key", "owner", "location", location.id)
+
+        owner = await fleet.check_permissions([("organization", org.id, ["read_organization", "manage_keys"])])
+        assert owner == {("organization", org.id): {"read_organization", "manage_keys"}}
+        with pytest.raises(FailedPrecondition) as caught:
+            await fleet.remove_role(org.id, server.boot.api_key_id, "api-key", "owner", "organization", org.id)
+        assert caught.value.violations, "an organization keeps its last owner"
+        with pytest.raises(PermissionDenied):
+            await fleet.add_role(UNKNOWN_ORG, key.id, "api-key", "owner", "organization", UNKNOWN_ORG)
+
+    run(body, server)
+
+
+# --------------------------------------------------------------------------- access control: users, members, invites
+
+
+def test_connect_user_and_from_token(server):
+    user = add_user(server)
+
+    async def main() -> None:
+        async with await FleetClient.connect_user(server.server.address, user.email, user.password) as session:
+            assert await session.list_organizations() == []
+            token = session.connection.token
+        async with await FleetClient.from_token(server.server.address, token) as reused:
+            assert await reused.list_organizations() == []
+        with pytest.raises(Unauthenticated):
+            await FleetClient.connect_user(server.server.address, user.email, "wrong password")
+        with pytest.raises(Unauthenticated):
+            await FleetClient.connect_user(server.server.address, f"nobody-{uuid.uuid4().hex[:6]}@example.com", user.password)
+        async with await FleetClient.from_token(server.server.address, "not.a.token") as bogus:
+            with pytest.raises(Unauthenticated):
+                await bogus.list_organizations()
+
+    asyncio.run(main())
+
+
+def test_members_and_invites(server):
+    email = f"invitee-{uuid.uuid4().hex[:10]}@example.com"
+    pending = f"pending-{uuid.uuid4().hex[:10]}@example.com"
+
+    async def invite(fleet: FleetClient) -> tuple[str, str, str]:
+        org = await fleet.create_organization(unique("org"))
+        location = await fleet.create_location(org.id, "Lab")
+        robot_id = await fleet.new_robot("rover", location.id)
+        created = await fleet.create_organization_invite(org.id, email, [Role("operator", "location", location.id)])
+        assert (created.organization_id, created.email) == (org.id, email)
+        assert [Role.of(a) for a in created.authorizations] == [Role("operator", "location", location.id)]
+        assert created.authorizations[0].identity_type == "user"
+        updated = await fleet.update_organization_invite_authorizations(
+            org.id, email, add_roles=[Role("owner", "robot", robot_id)]
+        )
+        assert {str(Role.of(a)) for a in updated.authorizations} == {
+            f"operator:location:{location.id}",
+            f"owner:robot:{robot_id}",
+        }
+        assert (await fleet.resend_organization_invite(org.id, email, send_email_invite=True)) == updated
+        owner_invite = await fleet.create_organization_invite(org.id, pending)  # no roles: owner of the organization
+        assert [Role.of(a) for a in owner_invite.authorizations] == [Role.owner_of(org.id)]
+        with pytest.raises(AlreadyExists):
+            await fleet.create_organization_invite(org.id, pending)
+        with pytest.raises(InvalidArgument):
+            await fleet.update_organization_invite_authorizations(org.id, email, remove_roles=[Role.owner_of(org.id)])
+
+        listed = await fleet.list_organization_members(org.id)
+        assert isinstance(listed, Members)
+        assert listed.members == [] and {i.email for i in listed.invites} == {email, pending}
+        await fleet.delete_organization_invite(org.id, pending)
+        assert [i.email for i in (await fleet.list_organization_members(org.id)).invites] == [email]
+        return org.id, location.id, robot_id
+
+    org_id, location_id, robot_id = run(invite, server)
+    user = add_user(server, email=email)
+
+    async def as_user() -> None:
+        # the invite's roles are granted at the password login
+        async with await FleetClient.connect_user(server.server.address, email, user.password) as session:
+            assert (await session.get_location(location_id)).id == location_id
+            assert (await session.get_robot(robot_id)).id == robot_id
+            assert [o.org_id for o in await session.list_organizations_by_user(user.id)] == [org_id]
+
+    asyncio.run(as_user())
+
+    async def manage(fleet: FleetClient) -> None:
+        members, invites = await fleet.list_organization_members(org_id)
+        assert invites == [], "the invite was used up"
+        assert [(m.user_id, list(m.emails)) for m in members] == [(user.id, [email])]
+        assert members[0].HasField("last_login")
+        assert await fleet.get_user_id_by_email(email) == user.id
+        assert [o.org_id for o in await fleet.list_organizations_by_user(user.id)] == [org_id]
+        organizations = await fleet.get_organizations_with_access_to_location(location_id)
+        assert [o.id for o in organizations] == [org_id]
+        await fleet.delete_organization_member(org_id, user.id)
+        assert (await fleet.list_organization_members(org_id)).members == []
+        assert await fleet.list_organizations_by_user(user.id) == []
+
+    run(manage, server)
+
+    async def locked_out() -> None:
+        async with await FleetClient.connect_user(server.server.address, email, user.password) as session:
+            with pytest.raises(PermissionDenied):
+                await session.get_location(location_id)
+
+    asyncio.run(locked_out())
+
+
+# --------------------------------------------------------------------------- access control: secrets and sharing
+
+
+def test_location_and_part_secrets(server):
+    async def body(fleet: FleetClient) -> None:
+        part_id = await new_part(fleet)
+        part = await fleet.get_robot_part(part_id)
+        location_id = part.location_id
+
+        auth = await fleet.location_auth(location_id)
+        assert isinstance(auth, app_pb2.LocationAuth) and auth.location_id == location_id
+        (first,) = auth.secrets
+        assert auth.secret == first.secret and first.state == app_pb2.SharedSecret.STATE_ENABLED
+        grown = await fleet.create_location_secret(location_id)
+        assert [s.id for s in grown.secrets][0] == first.id and len(grown.secrets) == 2
+        await fleet.delete_location_secret(location_id, first.id)
+        assert [s.id for s in (await fleet.location_auth(location_id)).secrets] == [grown.secrets[1].id]
+        with pytest.raises(NotFound):
+            await fleet.delete_location_secret(location_id, first.id)
+
+        (old,) = part.secrets
+        with_two = await fleet.create_robot_part_secret(part_id)
+        assert isinstance(with_two, app_pb2.RobotPart) and with_two.id == part_id
+        assert [s.id for s in with_two.secrets][0] == old.id and len(with_two.secrets) == 2
+        new = with_two.secrets[1]
+        async with await FleetClient.connect_machine(server.server.address, part_id, old.secret) as machine:
+            await machine.log([log_entry("with the old secret")])
+            await fleet.delete_robot_part_secret(part_id, old.id)
+            with pytest.raises(Unauthenticated):
+                await machine.log([log_entry("revoked")])
+        async with await FleetClient.connect_machine(server.server.address, part_id, new.secret) as machine:
+            await machine.log([log_entry("with the new secret")])
+        with pytest.raises(FailedPrecondition):
+            await fleet.delete_robot_part_secret(part_id, new.id)
+        with pytest.raises(PermissionDenied):
+            await fleet.location_auth(UNKNOWN_LOCATION)
+
+    run(body, server)
+
+
+def test_share_and_unshare_a_location(server):
+    async def body(fleet: FleetClient) -> None:
+        home = await fleet.create_organization(unique("home"))
+        guest = await fleet.create_organization(unique("guest"))
+        location = await fleet.create_location(home.id, "Shared lab")
+        assert [o.id for o in await fleet.get_organizations_with_access_to_location(location.id)] == [home.id]
+
+        await fleet.share_location(location.id, guest.id)
+        assert [o.id for o in await fleet.get_organizations_with_access_to_location(location.id)] == [home.id, guest.id]
+        assert location.id in {v.id for v in await fleet.list_locations(guest.id)}
+        with pytest.raises(AlreadyExists):
+            await fleet.share_location(location.id, guest.id)
+        with pytest.raises(InvalidArgument):
+            await fleet.share_location(location.id, home.id)
+        with pytest.raises(PermissionDenied):
+            await fleet.share_location(location.id, UNKNOWN_ORG)
+
+        with pytest.raises(FailedPrecondition):
+            await fleet.unshare_location(location.id, home.id)
+        await fleet.unshare_location(location.id, guest.id)
+        assert location.id not in {v.id for v in await fleet.list_locations(guest.id)}
+        with pytest.raises(NotFound):
+            await fleet.unshare_location(location.id, guest.id)
+
+    run(body, server)
