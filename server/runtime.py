@@ -37,6 +37,10 @@ class Runtime:
         box = SecretBox(load_or_create_key(settings.data_dir / SECRET_BOX_KEY_FILE))
         hub = LogHub(capacity=settings.tail_queue_entries)
         facts = ServerFacts(
-            secret_box=box, dns_domain=settings.dns_domain, log_hub=hub, log_writer=LogWriter(engine, hub)
+            secret_box=box,
+            dns_domain=settings.dns_domain,
+            log_hub=hub,
+            log_writer=LogWriter(engine, hub),
+            online_threshold_seconds=settings.online_threshold_seconds,
         )
         return Runtime(settings, engine, signer, facts)

@@ -16,6 +16,9 @@ DEFAULT_DNS_DOMAIN = "fleet.local"
 DEFAULT_SHUTDOWN_GRACE_SECONDS = 10.0
 DEFAULT_LOG_RETENTION_DAYS = 30
 DEFAULT_TAIL_QUEUE_ENTRIES = 1000
+# A machine that checked in (RobotService.Config / NeedsRestart) within this
+# many seconds is online. Keep it well above the 10 s heartbeat write interval.
+DEFAULT_ONLINE_THRESHOLD_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class Settings:
     shutdown_grace_seconds: float
     log_retention_seconds: float  # 0 keeps logs forever
     tail_queue_entries: int
+    online_threshold_seconds: int = DEFAULT_ONLINE_THRESHOLD_SECONDS
 
     @staticmethod
     def load(
@@ -49,6 +53,7 @@ class Settings:
             shutdown_grace_seconds=float(env.get("FLEET_SHUTDOWN_GRACE_SECONDS") or DEFAULT_SHUTDOWN_GRACE_SECONDS),
             log_retention_seconds=_non_negative_float(env, "FLEET_LOG_RETENTION_DAYS", DEFAULT_LOG_RETENTION_DAYS) * 86400,
             tail_queue_entries=int(_positive_int(env, "FLEET_TAIL_QUEUE_ENTRIES", DEFAULT_TAIL_QUEUE_ENTRIES)),
+            online_threshold_seconds=_positive_int(env, "FLEET_ONLINE_THRESHOLD_SECONDS", DEFAULT_ONLINE_THRESHOLD_SECONDS),
         )
 
 

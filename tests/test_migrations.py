@@ -63,16 +63,57 @@ def _indexes(engine) -> dict[str, list[tuple[str, tuple[str, ...]]]]:  # type: i
     }
 
 
-def test_upgrading_a_version_1_database_matches_a_new_one(tmp_path: Path) -> None:
-    """Version 1 had no log_entry table; migrating it must give what a new database gets."""
-    old = open_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    with old.begin() as connection:
-        later = {"log_entry", "user_account", "organization_invite", "location_share"}
-        tables = [t for t in SQLModel.metadata.sorted_tables if t.name not in later]
+# Tables and columns that later versions added to the version 1 schema.
+LATER_TABLES = {"log_entry", "user_account", "organization_invite", "location_share", "robot_part_history"}
+LATER_COLUMNS = {"robot_part": ["restart_requested", "agent_info"]}
+
+
+def _version_1_database(path: Path):  # type: ignore[no-untyped-def]
+    """The current models minus what later versions added, stamped version 1."""
+    engine = open_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        tables = [t for t in SQLModel.metadata.sorted_tables if t.name not in LATER_TABLES]
         SQLModel.metadata.create_all(connection, tables=tables)
+        for table, columns in LATER_COLUMNS.items():
+            for column in columns:
+                connection.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
         connection.execute(text("INSERT INTO schema_version (id, version) VALUES (1, 1)"))
+    return engine
+
+
+def test_upgrading_a_version_1_database_matches_a_new_one(tmp_path: Path) -> None:
+    """Version 1 had no log_entry table (and more, see LATER_*); migrating it must give what a new database gets."""
+    old = _version_1_database(tmp_path / "old.db")
     assert migrate(old) == 1
     new = open_engine(f"sqlite:///{tmp_path / 'new.db'}")
     migrate(new)
     assert _schema(old) == _schema(new)
     assert _indexes(old) == _indexes(new)
+
+
+def test_upgrading_keeps_parts_and_gives_them_no_restart_flag(tmp_path: Path) -> None:
+    """Version 4 added the restart flag, agent info and part history: existing parts get defaults."""
+    old = _version_1_database(tmp_path / "old.db")
+    with old.begin() as connection:
+        connection.execute(text("INSERT INTO organization (id, name, default_region, metadata_json, created_on) VALUES ('o', 'n', 'r', '{}', '2026-01-01')"))
+        connection.execute(text("INSERT INTO location (id, organization_id, name, region, metadata_json, created_on) VALUES ('l', 'o', 'n', 'r', '{}', '2026-01-01')"))
+        connection.execute(text("INSERT INTO robot (id, location_id, name, metadata_json, created_on) VALUES ('r', 'l', 'n', '{}', '2026-01-01')"))
+        connection.execute(
+            text(
+                "INSERT INTO robot_part (id, robot_id, name, dns_name, main_part, config_json, metadata_json, created_on, last_updated) "
+                "VALUES ('p', 'r', 'n', 'n', 1, :config, '{}', '2026-01-01', '2026-01-01')"
+            ),
+            {"config": '{"b":1,"a":2}'},
+        )
+    assert migrate(old) == 1
+    with old.begin() as connection:
+        row = connection.execute(text("SELECT config_json, restart_requested, agent_info FROM robot_part WHERE id = 'p'")).one()
+        assert tuple(row) == ('{"b":1,"a":2}', 0, None)
+        connection.execute(
+            text(
+                "INSERT INTO robot_part_history (part_id, robot_id, created_on, editor_id, editor_type, editor_name, snapshot_json) "
+                "VALUES ('p', 'r', '2026-01-02', 'k', 'api-key', 'k', '{}')"
+            )
+        )
+        connection.execute(text("DELETE FROM robot_part WHERE id = 'p'"))
+        assert connection.execute(text("SELECT count(*) FROM robot_part_history")).scalar_one() == 0, "history must cascade"

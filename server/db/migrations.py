@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import BigInteger, Column, DateTime, Connection, Engine, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, inspect, text
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Connection, Engine, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, false, inspect, text
 from sqlmodel import SQLModel
 
 from server.db import models  # noqa: F401  (registers the tables)
@@ -74,9 +74,36 @@ def _v2_to_v3_add_users_invites_shares(connection: Connection) -> None:
         table.create(connection)
 
 
+def _v3_to_v4_add_part_history_and_restart(connection: Connection) -> None:
+    dialect = connection.dialect
+    boolean, blob, no = Boolean().compile(dialect=dialect), LargeBinary().compile(dialect=dialect), false().compile(dialect=dialect)
+    connection.execute(text(f"ALTER TABLE robot_part ADD COLUMN restart_requested {boolean} NOT NULL DEFAULT {no}"))
+    connection.execute(text(f"ALTER TABLE robot_part ADD COLUMN agent_info {blob}"))
+    metadata = MetaData()
+    Table("robot_part", metadata, Column("id", String, primary_key=True))  # the FK target, already present
+    table = Table(
+        "robot_part_history",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("part_id", String, ForeignKey("robot_part.id", ondelete="CASCADE"), nullable=False),
+        Column("robot_id", String, nullable=False),
+        Column("created_on", DateTime(timezone=True), nullable=False),
+        Column("editor_id", String, nullable=False),
+        Column("editor_type", String, nullable=False),
+        Column("editor_name", String, nullable=False),
+        Column("snapshot_json", String, nullable=False),
+    )
+    Index("ix_robot_part_history_part_created", table.c.part_id, table.c.created_on, table.c.id)
+    table.create(connection)
+
+
 # MIGRATIONS[i] upgrades a database from version i + 1 to version i + 2.
 # Version 1 is the first released schema.
-MIGRATIONS: list[Migration] = [_v1_to_v2_add_log_entries, _v2_to_v3_add_users_invites_shares]
+MIGRATIONS: list[Migration] = [
+    _v1_to_v2_add_log_entries,
+    _v2_to_v3_add_users_invites_shares,
+    _v3_to_v4_add_part_history_and_restart,
+]
 LATEST = 1 + len(MIGRATIONS)
 
 

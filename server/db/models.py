@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Index, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -78,7 +78,29 @@ class RobotPart(SQLModel, table=True):
     metadata_json: str = "{}"
     created_on: datetime
     last_updated: datetime
-    last_access: datetime | None = None
+    last_access: datetime | None = None  # the last heartbeat written (RobotService.Config / NeedsRestart)
+    # Set by MarkPartForRestart, cleared when NeedsRestart reports it.
+    restart_requested: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    agent_info: bytes | None = None  # serialized viam.app.v1.AgentInfo from the last Config call that sent one
+
+
+class RobotPartHistory(SQLModel, table=True):
+    """The part as it was before one UpdateRobotPart, and who changed it when."""
+
+    __tablename__ = "robot_part_history"
+    __table_args__ = (
+        # Serves GetRobotPartHistory: one part, newest first, keyset cursor (created_on, id).
+        Index("ix_robot_part_history_part_created", "part_id", "created_on", "id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    part_id: str = Field(foreign_key="robot_part.id", ondelete="CASCADE")
+    robot_id: str
+    created_on: datetime  # when the change was made
+    editor_id: str  # API key id or user id
+    editor_type: str  # "api-key" | "user"
+    editor_name: str  # key id or the user's email at the time
+    # The old part: {"name", "dns_name", "main_part", "config_json", "last_updated_us"}.
+    snapshot_json: str
 
 
 class PartSecret(SQLModel, table=True):

@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from server.domain.ids import utc_now
+from server.domain.status import ONLINE_THRESHOLD_SECONDS
 from server.logs.hub import LogHub
 from server.logs.writer import LogWriter
 from server.security.secret_box import SecretBox
@@ -29,6 +30,8 @@ class ServerFacts:
     dns_domain: str
     log_hub: LogHub
     log_writer: LogWriter
+    # Seconds since its last check-in within which a machine counts as online.
+    online_threshold_seconds: int = ONLINE_THRESHOLD_SECONDS
 
 
 @dataclass

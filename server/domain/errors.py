@@ -47,3 +47,13 @@ class FailedPrecondition(DomainError):
         super().__init__(message)
         self.subject = subject
         self.violation_type = violation_type
+
+
+class Aborted(DomainError):
+    """A concurrency conflict: the resource changed since the caller read it (a stale
+    `last_known_update`). Re-read it and retry; nothing was changed."""
+
+    def __init__(self, subject: str, message: str, violation_type: str = "STALE"):
+        super().__init__(message)
+        self.subject = subject
+        self.violation_type = violation_type

@@ -46,8 +46,7 @@ class PartView:
 
 def create_part(ctx: DomainContext, robot: Robot, name: str, main: bool = False, field: str = "part_name") -> RobotPart:
     clean = clean_name(name, field)
-    if ctx.session.exec(select(RobotPart.id).where(RobotPart.robot_id == robot.id, RobotPart.name == clean)).first():
-        raise AlreadyExists("part", clean, f"machine {robot.id!r} already has a part named {clean!r}")
+    ensure_name_free(ctx, robot.id, clean)
     part = RobotPart(
         id=new_id(),
         robot_id=robot.id,
@@ -63,6 +62,12 @@ def create_part(ctx: DomainContext, robot: Robot, name: str, main: bool = False,
     return part
 
 
+def ensure_name_free(ctx: DomainContext, robot_id: str, name: str, except_part: str | None = None) -> None:
+    clash = ctx.session.exec(select(RobotPart.id).where(RobotPart.robot_id == robot_id, RobotPart.name == name)).first()
+    if clash is not None and clash != except_part:
+        raise AlreadyExists("part", name, f"machine {robot_id!r} already has a part named {name!r}")
+
+
 def new_robot_part(ctx: DomainContext, robot_id: str, part_name: str) -> str:
     robot = ctx.session.get(Robot, robot_id)
     if robot is None:
@@ -71,7 +76,7 @@ def new_robot_part(ctx: DomainContext, robot_id: str, part_name: str) -> str:
 
 
 def get_robot_part(ctx: DomainContext, part_id: str) -> PartView:
-    return view(ctx, _part(ctx, part_id))
+    return view(ctx, part_row(ctx, part_id))
 
 
 def get_robot_parts(ctx: DomainContext, robot_id: str) -> list[PartView]:
@@ -104,7 +109,7 @@ def get_part_by_name_and_location(ctx: DomainContext, name: str, location_id: st
 
 
 def delete_robot_part(ctx: DomainContext, part_id: str) -> None:
-    part = _part(ctx, part_id)
+    part = part_row(ctx, part_id)
     if part.main_part:
         others = ctx.session.exec(
             select(RobotPart.id).where(RobotPart.robot_id == part.robot_id, RobotPart.id != part.id).limit(1)
@@ -124,7 +129,7 @@ def end_live_tails(ctx: DomainContext, part_ids: list[str]) -> None:
 
 
 def mark_part_as_main(ctx: DomainContext, part_id: str) -> None:
-    part = _part(ctx, part_id)
+    part = part_row(ctx, part_id)
     for sibling in ctx.session.exec(select(RobotPart).where(RobotPart.robot_id == part.robot_id, RobotPart.main_part)).all():
         if sibling.id != part.id:
             sibling.main_part = False
@@ -139,7 +144,7 @@ def mark_part_as_main(ctx: DomainContext, part_id: str) -> None:
 def view(ctx: DomainContext, part: RobotPart) -> PartView:
     robot = ctx.session.get(Robot, part.robot_id)
     location_id = robot.location_id if robot else ""
-    state, seconds = online_state(part.last_access, ctx.now)
+    state, seconds = online_state(part.last_access, ctx.now, ctx.facts.online_threshold_seconds)
     owner = access.has_permission(ctx, Permission.WRITE, ResourceType.ROBOT_PART, part.id)
     domain = ctx.facts.dns_domain
     return PartView(
@@ -162,7 +167,7 @@ def view(ctx: DomainContext, part: RobotPart) -> PartView:
     )
 
 
-def _part(ctx: DomainContext, part_id: str) -> RobotPart:
+def part_row(ctx: DomainContext, part_id: str) -> RobotPart:
     part = ctx.session.get(RobotPart, part_id)
     if part is None:  # the permission check passed, so it was deleted concurrently
         raise PermissionDenied(f"robot part {part_id!r} does not exist")

@@ -92,7 +92,7 @@ def list_robots_for_organization(ctx: DomainContext, organization_id: str) -> li
 
 
 def view(ctx: DomainContext, robot: Robot) -> RobotView:
-    state, seconds = online_state(robot.last_access, ctx.now)
+    state, seconds = online_state(robot.last_access, ctx.now, ctx.facts.online_threshold_seconds)
     return RobotView(
         id=robot.id,
         name=robot.name,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 
-# A machine that checked in within this many seconds counts as online.
+# Default for FLEET_ONLINE_THRESHOLD_SECONDS: a machine that checked in within
+# this many seconds counts as online.
 ONLINE_THRESHOLD_SECONDS = 60
 
 
@@ -15,9 +16,19 @@ class OnlineState(Enum):
     AWAITING_SETUP = "awaiting_setup"  # never checked in
 
 
-def online_state(last_access: datetime | None, now: datetime) -> tuple[OnlineState, int]:
+def as_utc(value: datetime | None) -> datetime | None:
+    """Stored datetimes come back from SQLite without a time zone; they are UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def online_state(
+    last_access: datetime | None, now: datetime, threshold_seconds: int = ONLINE_THRESHOLD_SECONDS
+) -> tuple[OnlineState, int]:
     """(state, whole seconds since the last check-in; 0 if never)."""
-    if last_access is None:
+    last = as_utc(last_access)
+    if last is None:
         return OnlineState.AWAITING_SETUP, 0
-    seconds = max(0, int((now - last_access).total_seconds()))
-    return (OnlineState.ONLINE if seconds <= ONLINE_THRESHOLD_SECONDS else OnlineState.OFFLINE), seconds
+    seconds = max(0, int((now - last).total_seconds()))
+    return (OnlineState.ONLINE if seconds <= threshold_seconds else OnlineState.OFFLINE), seconds

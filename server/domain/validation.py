@@ -52,7 +52,7 @@ def metadata_json(data: dict[str, Any] | None, field: str = "data") -> str:
     """Serialize user metadata; unset means empty. Rejects NaN/Infinity and anything over 64 KiB."""
     if data is None:
         return "{}"
-    if _has_non_finite(data):
+    if has_non_finite(data):
         raise InvalidArgument(field, "numbers must be finite (no NaN or Infinity)")
     text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
     size = len(text.encode("utf-8", "surrogatepass"))
@@ -61,11 +61,11 @@ def metadata_json(data: dict[str, Any] | None, field: str = "data") -> str:
     return text
 
 
-def _has_non_finite(value: Any) -> bool:
+def has_non_finite(value: Any) -> bool:
     if isinstance(value, float):
         return not math.isfinite(value)
     if isinstance(value, dict):
-        return any(_has_non_finite(v) for v in value.values())
+        return any(has_non_finite(v) for v in value.values())
     if isinstance(value, list):
-        return any(_has_non_finite(v) for v in value)
+        return any(has_non_finite(v) for v in value)
     return False

@@ -11,7 +11,9 @@ from google.protobuf import struct_pb2, timestamp_pb2
 from generated.viam.app.v1 import app_pb2 as pb
 from generated.viam.common.v1 import common_pb2
 from server.db.models import Organization
+from server.domain.errors import InvalidArgument
 from server.domain.locations import LocationView
+from server.domain.part_configs import HistoryEntryView
 from server.domain.parts import PartView
 from server.domain.robots import RobotView
 from server.domain.secrets import SecretView
@@ -64,6 +66,16 @@ def optional_struct(request: Any, field: str = "data") -> dict[str, Any] | None:
 
 def optional_string(request: Any, field: str) -> str | None:
     return getattr(request, field) if request.HasField(field) else None
+
+
+def optional_datetime(request: Any, field: str) -> datetime | None:
+    """A set Timestamp as an aware UTC datetime, truncated to microseconds (what the database stores)."""
+    if not request.HasField(field):
+        return None
+    try:
+        return getattr(request, field).ToDatetime(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        raise InvalidArgument(field, "is not a valid timestamp") from None
 
 
 def organization(row: Organization) -> pb.Organization:
@@ -139,6 +151,36 @@ def robot_part(view: PartView) -> pb.RobotPart:
         online_state=_ONLINE_STATES[view.online_state],
         seconds_since_online=view.seconds_since_online,
         robot_config_json=view.config_json,
+    )
+
+
+_EDITOR_TYPES = {"api-key": pb.AUTHENTICATION_TYPE_API_KEY, "user": pb.AUTHENTICATION_TYPE_WEB_OAUTH}
+
+
+def history_entry(view: HistoryEntryView) -> pb.RobotPartHistoryEntry:
+    return pb.RobotPartHistoryEntry(
+        part=view.part_id,
+        robot=view.robot_id,
+        when=timestamp(view.when),
+        old=pb.RobotPart(
+            id=view.part_id,
+            name=view.name,
+            dns_name=view.dns_name,
+            robot=view.robot_id,
+            location_id=view.location_id,
+            robot_config=struct(view.config),
+            main_part=view.main_part,
+            fqdn=view.fqdn,
+            local_fqdn=view.local_fqdn,
+            created_on=timestamp(view.created_on),
+            last_updated=timestamp(view.last_updated),
+            robot_config_json=view.config_json,
+        ),
+        edited_by=pb.AuthenticatorInfo(
+            type=_EDITOR_TYPES.get(view.editor_type, pb.AUTHENTICATION_TYPE_UNSPECIFIED),
+            value=view.editor_name,
+            is_deactivated=view.editor_deactivated,
+        ),
     )
 
 

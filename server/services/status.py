@@ -18,6 +18,7 @@ _CODES: list[tuple[type[errors.DomainError], grpc.StatusCode, str]] = [
     (errors.NotFound, grpc.StatusCode.NOT_FOUND, "NOT_FOUND"),
     (errors.AlreadyExists, grpc.StatusCode.ALREADY_EXISTS, "ALREADY_EXISTS"),
     (errors.FailedPrecondition, grpc.StatusCode.FAILED_PRECONDITION, "FAILED_PRECONDITION"),
+    (errors.Aborted, grpc.StatusCode.ABORTED, "ABORTED"),
 ]
 
 
@@ -33,7 +34,7 @@ def status_for(error: errors.DomainError) -> tuple[grpc.StatusCode, str, bytes]:
         )
     elif isinstance(error, (errors.NotFound, errors.AlreadyExists)):
         details.append(error_details_pb2.ResourceInfo(resource_type=error.resource_type, resource_name=error.resource_name))
-    elif isinstance(error, errors.FailedPrecondition):
+    elif isinstance(error, (errors.FailedPrecondition, errors.Aborted)):
         details.append(
             error_details_pb2.PreconditionFailure(
                 violations=[

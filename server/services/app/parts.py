@@ -6,12 +6,12 @@ from generated.viam.app.v1 import app_pb2 as pb
 from server.domain.access import Permission, ResourceType
 from server.domain.context import DomainContext
 from server.services import convert
-from server.services.convert import optional_struct
+from server.services.convert import optional_datetime, optional_string, optional_struct
 from server.services.rpc import rpc
 
 ORG, LOCATION, ROBOT, PART = ResourceType.ORGANIZATION, ResourceType.LOCATION, ResourceType.ROBOT, ResourceType.ROBOT_PART
 READ, WRITE, AUTHENTICATED = Permission.READ, Permission.WRITE, Permission.AUTHENTICATED
-from server.domain import metadata, parts
+from server.domain import checkin, metadata, part_configs, parts
 
 
 
@@ -56,3 +56,35 @@ class PartRpcs:
     ) -> pb.UpdateRobotPartMetadataResponse:
         metadata.update_metadata(ctx, PART, request.id, optional_struct(request))
         return pb.UpdateRobotPartMetadataResponse()
+
+    @rpc(WRITE, PART, "id")
+    def UpdateRobotPart(self, ctx: DomainContext, request: pb.UpdateRobotPartRequest) -> pb.UpdateRobotPartResponse:
+        part = part_configs.update_robot_part(
+            ctx,
+            request.id,
+            request.name,
+            config_json=optional_string(request, "robot_config_json"),
+            config=optional_struct(request, "robot_config"),
+            last_known_update=optional_datetime(request, "last_known_update"),
+        )
+        return pb.UpdateRobotPartResponse(part=convert.robot_part(part))
+
+    @rpc(READ, PART, "id")
+    def GetRobotPartHistory(self, ctx: DomainContext, request: pb.GetRobotPartHistoryRequest) -> pb.GetRobotPartHistoryResponse:
+        page = part_configs.part_history(
+            ctx,
+            request.id,
+            start=optional_datetime(request, "start"),
+            end=optional_datetime(request, "end"),
+            page_token=request.page_token,
+            limit=request.page_limit,
+        )
+        return pb.GetRobotPartHistoryResponse(
+            history=[convert.history_entry(entry) for entry in page.entries], next_page_token=page.next_page_token
+        )
+
+    # Operators may restart machines (the `control_robot` permission), so READ, in a write transaction.
+    @rpc(READ, PART, "part_id", write=True)
+    def MarkPartForRestart(self, ctx: DomainContext, request: pb.MarkPartForRestartRequest) -> pb.MarkPartForRestartResponse:
+        checkin.mark_for_restart(ctx, request.part_id)
+        return pb.MarkPartForRestartResponse()

@@ -27,6 +27,14 @@ class OnlineState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ONLINE_STATE_OFFLINE: _ClassVar[OnlineState]
     ONLINE_STATE_AWAITING_SETUP: _ClassVar[OnlineState]
 
+class AuthenticationType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    AUTHENTICATION_TYPE_UNSPECIFIED: _ClassVar[AuthenticationType]
+    AUTHENTICATION_TYPE_WEB_OAUTH: _ClassVar[AuthenticationType]
+    AUTHENTICATION_TYPE_API_KEY: _ClassVar[AuthenticationType]
+    AUTHENTICATION_TYPE_ROBOT_PART_SECRET: _ClassVar[AuthenticationType]
+    AUTHENTICATION_TYPE_LOCATION_SECRET: _ClassVar[AuthenticationType]
+
 class LogOrder(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     LOG_ORDER_UNSPECIFIED: _ClassVar[LogOrder]
@@ -41,6 +49,11 @@ ONLINE_STATE_UNSPECIFIED: OnlineState
 ONLINE_STATE_ONLINE: OnlineState
 ONLINE_STATE_OFFLINE: OnlineState
 ONLINE_STATE_AWAITING_SETUP: OnlineState
+AUTHENTICATION_TYPE_UNSPECIFIED: AuthenticationType
+AUTHENTICATION_TYPE_WEB_OAUTH: AuthenticationType
+AUTHENTICATION_TYPE_API_KEY: AuthenticationType
+AUTHENTICATION_TYPE_ROBOT_PART_SECRET: AuthenticationType
+AUTHENTICATION_TYPE_LOCATION_SECRET: AuthenticationType
 LOG_ORDER_UNSPECIFIED: LogOrder
 LOG_ORDER_ASCENDING: LogOrder
 LOG_ORDER_DESCENDING: LogOrder
@@ -635,6 +648,82 @@ class UpdateRobotPartMetadataRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class UpdateRobotPartMetadataResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class UpdateRobotPartRequest(_message.Message):
+    __slots__ = ("id", "name", "robot_config", "last_known_update", "robot_config_json")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ROBOT_CONFIG_FIELD_NUMBER: _ClassVar[int]
+    LAST_KNOWN_UPDATE_FIELD_NUMBER: _ClassVar[int]
+    ROBOT_CONFIG_JSON_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    robot_config: _struct_pb2.Struct
+    last_known_update: _timestamp_pb2.Timestamp
+    robot_config_json: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., robot_config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., last_known_update: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., robot_config_json: _Optional[str] = ...) -> None: ...
+
+class UpdateRobotPartResponse(_message.Message):
+    __slots__ = ("part",)
+    PART_FIELD_NUMBER: _ClassVar[int]
+    part: RobotPart
+    def __init__(self, part: _Optional[_Union[RobotPart, _Mapping]] = ...) -> None: ...
+
+class GetRobotPartHistoryRequest(_message.Message):
+    __slots__ = ("id", "page_token", "page_limit", "start", "end")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    PAGE_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    page_token: str
+    page_limit: int
+    start: _timestamp_pb2.Timestamp
+    end: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., page_token: _Optional[str] = ..., page_limit: _Optional[int] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetRobotPartHistoryResponse(_message.Message):
+    __slots__ = ("history", "next_page_token")
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    history: _containers.RepeatedCompositeFieldContainer[RobotPartHistoryEntry]
+    next_page_token: str
+    def __init__(self, history: _Optional[_Iterable[_Union[RobotPartHistoryEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class RobotPartHistoryEntry(_message.Message):
+    __slots__ = ("part", "robot", "when", "old", "edited_by")
+    PART_FIELD_NUMBER: _ClassVar[int]
+    ROBOT_FIELD_NUMBER: _ClassVar[int]
+    WHEN_FIELD_NUMBER: _ClassVar[int]
+    OLD_FIELD_NUMBER: _ClassVar[int]
+    EDITED_BY_FIELD_NUMBER: _ClassVar[int]
+    part: str
+    robot: str
+    when: _timestamp_pb2.Timestamp
+    old: RobotPart
+    edited_by: AuthenticatorInfo
+    def __init__(self, part: _Optional[str] = ..., robot: _Optional[str] = ..., when: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., old: _Optional[_Union[RobotPart, _Mapping]] = ..., edited_by: _Optional[_Union[AuthenticatorInfo, _Mapping]] = ...) -> None: ...
+
+class AuthenticatorInfo(_message.Message):
+    __slots__ = ("type", "value", "is_deactivated")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    IS_DEACTIVATED_FIELD_NUMBER: _ClassVar[int]
+    type: AuthenticationType
+    value: str
+    is_deactivated: bool
+    def __init__(self, type: _Optional[_Union[AuthenticationType, str]] = ..., value: _Optional[str] = ..., is_deactivated: _Optional[bool] = ...) -> None: ...
+
+class MarkPartForRestartRequest(_message.Message):
+    __slots__ = ("part_id",)
+    PART_ID_FIELD_NUMBER: _ClassVar[int]
+    part_id: str
+    def __init__(self, part_id: _Optional[str] = ...) -> None: ...
+
+class MarkPartForRestartResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 

@@ -198,6 +198,21 @@ class AppServiceStub:
                 request_serializer=viam_dot_app_dot_v1_dot_app__pb2.UpdateRobotPartMetadataRequest.SerializeToString,
                 response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.UpdateRobotPartMetadataResponse.FromString,
                 _registered_method=True)
+        self.UpdateRobotPart = channel.unary_unary(
+                '/viam.app.v1.AppService/UpdateRobotPart',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.UpdateRobotPartRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.UpdateRobotPartResponse.FromString,
+                _registered_method=True)
+        self.GetRobotPartHistory = channel.unary_unary(
+                '/viam.app.v1.AppService/GetRobotPartHistory',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.GetRobotPartHistoryRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.GetRobotPartHistoryResponse.FromString,
+                _registered_method=True)
+        self.MarkPartForRestart = channel.unary_unary(
+                '/viam.app.v1.AppService/MarkPartForRestart',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.MarkPartForRestartRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.MarkPartForRestartResponse.FromString,
+                _registered_method=True)
         self.CreateKey = channel.unary_unary(
                 '/viam.app.v1.AppService/CreateKey',
                 request_serializer=viam_dot_app_dot_v1_dot_app__pb2.CreateKeyRequest.SerializeToString,
@@ -567,6 +582,30 @@ class AppServiceServicer:
 
     def UpdateRobotPartMetadata(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateRobotPart(self, request, context):
+        """Renames the part and/or replaces its config (`robot_config_json` wins over
+        `robot_config`; neither keeps the config). With `last_known_update` set to
+        anything but the part's current `last_updated`, the update is refused with
+        ABORTED and nothing changes. Every update writes a history entry.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRobotPartHistory(self, request, context):
+        """The part's earlier versions, newest first, one per UpdateRobotPart.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MarkPartForRestart(self, request, context):
+        """Sets the part's restart flag, which RobotService.NeedsRestart reports once.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -944,6 +983,21 @@ def add_AppServiceServicer_to_server(servicer, server):
                     servicer.UpdateRobotPartMetadata,
                     request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.UpdateRobotPartMetadataRequest.FromString,
                     response_serializer=viam_dot_app_dot_v1_dot_app__pb2.UpdateRobotPartMetadataResponse.SerializeToString,
+            ),
+            'UpdateRobotPart': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateRobotPart,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.UpdateRobotPartRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.UpdateRobotPartResponse.SerializeToString,
+            ),
+            'GetRobotPartHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRobotPartHistory,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.GetRobotPartHistoryRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.GetRobotPartHistoryResponse.SerializeToString,
+            ),
+            'MarkPartForRestart': grpc.unary_unary_rpc_method_handler(
+                    servicer.MarkPartForRestart,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.MarkPartForRestartRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.MarkPartForRestartResponse.SerializeToString,
             ),
             'CreateKey': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateKey,
@@ -1964,6 +2018,87 @@ class AppService:
             '/viam.app.v1.AppService/UpdateRobotPartMetadata',
             viam_dot_app_dot_v1_dot_app__pb2.UpdateRobotPartMetadataRequest.SerializeToString,
             viam_dot_app_dot_v1_dot_app__pb2.UpdateRobotPartMetadataResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateRobotPart(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/UpdateRobotPart',
+            viam_dot_app_dot_v1_dot_app__pb2.UpdateRobotPartRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.UpdateRobotPartResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRobotPartHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/GetRobotPartHistory',
+            viam_dot_app_dot_v1_dot_app__pb2.GetRobotPartHistoryRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.GetRobotPartHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MarkPartForRestart(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/MarkPartForRestart',
+            viam_dot_app_dot_v1_dot_app__pb2.MarkPartForRestartRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.MarkPartForRestartResponse.FromString,
             options,
             channel_credentials,
             insecure,

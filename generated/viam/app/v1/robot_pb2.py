@@ -22,10 +22,12 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
+from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from generated.viam.common.v1 import common_pb2 as viam_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17viam/app/v1/robot.proto\x12\x0bviam.app.v1\x1a\x1bviam/common/v1/common.proto\"@\n\nLogRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12&\n\x04logs\x18\x02 \x03(\x0b\x32\x18.viam.common.v1.LogEntry\"\r\n\x0bLogResponse2H\n\x0cRobotService\x12\x38\n\x03Log\x12\x17.viam.app.v1.LogRequest\x1a\x18.viam.app.v1.LogResponseB#Z!fleetserver/gen/viam/app/v1;appv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17viam/app/v1/robot.proto\x12\x0bviam.app.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1bviam/common/v1/common.proto\"@\n\nLogRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12&\n\x04logs\x18\x02 \x03(\x0b\x32\x18.viam.common.v1.LogEntry\"\r\n\x0bLogResponse\"[\n\rConfigRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12/\n\nagent_info\x18\x02 \x01(\x0b\x32\x16.viam.app.v1.AgentInfoH\x00\x88\x01\x01\x42\r\n\x0b_agent_info\"\x94\x01\n\tAgentInfo\x12\x0c\n\x04host\x18\x01 \x01(\t\x12\n\n\x02os\x18\x02 \x01(\t\x12\x0b\n\x03ips\x18\x03 \x03(\t\x12\x0f\n\x07version\x18\x04 \x01(\t\x12\x14\n\x0cgit_revision\x18\x05 \x01(\t\x12\x15\n\x08platform\x18\x06 \x01(\tH\x00\x88\x01\x01\x12\x15\n\rplatform_tags\x18\x07 \x03(\tB\x0b\n\t_platform\":\n\x0e\x43onfigResponse\x12(\n\x06\x63onfig\x18\x01 \x01(\x0b\x32\x18.viam.app.v1.RobotConfig\"\x8a\x07\n\x0bRobotConfig\x12\'\n\x05\x63loud\x18\x01 \x01(\x0b\x32\x18.viam.app.v1.CloudConfig\x12*\n\x07remotes\x18\x02 \x03(\x0b\x32\x19.viam.app.v1.RemoteConfig\x12\x30\n\ncomponents\x18\x03 \x03(\x0b\x32\x1c.viam.app.v1.ComponentConfig\x12-\n\tprocesses\x18\x04 \x03(\x0b\x32\x1a.viam.app.v1.ProcessConfig\x12,\n\x08services\x18\x05 \x03(\x0b\x32\x1a.viam.app.v1.ServiceConfig\x12\x30\n\x07network\x18\x06 \x01(\x0b\x32\x1a.viam.app.v1.NetworkConfigH\x00\x88\x01\x01\x12*\n\x04\x61uth\x18\x07 \x01(\x0b\x32\x17.viam.app.v1.AuthConfigH\x01\x88\x01\x01\x12\x12\n\x05\x64\x65\x62ug\x18\x08 \x01(\x08H\x02\x88\x01\x01\x12*\n\x07modules\x18\t \x03(\x0b\x32\x19.viam.app.v1.ModuleConfig\x12\"\n\x15\x64isable_partial_start\x18\n \x01(\x08H\x03\x88\x01\x01\x12,\n\x08packages\x18\x0b \x03(\x0b\x32\x1a.viam.app.v1.PackageConfig\x12\x43\n\x19overwrite_fragment_status\x18\x0c \x03(\x0b\x32 .viam.app.v1.AppValidationStatus\x12\x1a\n\x12\x65nable_web_profile\x18\r \x01(\x08\x12*\n\x03log\x18\x0e \x03(\x0b\x32\x1d.viam.app.v1.LogPatternConfig\x12\x10\n\x08revision\x18\x0f \x01(\t\x12\x38\n\x0bmaintenance\x18\x10 \x01(\x0b\x32\x1e.viam.app.v1.MaintenanceConfigH\x04\x88\x01\x01\x12!\n\x19\x64isable_log_deduplication\x18\x11 \x01(\x08\x12$\n\x04jobs\x18\x12 \x03(\x0b\x32\x16.viam.app.v1.JobConfig\x12\x30\n\x07tracing\x18\x13 \x01(\x0b\x32\x1a.viam.app.v1.TracingConfigH\x05\x88\x01\x01\x42\n\n\x08_networkB\x07\n\x05_authB\x08\n\x06_debugB\x18\n\x16_disable_partial_startB\x0e\n\x0c_maintenanceB\n\n\x08_tracing\"V\n\rTracingConfig\x12\x0f\n\x07\x65nabled\x18\x01 \x01(\x08\x12\x0c\n\x04\x64isk\x18\x02 \x01(\x08\x12\x0f\n\x07\x63onsole\x18\x03 \x01(\x08\x12\x15\n\rotlp_endpoint\x18\x04 \x01(\t\"\xb1\x01\n\tJobConfig\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08schedule\x18\x02 \x01(\t\x12\x10\n\x08resource\x18\x03 \x01(\t\x12\x0e\n\x06method\x18\x04 \x01(\t\x12(\n\x07\x63ommand\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x38\n\x11log_configuration\x18\x06 \x01(\x0b\x32\x1d.viam.app.v1.LogConfiguration\"!\n\x10LogConfiguration\x12\r\n\x05level\x18\x01 \x01(\t\"g\n\x11MaintenanceConfig\x12\x31\n\x0bsensor_name\x18\x01 \x01(\x0b\x32\x1c.viam.common.v1.ResourceName\x12\x1f\n\x17maintenance_allowed_key\x18\x02 \x01(\t\"2\n\x10LogPatternConfig\x12\x0f\n\x07pattern\x18\x01 \x01(\t\x12\r\n\x05level\x18\x02 \x01(\t\"$\n\x13\x41ppValidationStatus\x12\r\n\x05\x65rror\x18\x01 \x01(\t\"\x7f\n\rPackageConfig\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07package\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\t\x12\x0c\n\x04type\x18\x04 \x01(\t\x12\x30\n\x06status\x18\x05 \x01(\x0b\x32 .viam.app.v1.AppValidationStatus\"\xb5\x02\n\x0cModuleConfig\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\x12\x11\n\tlog_level\x18\x03 \x01(\t\x12\x0c\n\x04type\x18\x04 \x01(\t\x12\x11\n\tmodule_id\x18\x05 \x01(\t\x12/\n\x03\x65nv\x18\x06 \x03(\x0b\x32\".viam.app.v1.ModuleConfig.EnvEntry\x12\x30\n\x06status\x18\x07 \x01(\x0b\x32 .viam.app.v1.AppValidationStatus\x12\x34\n\x11\x66irst_run_timeout\x18\x08 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x10\n\x08tcp_mode\x18\t \x01(\x08\x1a*\n\x08\x45nvEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xed\x01\n\nAuthConfig\x12\x30\n\x08handlers\x18\x01 \x03(\x0b\x32\x1e.viam.app.v1.AuthHandlerConfig\x12\x19\n\x11tls_auth_entities\x18\x02 \x03(\t\x12\x42\n\x14\x65xternal_auth_config\x18\x03 \x01(\x0b\x32\x1f.viam.app.v1.ExternalAuthConfigH\x00\x88\x01\x01\x12\x35\n\x10user_permissions\x18\x04 \x03(\x0b\x32\x1b.viam.app.v1.UserPermissionB\x17\n\x15_external_auth_config\"_\n\x0eUserPermission\x12\x1f\n\x04user\x18\x01 \x01(\x0b\x32\x11.viam.app.v1.User\x12,\n\x0bpermissions\x18\x02 \x03(\x0b\x32\x17.viam.app.v1.Permission\"8\n\nPermission\x12\x11\n\tresources\x18\x01 \x03(\t\x12\x17\n\x0f\x61llowed_methods\x18\x02 \x03(\t\" \n\x04User\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t\"9\n\x12\x45xternalAuthConfig\x12#\n\x04jwks\x18\x01 \x01(\x0b\x32\x15.viam.app.v1.JWKSFile\"1\n\x08JWKSFile\x12%\n\x04json\x18\x01 \x01(\x0b\x32\x17.google.protobuf.Struct\"h\n\x11\x41uthHandlerConfig\x12*\n\x04type\x18\x01 \x01(\x0e\x32\x1c.viam.app.v1.CredentialsType\x12\'\n\x06\x63onfig\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\"\xe5\x01\n\rNetworkConfig\x12\x0c\n\x04\x66qdn\x18\x01 \x01(\t\x12\x14\n\x0c\x62ind_address\x18\x02 \x01(\t\x12\x15\n\rtls_cert_file\x18\x03 \x01(\t\x12\x14\n\x0ctls_key_file\x18\x04 \x01(\t\x12-\n\x08sessions\x18\x05 \x01(\x0b\x32\x1b.viam.app.v1.SessionsConfig\x12\x44\n\x18traffic_tunnel_endpoints\x18\x06 \x03(\x0b\x32\".viam.app.v1.TrafficTunnelEndpoint\x12\x0e\n\x06no_tls\x18\x07 \x01(\x08\"\\\n\x15TrafficTunnelEndpoint\x12\x0c\n\x04port\x18\x01 \x01(\x05\x12\x35\n\x12\x63onnection_timeout\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\"E\n\x0eSessionsConfig\x12\x33\n\x10heartbeat_window\x18\x01 \x01(\x0b\x32\x19.google.protobuf.Duration\"\x97\x02\n\rServiceConfig\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12+\n\nattributes\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x12\n\ndepends_on\x18\x05 \x03(\t\x12\r\n\x05model\x18\x06 \x01(\t\x12\x0b\n\x03\x61pi\x18\t \x01(\t\x12@\n\x0fservice_configs\x18\n \x03(\x0b\x32\'.viam.app.v1.ResourceLevelServiceConfig\x12\x38\n\x11log_configuration\x18\x0b \x01(\x0b\x32\x1d.viam.app.v1.LogConfiguration\"W\n\x1aResourceLevelServiceConfig\x12\x0c\n\x04type\x18\x01 \x01(\t\x12+\n\nattributes\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\"\x99\x02\n\rProcessConfig\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04\x61rgs\x18\x03 \x03(\t\x12\x0b\n\x03\x63wd\x18\x04 \x01(\t\x12\x10\n\x08one_shot\x18\x05 \x01(\x08\x12\x0b\n\x03log\x18\x06 \x01(\x08\x12\x13\n\x0bstop_signal\x18\x07 \x01(\x05\x12/\n\x0cstop_timeout\x18\x08 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x30\n\x03\x65nv\x18\t \x03(\x0b\x32#.viam.app.v1.ProcessConfig.EnvEntry\x12\x10\n\x08username\x18\n \x01(\t\x1a*\n\x08\x45nvEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xbc\x02\n\x0f\x43omponentConfig\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\r\n\x05model\x18\x04 \x01(\t\x12!\n\x05\x66rame\x18\x05 \x01(\x0b\x32\x12.viam.app.v1.Frame\x12\x12\n\ndepends_on\x18\x06 \x03(\t\x12@\n\x0fservice_configs\x18\x07 \x03(\x0b\x32\'.viam.app.v1.ResourceLevelServiceConfig\x12+\n\nattributes\x18\x08 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0b\n\x03\x61pi\x18\t \x01(\t\x12\x38\n\x11log_configuration\x18\n \x01(\x0b\x32\x1d.viam.app.v1.LogConfiguration\"\xa1\x01\n\x05\x46rame\x12\x0e\n\x06parent\x18\x01 \x01(\t\x12-\n\x0btranslation\x18\x02 \x01(\x0b\x32\x18.viam.app.v1.Translation\x12-\n\x0borientation\x18\x03 \x01(\x0b\x32\x18.viam.app.v1.Orientation\x12*\n\x08geometry\x18\x04 \x01(\x0b\x32\x18.viam.common.v1.Geometry\"\x80\x06\n\x0bOrientation\x12@\n\x0eno_orientation\x18\x01 \x01(\x0b\x32&.viam.app.v1.Orientation.NoOrientationH\x00\x12K\n\x0evector_radians\x18\x02 \x01(\x0b\x32\x31.viam.app.v1.Orientation.OrientationVectorRadiansH\x00\x12K\n\x0evector_degrees\x18\x03 \x01(\x0b\x32\x31.viam.app.v1.Orientation.OrientationVectorDegreesH\x00\x12<\n\x0c\x65uler_angles\x18\x04 \x01(\x0b\x32$.viam.app.v1.Orientation.EulerAnglesH\x00\x12:\n\x0b\x61xis_angles\x18\x05 \x01(\x0b\x32#.viam.app.v1.Orientation.AxisAnglesH\x00\x12\x39\n\nquaternion\x18\x06 \x01(\x0b\x32#.viam.app.v1.Orientation.QuaternionH\x00\x1a\x0f\n\rNoOrientation\x1aJ\n\x18OrientationVectorRadians\x12\r\n\x05theta\x18\x01 \x01(\x01\x12\t\n\x01x\x18\x02 \x01(\x01\x12\t\n\x01y\x18\x03 \x01(\x01\x12\t\n\x01z\x18\x04 \x01(\x01\x1aJ\n\x18OrientationVectorDegrees\x12\r\n\x05theta\x18\x01 \x01(\x01\x12\t\n\x01x\x18\x02 \x01(\x01\x12\t\n\x01y\x18\x03 \x01(\x01\x12\t\n\x01z\x18\x04 \x01(\x01\x1a\x37\n\x0b\x45ulerAngles\x12\x0c\n\x04roll\x18\x01 \x01(\x01\x12\r\n\x05pitch\x18\x02 \x01(\x01\x12\x0b\n\x03yaw\x18\x03 \x01(\x01\x1a<\n\nAxisAngles\x12\r\n\x05theta\x18\x01 \x01(\x01\x12\t\n\x01x\x18\x02 \x01(\x01\x12\t\n\x01y\x18\x03 \x01(\x01\x12\t\n\x01z\x18\x04 \x01(\x01\x1a\x38\n\nQuaternion\x12\t\n\x01w\x18\x01 \x01(\x01\x12\t\n\x01x\x18\x02 \x01(\x01\x12\t\n\x01y\x18\x03 \x01(\x01\x12\t\n\x01z\x18\x04 \x01(\x01\x42\x06\n\x04type\".\n\x0bTranslation\x12\t\n\x01x\x18\x01 \x01(\x01\x12\t\n\x01y\x18\x02 \x01(\x01\x12\t\n\x01z\x18\x03 \x01(\x01\"\xf4\x02\n\x0cRemoteConfig\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12!\n\x05\x66rame\x18\x03 \x01(\x0b\x32\x12.viam.app.v1.Frame\x12%\n\x04\x61uth\x18\x04 \x01(\x0b\x32\x17.viam.app.v1.RemoteAuth\x12\x12\n\nmanaged_by\x18\x05 \x01(\t\x12\x10\n\x08insecure\x18\x06 \x01(\x08\x12<\n\x19\x63onnection_check_interval\x18\x07 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x35\n\x12reconnect_interval\x18\x08 \x01(\x0b\x32\x19.google.protobuf.Duration\x12@\n\x0fservice_configs\x18\t \x03(\x0b\x32\'.viam.app.v1.ResourceLevelServiceConfig\x12\x0e\n\x06secret\x18\n \x01(\t\x12\x0e\n\x06prefix\x18\x0b \x01(\t\"\xa2\x01\n\nRemoteAuth\x12\x38\n\x0b\x63redentials\x18\x01 \x01(\x0b\x32#.viam.app.v1.RemoteAuth.Credentials\x12\x0e\n\x06\x65ntity\x18\x02 \x01(\t\x1aJ\n\x0b\x43redentials\x12*\n\x04type\x18\x01 \x01(\x0e\x32\x1c.viam.app.v1.CredentialsType\x12\x0f\n\x07payload\x18\x02 \x01(\t\"\xab\x02\n\x0b\x43loudConfig\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04\x66qdn\x18\x02 \x01(\t\x12\x12\n\nlocal_fqdn\x18\x03 \x01(\t\x12\x12\n\nmanaged_by\x18\x04 \x01(\t\x12\x19\n\x11signaling_address\x18\x05 \x01(\t\x12\x1a\n\x12signaling_insecure\x18\x06 \x01(\x08\x12\x1b\n\x0flocation_secret\x18\x07 \x01(\tB\x02\x18\x01\x12\x0e\n\x06secret\x18\x08 \x01(\t\x12\x35\n\x10location_secrets\x18\t \x03(\x0b\x32\x1b.viam.app.v1.LocationSecret\x12\x16\n\x0eprimary_org_id\x18\n \x01(\t\x12\x13\n\x0blocation_id\x18\x0b \x01(\t\x12\x12\n\nmachine_id\x18\x0c \x01(\t\",\n\x0eLocationSecret\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06secret\x18\x02 \x01(\t\"!\n\x13NeedsRestartRequest\x12\n\n\x02id\x18\x01 \x01(\t\"s\n\x14NeedsRestartResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0cmust_restart\x18\x02 \x01(\x08\x12\x39\n\x16restart_check_interval\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration*\xbf\x01\n\x0f\x43redentialsType\x12 \n\x1c\x43REDENTIALS_TYPE_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x43REDENTIALS_TYPE_INTERNAL\x10\x01\x12\x1c\n\x18\x43REDENTIALS_TYPE_API_KEY\x10\x02\x12!\n\x1d\x43REDENTIALS_TYPE_ROBOT_SECRET\x10\x03\x12*\n&CREDENTIALS_TYPE_ROBOT_LOCATION_SECRET\x10\x04\x32\xe0\x01\n\x0cRobotService\x12\x41\n\x06\x43onfig\x12\x1a.viam.app.v1.ConfigRequest\x1a\x1b.viam.app.v1.ConfigResponse\x12\x38\n\x03Log\x12\x17.viam.app.v1.LogRequest\x1a\x18.viam.app.v1.LogResponse\x12S\n\x0cNeedsRestart\x12 .viam.app.v1.NeedsRestartRequest\x1a!.viam.app.v1.NeedsRestartResponseB#Z!fleetserver/gen/viam/app/v1;appv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,10 +35,106 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'viam.app.v1.robot_pb2', _gl
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'Z!fleetserver/gen/viam/app/v1;appv1'
-  _globals['_LOGREQUEST']._serialized_start=69
-  _globals['_LOGREQUEST']._serialized_end=133
-  _globals['_LOGRESPONSE']._serialized_start=135
-  _globals['_LOGRESPONSE']._serialized_end=148
-  _globals['_ROBOTSERVICE']._serialized_start=150
-  _globals['_ROBOTSERVICE']._serialized_end=222
+  _globals['_MODULECONFIG_ENVENTRY']._loaded_options = None
+  _globals['_MODULECONFIG_ENVENTRY']._serialized_options = b'8\001'
+  _globals['_PROCESSCONFIG_ENVENTRY']._loaded_options = None
+  _globals['_PROCESSCONFIG_ENVENTRY']._serialized_options = b'8\001'
+  _globals['_CLOUDCONFIG'].fields_by_name['location_secret']._loaded_options = None
+  _globals['_CLOUDCONFIG'].fields_by_name['location_secret']._serialized_options = b'\030\001'
+  _globals['_CREDENTIALSTYPE']._serialized_start=6404
+  _globals['_CREDENTIALSTYPE']._serialized_end=6595
+  _globals['_LOGREQUEST']._serialized_start=131
+  _globals['_LOGREQUEST']._serialized_end=195
+  _globals['_LOGRESPONSE']._serialized_start=197
+  _globals['_LOGRESPONSE']._serialized_end=210
+  _globals['_CONFIGREQUEST']._serialized_start=212
+  _globals['_CONFIGREQUEST']._serialized_end=303
+  _globals['_AGENTINFO']._serialized_start=306
+  _globals['_AGENTINFO']._serialized_end=454
+  _globals['_CONFIGRESPONSE']._serialized_start=456
+  _globals['_CONFIGRESPONSE']._serialized_end=514
+  _globals['_ROBOTCONFIG']._serialized_start=517
+  _globals['_ROBOTCONFIG']._serialized_end=1423
+  _globals['_TRACINGCONFIG']._serialized_start=1425
+  _globals['_TRACINGCONFIG']._serialized_end=1511
+  _globals['_JOBCONFIG']._serialized_start=1514
+  _globals['_JOBCONFIG']._serialized_end=1691
+  _globals['_LOGCONFIGURATION']._serialized_start=1693
+  _globals['_LOGCONFIGURATION']._serialized_end=1726
+  _globals['_MAINTENANCECONFIG']._serialized_start=1728
+  _globals['_MAINTENANCECONFIG']._serialized_end=1831
+  _globals['_LOGPATTERNCONFIG']._serialized_start=1833
+  _globals['_LOGPATTERNCONFIG']._serialized_end=1883
+  _globals['_APPVALIDATIONSTATUS']._serialized_start=1885
+  _globals['_APPVALIDATIONSTATUS']._serialized_end=1921
+  _globals['_PACKAGECONFIG']._serialized_start=1923
+  _globals['_PACKAGECONFIG']._serialized_end=2050
+  _globals['_MODULECONFIG']._serialized_start=2053
+  _globals['_MODULECONFIG']._serialized_end=2362
+  _globals['_MODULECONFIG_ENVENTRY']._serialized_start=2320
+  _globals['_MODULECONFIG_ENVENTRY']._serialized_end=2362
+  _globals['_AUTHCONFIG']._serialized_start=2365
+  _globals['_AUTHCONFIG']._serialized_end=2602
+  _globals['_USERPERMISSION']._serialized_start=2604
+  _globals['_USERPERMISSION']._serialized_end=2699
+  _globals['_PERMISSION']._serialized_start=2701
+  _globals['_PERMISSION']._serialized_end=2757
+  _globals['_USER']._serialized_start=2759
+  _globals['_USER']._serialized_end=2791
+  _globals['_EXTERNALAUTHCONFIG']._serialized_start=2793
+  _globals['_EXTERNALAUTHCONFIG']._serialized_end=2850
+  _globals['_JWKSFILE']._serialized_start=2852
+  _globals['_JWKSFILE']._serialized_end=2901
+  _globals['_AUTHHANDLERCONFIG']._serialized_start=2903
+  _globals['_AUTHHANDLERCONFIG']._serialized_end=3007
+  _globals['_NETWORKCONFIG']._serialized_start=3010
+  _globals['_NETWORKCONFIG']._serialized_end=3239
+  _globals['_TRAFFICTUNNELENDPOINT']._serialized_start=3241
+  _globals['_TRAFFICTUNNELENDPOINT']._serialized_end=3333
+  _globals['_SESSIONSCONFIG']._serialized_start=3335
+  _globals['_SESSIONSCONFIG']._serialized_end=3404
+  _globals['_SERVICECONFIG']._serialized_start=3407
+  _globals['_SERVICECONFIG']._serialized_end=3686
+  _globals['_RESOURCELEVELSERVICECONFIG']._serialized_start=3688
+  _globals['_RESOURCELEVELSERVICECONFIG']._serialized_end=3775
+  _globals['_PROCESSCONFIG']._serialized_start=3778
+  _globals['_PROCESSCONFIG']._serialized_end=4059
+  _globals['_PROCESSCONFIG_ENVENTRY']._serialized_start=2320
+  _globals['_PROCESSCONFIG_ENVENTRY']._serialized_end=2362
+  _globals['_COMPONENTCONFIG']._serialized_start=4062
+  _globals['_COMPONENTCONFIG']._serialized_end=4378
+  _globals['_FRAME']._serialized_start=4381
+  _globals['_FRAME']._serialized_end=4542
+  _globals['_ORIENTATION']._serialized_start=4545
+  _globals['_ORIENTATION']._serialized_end=5313
+  _globals['_ORIENTATION_NOORIENTATION']._serialized_start=4961
+  _globals['_ORIENTATION_NOORIENTATION']._serialized_end=4976
+  _globals['_ORIENTATION_ORIENTATIONVECTORRADIANS']._serialized_start=4978
+  _globals['_ORIENTATION_ORIENTATIONVECTORRADIANS']._serialized_end=5052
+  _globals['_ORIENTATION_ORIENTATIONVECTORDEGREES']._serialized_start=5054
+  _globals['_ORIENTATION_ORIENTATIONVECTORDEGREES']._serialized_end=5128
+  _globals['_ORIENTATION_EULERANGLES']._serialized_start=5130
+  _globals['_ORIENTATION_EULERANGLES']._serialized_end=5185
+  _globals['_ORIENTATION_AXISANGLES']._serialized_start=5187
+  _globals['_ORIENTATION_AXISANGLES']._serialized_end=5247
+  _globals['_ORIENTATION_QUATERNION']._serialized_start=5249
+  _globals['_ORIENTATION_QUATERNION']._serialized_end=5305
+  _globals['_TRANSLATION']._serialized_start=5315
+  _globals['_TRANSLATION']._serialized_end=5361
+  _globals['_REMOTECONFIG']._serialized_start=5364
+  _globals['_REMOTECONFIG']._serialized_end=5736
+  _globals['_REMOTEAUTH']._serialized_start=5739
+  _globals['_REMOTEAUTH']._serialized_end=5901
+  _globals['_REMOTEAUTH_CREDENTIALS']._serialized_start=5827
+  _globals['_REMOTEAUTH_CREDENTIALS']._serialized_end=5901
+  _globals['_CLOUDCONFIG']._serialized_start=5904
+  _globals['_CLOUDCONFIG']._serialized_end=6203
+  _globals['_LOCATIONSECRET']._serialized_start=6205
+  _globals['_LOCATIONSECRET']._serialized_end=6249
+  _globals['_NEEDSRESTARTREQUEST']._serialized_start=6251
+  _globals['_NEEDSRESTARTREQUEST']._serialized_end=6284
+  _globals['_NEEDSRESTARTRESPONSE']._serialized_start=6286
+  _globals['_NEEDSRESTARTRESPONSE']._serialized_end=6401
+  _globals['_ROBOTSERVICE']._serialized_start=6598
+  _globals['_ROBOTSERVICE']._serialized_end=6822
 # @@protoc_insertion_point(module_scope)

@@ -34,15 +34,34 @@ class RobotServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.Config = channel.unary_unary(
+                '/viam.app.v1.RobotService/Config',
+                request_serializer=viam_dot_app_dot_v1_dot_robot__pb2.ConfigRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_robot__pb2.ConfigResponse.FromString,
+                _registered_method=True)
         self.Log = channel.unary_unary(
                 '/viam.app.v1.RobotService/Log',
                 request_serializer=viam_dot_app_dot_v1_dot_robot__pb2.LogRequest.SerializeToString,
                 response_deserializer=viam_dot_app_dot_v1_dot_robot__pb2.LogResponse.FromString,
                 _registered_method=True)
+        self.NeedsRestart = channel.unary_unary(
+                '/viam.app.v1.RobotService/NeedsRestart',
+                request_serializer=viam_dot_app_dot_v1_dot_robot__pb2.NeedsRestartRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_robot__pb2.NeedsRestartResponse.FromString,
+                _registered_method=True)
 
 
 class RobotServiceServicer:
     """Missing associated documentation comment in .proto file."""
+
+    def Config(self, request, context):
+        """The calling part's config and identity. Each call is a heartbeat: the
+        part and its machine count as online for FLEET_ONLINE_THRESHOLD_SECONDS
+        (heartbeats are written at most once per 10 s per part).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
     def Log(self, request, context):
         """Stores a batch of at most 1000 log entries of the calling part. When the
@@ -52,13 +71,31 @@ class RobotServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def NeedsRestart(self, request, context):
+        """True once after AppService.MarkPartForRestart (the flag is cleared by
+        this call); poll again after `restart_check_interval`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RobotServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'Config': grpc.unary_unary_rpc_method_handler(
+                    servicer.Config,
+                    request_deserializer=viam_dot_app_dot_v1_dot_robot__pb2.ConfigRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_robot__pb2.ConfigResponse.SerializeToString,
+            ),
             'Log': grpc.unary_unary_rpc_method_handler(
                     servicer.Log,
                     request_deserializer=viam_dot_app_dot_v1_dot_robot__pb2.LogRequest.FromString,
                     response_serializer=viam_dot_app_dot_v1_dot_robot__pb2.LogResponse.SerializeToString,
+            ),
+            'NeedsRestart': grpc.unary_unary_rpc_method_handler(
+                    servicer.NeedsRestart,
+                    request_deserializer=viam_dot_app_dot_v1_dot_robot__pb2.NeedsRestartRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_robot__pb2.NeedsRestartResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -70,6 +107,33 @@ def add_RobotServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class RobotService:
     """Missing associated documentation comment in .proto file."""
+
+    @staticmethod
+    def Config(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.RobotService/Config',
+            viam_dot_app_dot_v1_dot_robot__pb2.ConfigRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_robot__pb2.ConfigResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
 
     @staticmethod
     def Log(request,
@@ -88,6 +152,33 @@ class RobotService:
             '/viam.app.v1.RobotService/Log',
             viam_dot_app_dot_v1_dot_robot__pb2.LogRequest.SerializeToString,
             viam_dot_app_dot_v1_dot_robot__pb2.LogResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def NeedsRestart(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.RobotService/NeedsRestart',
+            viam_dot_app_dot_v1_dot_robot__pb2.NeedsRestartRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_robot__pb2.NeedsRestartResponse.FromString,
             options,
             channel_credentials,
             insecure,

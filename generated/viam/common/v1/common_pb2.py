@@ -26,7 +26,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bviam/common/v1/common.proto\x12\x0eviam.common.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd8\x01\n\x08LogEntry\x12\x0c\n\x04host\x18\x01 \x01(\t\x12\r\n\x05level\x18\x02 \x01(\t\x12(\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0blogger_name\x18\x04 \x01(\t\x12\x0f\n\x07message\x18\x05 \x01(\t\x12\'\n\x06\x63\x61ller\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\r\n\x05stack\x18\x07 \x01(\t\x12\'\n\x06\x66ields\x18\x08 \x03(\x0b\x32\x17.google.protobuf.StructB)Z\'fleetserver/gen/viam/common/v1;commonv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bviam/common/v1/common.proto\x12\x0eviam.common.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd8\x01\n\x08LogEntry\x12\x0c\n\x04host\x18\x01 \x01(\t\x12\r\n\x05level\x18\x02 \x01(\t\x12(\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0blogger_name\x18\x04 \x01(\t\x12\x0f\n\x07message\x18\x05 \x01(\t\x12\'\n\x06\x63\x61ller\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\r\n\x05stack\x18\x07 \x01(\t\x12\'\n\x06\x66ields\x18\x08 \x03(\x0b\x32\x17.google.protobuf.Struct\"N\n\x0cResourceName\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x0f\n\x07subtype\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\"\xaf\x02\n\x08Geometry\x12$\n\x06\x63\x65nter\x18\x01 \x01(\x0b\x32\x14.viam.common.v1.Pose\x12(\n\x06sphere\x18\x02 \x01(\x0b\x32\x16.viam.common.v1.SphereH\x00\x12/\n\x03\x62ox\x18\x03 \x01(\x0b\x32 .viam.common.v1.RectangularPrismH\x00\x12*\n\x07\x63\x61psule\x18\x05 \x01(\x0b\x32\x17.viam.common.v1.CapsuleH\x00\x12$\n\x04mesh\x18\x06 \x01(\x0b\x32\x14.viam.common.v1.MeshH\x00\x12\x30\n\npointcloud\x18\x07 \x01(\x0b\x32\x1a.viam.common.v1.PointCloudH\x00\x12\r\n\x05label\x18\x04 \x01(\tB\x0f\n\rgeometry_type\"!\n\nPointCloud\x12\x13\n\x0bpoint_cloud\x18\x01 \x01(\x0c\"\x86\x01\n\x04Mesh\x12\x14\n\x0c\x63ontent_type\x18\x01 \x01(\t\x12\x0c\n\x04mesh\x18\x02 \x01(\x0c\x12\x31\n$original_file_source_path_diagnostic\x18\x03 \x01(\tH\x00\x88\x01\x01\x42\'\n%_original_file_source_path_diagnostic\"/\n\x07\x43\x61psule\x12\x11\n\tradius_mm\x18\x01 \x01(\x01\x12\x11\n\tlength_mm\x18\x02 \x01(\x01\"<\n\x10RectangularPrism\x12(\n\x07\x64ims_mm\x18\x01 \x01(\x0b\x32\x17.viam.common.v1.Vector3\"*\n\x07Vector3\x12\t\n\x01x\x18\x01 \x01(\x01\x12\t\n\x01y\x18\x02 \x01(\x01\x12\t\n\x01z\x18\x03 \x01(\x01\"\x1b\n\x06Sphere\x12\x11\n\tradius_mm\x18\x01 \x01(\x01\"]\n\x04Pose\x12\t\n\x01x\x18\x01 \x01(\x01\x12\t\n\x01y\x18\x02 \x01(\x01\x12\t\n\x01z\x18\x03 \x01(\x01\x12\x0b\n\x03o_x\x18\x04 \x01(\x01\x12\x0b\n\x03o_y\x18\x05 \x01(\x01\x12\x0b\n\x03o_z\x18\x06 \x01(\x01\x12\r\n\x05theta\x18\x07 \x01(\x01\x42)Z\'fleetserver/gen/viam/common/v1;commonv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,4 +36,22 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._serialized_options = b'Z\'fleetserver/gen/viam/common/v1;commonv1'
   _globals['_LOGENTRY']._serialized_start=111
   _globals['_LOGENTRY']._serialized_end=327
+  _globals['_RESOURCENAME']._serialized_start=329
+  _globals['_RESOURCENAME']._serialized_end=407
+  _globals['_GEOMETRY']._serialized_start=410
+  _globals['_GEOMETRY']._serialized_end=713
+  _globals['_POINTCLOUD']._serialized_start=715
+  _globals['_POINTCLOUD']._serialized_end=748
+  _globals['_MESH']._serialized_start=751
+  _globals['_MESH']._serialized_end=885
+  _globals['_CAPSULE']._serialized_start=887
+  _globals['_CAPSULE']._serialized_end=934
+  _globals['_RECTANGULARPRISM']._serialized_start=936
+  _globals['_RECTANGULARPRISM']._serialized_end=996
+  _globals['_VECTOR3']._serialized_start=998
+  _globals['_VECTOR3']._serialized_end=1040
+  _globals['_SPHERE']._serialized_start=1042
+  _globals['_SPHERE']._serialized_end=1069
+  _globals['_POSE']._serialized_start=1071
+  _globals['_POSE']._serialized_end=1164
 # @@protoc_insertion_point(module_scope)

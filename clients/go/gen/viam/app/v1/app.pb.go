@@ -138,6 +138,61 @@ func (OnlineState) EnumDescriptor() ([]byte, []int) {
 	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{1}
 }
 
+type AuthenticationType int32
+
+const (
+	AuthenticationType_AUTHENTICATION_TYPE_UNSPECIFIED       AuthenticationType = 0
+	AuthenticationType_AUTHENTICATION_TYPE_WEB_OAUTH         AuthenticationType = 1
+	AuthenticationType_AUTHENTICATION_TYPE_API_KEY           AuthenticationType = 2
+	AuthenticationType_AUTHENTICATION_TYPE_ROBOT_PART_SECRET AuthenticationType = 3
+	AuthenticationType_AUTHENTICATION_TYPE_LOCATION_SECRET   AuthenticationType = 4
+)
+
+// Enum value maps for AuthenticationType.
+var (
+	AuthenticationType_name = map[int32]string{
+		0: "AUTHENTICATION_TYPE_UNSPECIFIED",
+		1: "AUTHENTICATION_TYPE_WEB_OAUTH",
+		2: "AUTHENTICATION_TYPE_API_KEY",
+		3: "AUTHENTICATION_TYPE_ROBOT_PART_SECRET",
+		4: "AUTHENTICATION_TYPE_LOCATION_SECRET",
+	}
+	AuthenticationType_value = map[string]int32{
+		"AUTHENTICATION_TYPE_UNSPECIFIED":       0,
+		"AUTHENTICATION_TYPE_WEB_OAUTH":         1,
+		"AUTHENTICATION_TYPE_API_KEY":           2,
+		"AUTHENTICATION_TYPE_ROBOT_PART_SECRET": 3,
+		"AUTHENTICATION_TYPE_LOCATION_SECRET":   4,
+	}
+)
+
+func (x AuthenticationType) Enum() *AuthenticationType {
+	p := new(AuthenticationType)
+	*p = x
+	return p
+}
+
+func (x AuthenticationType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AuthenticationType) Descriptor() protoreflect.EnumDescriptor {
+	return file_viam_app_v1_app_proto_enumTypes[2].Descriptor()
+}
+
+func (AuthenticationType) Type() protoreflect.EnumType {
+	return &file_viam_app_v1_app_proto_enumTypes[2]
+}
+
+func (x AuthenticationType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AuthenticationType.Descriptor instead.
+func (AuthenticationType) EnumDescriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{2}
+}
+
 type LogOrder int32
 
 const (
@@ -171,11 +226,11 @@ func (x LogOrder) String() string {
 }
 
 func (LogOrder) Descriptor() protoreflect.EnumDescriptor {
-	return file_viam_app_v1_app_proto_enumTypes[2].Descriptor()
+	return file_viam_app_v1_app_proto_enumTypes[3].Descriptor()
 }
 
 func (LogOrder) Type() protoreflect.EnumType {
-	return &file_viam_app_v1_app_proto_enumTypes[2]
+	return &file_viam_app_v1_app_proto_enumTypes[3]
 }
 
 func (x LogOrder) Number() protoreflect.EnumNumber {
@@ -184,7 +239,7 @@ func (x LogOrder) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use LogOrder.Descriptor instead.
 func (LogOrder) EnumDescriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{2}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{3}
 }
 
 type SharedSecret_State int32
@@ -220,11 +275,11 @@ func (x SharedSecret_State) String() string {
 }
 
 func (SharedSecret_State) Descriptor() protoreflect.EnumDescriptor {
-	return file_viam_app_v1_app_proto_enumTypes[3].Descriptor()
+	return file_viam_app_v1_app_proto_enumTypes[4].Descriptor()
 }
 
 func (SharedSecret_State) Type() protoreflect.EnumType {
-	return &file_viam_app_v1_app_proto_enumTypes[3]
+	return &file_viam_app_v1_app_proto_enumTypes[4]
 }
 
 func (x SharedSecret_State) Number() protoreflect.EnumNumber {
@@ -4068,6 +4123,482 @@ func (*UpdateRobotPartMetadataResponse) Descriptor() ([]byte, []int) {
 	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{75}
 }
 
+type UpdateRobotPartRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Required; names are unique per machine.
+	Name        string           `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	RobotConfig *structpb.Struct `protobuf:"bytes,3,opt,name=robot_config,json=robotConfig,proto3" json:"robot_config,omitempty"`
+	// The `last_updated` the caller read; a different current value means
+	// someone changed the part since (ABORTED).
+	LastKnownUpdate *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=last_known_update,json=lastKnownUpdate,proto3,oneof" json:"last_known_update,omitempty"`
+	// The config as a JSON object; its key order is kept.
+	RobotConfigJson *string `protobuf:"bytes,5,opt,name=robot_config_json,json=robotConfigJson,proto3,oneof" json:"robot_config_json,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *UpdateRobotPartRequest) Reset() {
+	*x = UpdateRobotPartRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[76]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateRobotPartRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateRobotPartRequest) ProtoMessage() {}
+
+func (x *UpdateRobotPartRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[76]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateRobotPartRequest.ProtoReflect.Descriptor instead.
+func (*UpdateRobotPartRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{76}
+}
+
+func (x *UpdateRobotPartRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *UpdateRobotPartRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *UpdateRobotPartRequest) GetRobotConfig() *structpb.Struct {
+	if x != nil {
+		return x.RobotConfig
+	}
+	return nil
+}
+
+func (x *UpdateRobotPartRequest) GetLastKnownUpdate() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastKnownUpdate
+	}
+	return nil
+}
+
+func (x *UpdateRobotPartRequest) GetRobotConfigJson() string {
+	if x != nil && x.RobotConfigJson != nil {
+		return *x.RobotConfigJson
+	}
+	return ""
+}
+
+type UpdateRobotPartResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Part          *RobotPart             `protobuf:"bytes,1,opt,name=part,proto3" json:"part,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateRobotPartResponse) Reset() {
+	*x = UpdateRobotPartResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[77]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateRobotPartResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateRobotPartResponse) ProtoMessage() {}
+
+func (x *UpdateRobotPartResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[77]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateRobotPartResponse.ProtoReflect.Descriptor instead.
+func (*UpdateRobotPartResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{77}
+}
+
+func (x *UpdateRobotPartResponse) GetPart() *RobotPart {
+	if x != nil {
+		return x.Part
+	}
+	return nil
+}
+
+type GetRobotPartHistoryRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Id        string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	PageToken *string                `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3,oneof" json:"page_token,omitempty"`
+	// Entries per page: unset or 0 means 100, at most 1000.
+	PageLimit *int64 `protobuf:"varint,3,opt,name=page_limit,json=pageLimit,proto3,oneof" json:"page_limit,omitempty"`
+	// Entries at or after `start` and before `end`.
+	Start         *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=start,proto3,oneof" json:"start,omitempty"`
+	End           *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=end,proto3,oneof" json:"end,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRobotPartHistoryRequest) Reset() {
+	*x = GetRobotPartHistoryRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[78]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRobotPartHistoryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRobotPartHistoryRequest) ProtoMessage() {}
+
+func (x *GetRobotPartHistoryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[78]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRobotPartHistoryRequest.ProtoReflect.Descriptor instead.
+func (*GetRobotPartHistoryRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{78}
+}
+
+func (x *GetRobotPartHistoryRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *GetRobotPartHistoryRequest) GetPageToken() string {
+	if x != nil && x.PageToken != nil {
+		return *x.PageToken
+	}
+	return ""
+}
+
+func (x *GetRobotPartHistoryRequest) GetPageLimit() int64 {
+	if x != nil && x.PageLimit != nil {
+		return *x.PageLimit
+	}
+	return 0
+}
+
+func (x *GetRobotPartHistoryRequest) GetStart() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Start
+	}
+	return nil
+}
+
+func (x *GetRobotPartHistoryRequest) GetEnd() *timestamppb.Timestamp {
+	if x != nil {
+		return x.End
+	}
+	return nil
+}
+
+type GetRobotPartHistoryResponse struct {
+	state   protoimpl.MessageState   `protogen:"open.v1"`
+	History []*RobotPartHistoryEntry `protobuf:"bytes,1,rep,name=history,proto3" json:"history,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRobotPartHistoryResponse) Reset() {
+	*x = GetRobotPartHistoryResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[79]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRobotPartHistoryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRobotPartHistoryResponse) ProtoMessage() {}
+
+func (x *GetRobotPartHistoryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[79]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRobotPartHistoryResponse.ProtoReflect.Descriptor instead.
+func (*GetRobotPartHistoryResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{79}
+}
+
+func (x *GetRobotPartHistoryResponse) GetHistory() []*RobotPartHistoryEntry {
+	if x != nil {
+		return x.History
+	}
+	return nil
+}
+
+func (x *GetRobotPartHistoryResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type RobotPartHistoryEntry struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Part  string                 `protobuf:"bytes,1,opt,name=part,proto3" json:"part,omitempty"`
+	Robot string                 `protobuf:"bytes,2,opt,name=robot,proto3" json:"robot,omitempty"`
+	// When the part was changed.
+	When *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=when,proto3" json:"when,omitempty"`
+	// The part as it was before the change (without secrets or status).
+	Old *RobotPart `protobuf:"bytes,4,opt,name=old,proto3" json:"old,omitempty"`
+	// Who changed it.
+	EditedBy      *AuthenticatorInfo `protobuf:"bytes,5,opt,name=edited_by,json=editedBy,proto3" json:"edited_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RobotPartHistoryEntry) Reset() {
+	*x = RobotPartHistoryEntry{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[80]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RobotPartHistoryEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RobotPartHistoryEntry) ProtoMessage() {}
+
+func (x *RobotPartHistoryEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[80]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RobotPartHistoryEntry.ProtoReflect.Descriptor instead.
+func (*RobotPartHistoryEntry) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{80}
+}
+
+func (x *RobotPartHistoryEntry) GetPart() string {
+	if x != nil {
+		return x.Part
+	}
+	return ""
+}
+
+func (x *RobotPartHistoryEntry) GetRobot() string {
+	if x != nil {
+		return x.Robot
+	}
+	return ""
+}
+
+func (x *RobotPartHistoryEntry) GetWhen() *timestamppb.Timestamp {
+	if x != nil {
+		return x.When
+	}
+	return nil
+}
+
+func (x *RobotPartHistoryEntry) GetOld() *RobotPart {
+	if x != nil {
+		return x.Old
+	}
+	return nil
+}
+
+func (x *RobotPartHistoryEntry) GetEditedBy() *AuthenticatorInfo {
+	if x != nil {
+		return x.EditedBy
+	}
+	return nil
+}
+
+// An identity: an API key (value: key id), a user (value: email) or a
+// machine (value: part id). is_deactivated: the identity no longer exists.
+type AuthenticatorInfo struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Type          AuthenticationType     `protobuf:"varint,1,opt,name=type,proto3,enum=viam.app.v1.AuthenticationType" json:"type,omitempty"`
+	Value         string                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	IsDeactivated bool                   `protobuf:"varint,3,opt,name=is_deactivated,json=isDeactivated,proto3" json:"is_deactivated,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuthenticatorInfo) Reset() {
+	*x = AuthenticatorInfo{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[81]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuthenticatorInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuthenticatorInfo) ProtoMessage() {}
+
+func (x *AuthenticatorInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[81]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuthenticatorInfo.ProtoReflect.Descriptor instead.
+func (*AuthenticatorInfo) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{81}
+}
+
+func (x *AuthenticatorInfo) GetType() AuthenticationType {
+	if x != nil {
+		return x.Type
+	}
+	return AuthenticationType_AUTHENTICATION_TYPE_UNSPECIFIED
+}
+
+func (x *AuthenticatorInfo) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+func (x *AuthenticatorInfo) GetIsDeactivated() bool {
+	if x != nil {
+		return x.IsDeactivated
+	}
+	return false
+}
+
+type MarkPartForRestartRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PartId        string                 `protobuf:"bytes,1,opt,name=part_id,json=partId,proto3" json:"part_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MarkPartForRestartRequest) Reset() {
+	*x = MarkPartForRestartRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[82]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MarkPartForRestartRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MarkPartForRestartRequest) ProtoMessage() {}
+
+func (x *MarkPartForRestartRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[82]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MarkPartForRestartRequest.ProtoReflect.Descriptor instead.
+func (*MarkPartForRestartRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{82}
+}
+
+func (x *MarkPartForRestartRequest) GetPartId() string {
+	if x != nil {
+		return x.PartId
+	}
+	return ""
+}
+
+type MarkPartForRestartResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MarkPartForRestartResponse) Reset() {
+	*x = MarkPartForRestartResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[83]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MarkPartForRestartResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MarkPartForRestartResponse) ProtoMessage() {}
+
+func (x *MarkPartForRestartResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[83]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MarkPartForRestartResponse.ProtoReflect.Descriptor instead.
+func (*MarkPartForRestartResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{83}
+}
+
 type GetRobotPartLogsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Part id.
@@ -4099,7 +4630,7 @@ type GetRobotPartLogsRequest struct {
 
 func (x *GetRobotPartLogsRequest) Reset() {
 	*x = GetRobotPartLogsRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[76]
+	mi := &file_viam_app_v1_app_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4111,7 +4642,7 @@ func (x *GetRobotPartLogsRequest) String() string {
 func (*GetRobotPartLogsRequest) ProtoMessage() {}
 
 func (x *GetRobotPartLogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[76]
+	mi := &file_viam_app_v1_app_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4124,7 +4655,7 @@ func (x *GetRobotPartLogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRobotPartLogsRequest.ProtoReflect.Descriptor instead.
 func (*GetRobotPartLogsRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{76}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *GetRobotPartLogsRequest) GetId() string {
@@ -4222,7 +4753,7 @@ type GetRobotPartLogsResponse struct {
 
 func (x *GetRobotPartLogsResponse) Reset() {
 	*x = GetRobotPartLogsResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[77]
+	mi := &file_viam_app_v1_app_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4234,7 +4765,7 @@ func (x *GetRobotPartLogsResponse) String() string {
 func (*GetRobotPartLogsResponse) ProtoMessage() {}
 
 func (x *GetRobotPartLogsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[77]
+	mi := &file_viam_app_v1_app_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4247,7 +4778,7 @@ func (x *GetRobotPartLogsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRobotPartLogsResponse.ProtoReflect.Descriptor instead.
 func (*GetRobotPartLogsResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{77}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *GetRobotPartLogsResponse) GetLogs() []*v1.LogEntry {
@@ -4278,7 +4809,7 @@ type TailRobotPartLogsRequest struct {
 
 func (x *TailRobotPartLogsRequest) Reset() {
 	*x = TailRobotPartLogsRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[78]
+	mi := &file_viam_app_v1_app_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4290,7 +4821,7 @@ func (x *TailRobotPartLogsRequest) String() string {
 func (*TailRobotPartLogsRequest) ProtoMessage() {}
 
 func (x *TailRobotPartLogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[78]
+	mi := &file_viam_app_v1_app_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4303,7 +4834,7 @@ func (x *TailRobotPartLogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TailRobotPartLogsRequest.ProtoReflect.Descriptor instead.
 func (*TailRobotPartLogsRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{78}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *TailRobotPartLogsRequest) GetId() string {
@@ -4336,7 +4867,7 @@ type TailRobotPartLogsResponse struct {
 
 func (x *TailRobotPartLogsResponse) Reset() {
 	*x = TailRobotPartLogsResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[79]
+	mi := &file_viam_app_v1_app_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4348,7 +4879,7 @@ func (x *TailRobotPartLogsResponse) String() string {
 func (*TailRobotPartLogsResponse) ProtoMessage() {}
 
 func (x *TailRobotPartLogsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[79]
+	mi := &file_viam_app_v1_app_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4361,7 +4892,7 @@ func (x *TailRobotPartLogsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TailRobotPartLogsResponse.ProtoReflect.Descriptor instead.
 func (*TailRobotPartLogsResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{79}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *TailRobotPartLogsResponse) GetLogs() []*v1.LogEntry {
@@ -4381,7 +4912,7 @@ type CreateKeyRequest struct {
 
 func (x *CreateKeyRequest) Reset() {
 	*x = CreateKeyRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[80]
+	mi := &file_viam_app_v1_app_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4393,7 +4924,7 @@ func (x *CreateKeyRequest) String() string {
 func (*CreateKeyRequest) ProtoMessage() {}
 
 func (x *CreateKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[80]
+	mi := &file_viam_app_v1_app_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4406,7 +4937,7 @@ func (x *CreateKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateKeyRequest.ProtoReflect.Descriptor instead.
 func (*CreateKeyRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{80}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *CreateKeyRequest) GetAuthorizations() []*Authorization {
@@ -4433,7 +4964,7 @@ type CreateKeyResponse struct {
 
 func (x *CreateKeyResponse) Reset() {
 	*x = CreateKeyResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[81]
+	mi := &file_viam_app_v1_app_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4445,7 +4976,7 @@ func (x *CreateKeyResponse) String() string {
 func (*CreateKeyResponse) ProtoMessage() {}
 
 func (x *CreateKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[81]
+	mi := &file_viam_app_v1_app_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4458,7 +4989,7 @@ func (x *CreateKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateKeyResponse.ProtoReflect.Descriptor instead.
 func (*CreateKeyResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{81}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{89}
 }
 
 func (x *CreateKeyResponse) GetKey() string {
@@ -4484,7 +5015,7 @@ type ListKeysRequest struct {
 
 func (x *ListKeysRequest) Reset() {
 	*x = ListKeysRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[82]
+	mi := &file_viam_app_v1_app_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4496,7 +5027,7 @@ func (x *ListKeysRequest) String() string {
 func (*ListKeysRequest) ProtoMessage() {}
 
 func (x *ListKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[82]
+	mi := &file_viam_app_v1_app_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4509,7 +5040,7 @@ func (x *ListKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListKeysRequest.ProtoReflect.Descriptor instead.
 func (*ListKeysRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{82}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{90}
 }
 
 func (x *ListKeysRequest) GetOrgId() string {
@@ -4528,7 +5059,7 @@ type ListKeysResponse struct {
 
 func (x *ListKeysResponse) Reset() {
 	*x = ListKeysResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[83]
+	mi := &file_viam_app_v1_app_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4540,7 +5071,7 @@ func (x *ListKeysResponse) String() string {
 func (*ListKeysResponse) ProtoMessage() {}
 
 func (x *ListKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[83]
+	mi := &file_viam_app_v1_app_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4553,7 +5084,7 @@ func (x *ListKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListKeysResponse.ProtoReflect.Descriptor instead.
 func (*ListKeysResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{83}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{91}
 }
 
 func (x *ListKeysResponse) GetApiKeys() []*APIKeyWithAuthorizations {
@@ -4572,7 +5103,7 @@ type DeleteKeyRequest struct {
 
 func (x *DeleteKeyRequest) Reset() {
 	*x = DeleteKeyRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[84]
+	mi := &file_viam_app_v1_app_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4584,7 +5115,7 @@ func (x *DeleteKeyRequest) String() string {
 func (*DeleteKeyRequest) ProtoMessage() {}
 
 func (x *DeleteKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[84]
+	mi := &file_viam_app_v1_app_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4597,7 +5128,7 @@ func (x *DeleteKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteKeyRequest.ProtoReflect.Descriptor instead.
 func (*DeleteKeyRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{84}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{92}
 }
 
 func (x *DeleteKeyRequest) GetId() string {
@@ -4615,7 +5146,7 @@ type DeleteKeyResponse struct {
 
 func (x *DeleteKeyResponse) Reset() {
 	*x = DeleteKeyResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[85]
+	mi := &file_viam_app_v1_app_proto_msgTypes[93]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4627,7 +5158,7 @@ func (x *DeleteKeyResponse) String() string {
 func (*DeleteKeyResponse) ProtoMessage() {}
 
 func (x *DeleteKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[85]
+	mi := &file_viam_app_v1_app_proto_msgTypes[93]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4640,7 +5171,7 @@ func (x *DeleteKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteKeyResponse.ProtoReflect.Descriptor instead.
 func (*DeleteKeyResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{85}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{93}
 }
 
 type RotateKeyRequest struct {
@@ -4652,7 +5183,7 @@ type RotateKeyRequest struct {
 
 func (x *RotateKeyRequest) Reset() {
 	*x = RotateKeyRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[86]
+	mi := &file_viam_app_v1_app_proto_msgTypes[94]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4664,7 +5195,7 @@ func (x *RotateKeyRequest) String() string {
 func (*RotateKeyRequest) ProtoMessage() {}
 
 func (x *RotateKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[86]
+	mi := &file_viam_app_v1_app_proto_msgTypes[94]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4677,7 +5208,7 @@ func (x *RotateKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RotateKeyRequest.ProtoReflect.Descriptor instead.
 func (*RotateKeyRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{86}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{94}
 }
 
 func (x *RotateKeyRequest) GetId() string {
@@ -4697,7 +5228,7 @@ type RotateKeyResponse struct {
 
 func (x *RotateKeyResponse) Reset() {
 	*x = RotateKeyResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[87]
+	mi := &file_viam_app_v1_app_proto_msgTypes[95]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4709,7 +5240,7 @@ func (x *RotateKeyResponse) String() string {
 func (*RotateKeyResponse) ProtoMessage() {}
 
 func (x *RotateKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[87]
+	mi := &file_viam_app_v1_app_proto_msgTypes[95]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4722,7 +5253,7 @@ func (x *RotateKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RotateKeyResponse.ProtoReflect.Descriptor instead.
 func (*RotateKeyResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{87}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{95}
 }
 
 func (x *RotateKeyResponse) GetId() string {
@@ -4749,7 +5280,7 @@ type RenameKeyRequest struct {
 
 func (x *RenameKeyRequest) Reset() {
 	*x = RenameKeyRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[88]
+	mi := &file_viam_app_v1_app_proto_msgTypes[96]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4761,7 +5292,7 @@ func (x *RenameKeyRequest) String() string {
 func (*RenameKeyRequest) ProtoMessage() {}
 
 func (x *RenameKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[88]
+	mi := &file_viam_app_v1_app_proto_msgTypes[96]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4774,7 +5305,7 @@ func (x *RenameKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenameKeyRequest.ProtoReflect.Descriptor instead.
 func (*RenameKeyRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{88}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{96}
 }
 
 func (x *RenameKeyRequest) GetId() string {
@@ -4801,7 +5332,7 @@ type RenameKeyResponse struct {
 
 func (x *RenameKeyResponse) Reset() {
 	*x = RenameKeyResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[89]
+	mi := &file_viam_app_v1_app_proto_msgTypes[97]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4813,7 +5344,7 @@ func (x *RenameKeyResponse) String() string {
 func (*RenameKeyResponse) ProtoMessage() {}
 
 func (x *RenameKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[89]
+	mi := &file_viam_app_v1_app_proto_msgTypes[97]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4826,7 +5357,7 @@ func (x *RenameKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenameKeyResponse.ProtoReflect.Descriptor instead.
 func (*RenameKeyResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{89}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{97}
 }
 
 func (x *RenameKeyResponse) GetId() string {
@@ -4852,7 +5383,7 @@ type CreateKeyFromExistingKeyAuthorizationsRequest struct {
 
 func (x *CreateKeyFromExistingKeyAuthorizationsRequest) Reset() {
 	*x = CreateKeyFromExistingKeyAuthorizationsRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[90]
+	mi := &file_viam_app_v1_app_proto_msgTypes[98]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4864,7 +5395,7 @@ func (x *CreateKeyFromExistingKeyAuthorizationsRequest) String() string {
 func (*CreateKeyFromExistingKeyAuthorizationsRequest) ProtoMessage() {}
 
 func (x *CreateKeyFromExistingKeyAuthorizationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[90]
+	mi := &file_viam_app_v1_app_proto_msgTypes[98]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4877,7 +5408,7 @@ func (x *CreateKeyFromExistingKeyAuthorizationsRequest) ProtoReflect() protorefl
 
 // Deprecated: Use CreateKeyFromExistingKeyAuthorizationsRequest.ProtoReflect.Descriptor instead.
 func (*CreateKeyFromExistingKeyAuthorizationsRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{90}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{98}
 }
 
 func (x *CreateKeyFromExistingKeyAuthorizationsRequest) GetId() string {
@@ -4897,7 +5428,7 @@ type CreateKeyFromExistingKeyAuthorizationsResponse struct {
 
 func (x *CreateKeyFromExistingKeyAuthorizationsResponse) Reset() {
 	*x = CreateKeyFromExistingKeyAuthorizationsResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[91]
+	mi := &file_viam_app_v1_app_proto_msgTypes[99]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4909,7 +5440,7 @@ func (x *CreateKeyFromExistingKeyAuthorizationsResponse) String() string {
 func (*CreateKeyFromExistingKeyAuthorizationsResponse) ProtoMessage() {}
 
 func (x *CreateKeyFromExistingKeyAuthorizationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[91]
+	mi := &file_viam_app_v1_app_proto_msgTypes[99]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4922,7 +5453,7 @@ func (x *CreateKeyFromExistingKeyAuthorizationsResponse) ProtoReflect() protoref
 
 // Deprecated: Use CreateKeyFromExistingKeyAuthorizationsResponse.ProtoReflect.Descriptor instead.
 func (*CreateKeyFromExistingKeyAuthorizationsResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{91}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{99}
 }
 
 func (x *CreateKeyFromExistingKeyAuthorizationsResponse) GetId() string {
@@ -4948,7 +5479,7 @@ type GetRobotAPIKeysRequest struct {
 
 func (x *GetRobotAPIKeysRequest) Reset() {
 	*x = GetRobotAPIKeysRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[92]
+	mi := &file_viam_app_v1_app_proto_msgTypes[100]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4960,7 +5491,7 @@ func (x *GetRobotAPIKeysRequest) String() string {
 func (*GetRobotAPIKeysRequest) ProtoMessage() {}
 
 func (x *GetRobotAPIKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[92]
+	mi := &file_viam_app_v1_app_proto_msgTypes[100]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4973,7 +5504,7 @@ func (x *GetRobotAPIKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRobotAPIKeysRequest.ProtoReflect.Descriptor instead.
 func (*GetRobotAPIKeysRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{92}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{100}
 }
 
 func (x *GetRobotAPIKeysRequest) GetRobotId() string {
@@ -4992,7 +5523,7 @@ type GetRobotAPIKeysResponse struct {
 
 func (x *GetRobotAPIKeysResponse) Reset() {
 	*x = GetRobotAPIKeysResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[93]
+	mi := &file_viam_app_v1_app_proto_msgTypes[101]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5004,7 +5535,7 @@ func (x *GetRobotAPIKeysResponse) String() string {
 func (*GetRobotAPIKeysResponse) ProtoMessage() {}
 
 func (x *GetRobotAPIKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[93]
+	mi := &file_viam_app_v1_app_proto_msgTypes[101]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5017,7 +5548,7 @@ func (x *GetRobotAPIKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRobotAPIKeysResponse.ProtoReflect.Descriptor instead.
 func (*GetRobotAPIKeysResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{93}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{101}
 }
 
 func (x *GetRobotAPIKeysResponse) GetApiKeys() []*APIKeyWithAuthorizations {
@@ -5036,7 +5567,7 @@ type AddRoleRequest struct {
 
 func (x *AddRoleRequest) Reset() {
 	*x = AddRoleRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[94]
+	mi := &file_viam_app_v1_app_proto_msgTypes[102]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5048,7 +5579,7 @@ func (x *AddRoleRequest) String() string {
 func (*AddRoleRequest) ProtoMessage() {}
 
 func (x *AddRoleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[94]
+	mi := &file_viam_app_v1_app_proto_msgTypes[102]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5061,7 +5592,7 @@ func (x *AddRoleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddRoleRequest.ProtoReflect.Descriptor instead.
 func (*AddRoleRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{94}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{102}
 }
 
 func (x *AddRoleRequest) GetAuthorization() *Authorization {
@@ -5079,7 +5610,7 @@ type AddRoleResponse struct {
 
 func (x *AddRoleResponse) Reset() {
 	*x = AddRoleResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[95]
+	mi := &file_viam_app_v1_app_proto_msgTypes[103]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5091,7 +5622,7 @@ func (x *AddRoleResponse) String() string {
 func (*AddRoleResponse) ProtoMessage() {}
 
 func (x *AddRoleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[95]
+	mi := &file_viam_app_v1_app_proto_msgTypes[103]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5104,7 +5635,7 @@ func (x *AddRoleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddRoleResponse.ProtoReflect.Descriptor instead.
 func (*AddRoleResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{95}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{103}
 }
 
 type RemoveRoleRequest struct {
@@ -5116,7 +5647,7 @@ type RemoveRoleRequest struct {
 
 func (x *RemoveRoleRequest) Reset() {
 	*x = RemoveRoleRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[96]
+	mi := &file_viam_app_v1_app_proto_msgTypes[104]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5128,7 +5659,7 @@ func (x *RemoveRoleRequest) String() string {
 func (*RemoveRoleRequest) ProtoMessage() {}
 
 func (x *RemoveRoleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[96]
+	mi := &file_viam_app_v1_app_proto_msgTypes[104]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5141,7 +5672,7 @@ func (x *RemoveRoleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveRoleRequest.ProtoReflect.Descriptor instead.
 func (*RemoveRoleRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{96}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{104}
 }
 
 func (x *RemoveRoleRequest) GetAuthorization() *Authorization {
@@ -5159,7 +5690,7 @@ type RemoveRoleResponse struct {
 
 func (x *RemoveRoleResponse) Reset() {
 	*x = RemoveRoleResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[97]
+	mi := &file_viam_app_v1_app_proto_msgTypes[105]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5171,7 +5702,7 @@ func (x *RemoveRoleResponse) String() string {
 func (*RemoveRoleResponse) ProtoMessage() {}
 
 func (x *RemoveRoleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[97]
+	mi := &file_viam_app_v1_app_proto_msgTypes[105]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5184,7 +5715,7 @@ func (x *RemoveRoleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveRoleResponse.ProtoReflect.Descriptor instead.
 func (*RemoveRoleResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{97}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{105}
 }
 
 type ChangeRoleRequest struct {
@@ -5197,7 +5728,7 @@ type ChangeRoleRequest struct {
 
 func (x *ChangeRoleRequest) Reset() {
 	*x = ChangeRoleRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[98]
+	mi := &file_viam_app_v1_app_proto_msgTypes[106]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5209,7 +5740,7 @@ func (x *ChangeRoleRequest) String() string {
 func (*ChangeRoleRequest) ProtoMessage() {}
 
 func (x *ChangeRoleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[98]
+	mi := &file_viam_app_v1_app_proto_msgTypes[106]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5222,7 +5753,7 @@ func (x *ChangeRoleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeRoleRequest.ProtoReflect.Descriptor instead.
 func (*ChangeRoleRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{98}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{106}
 }
 
 func (x *ChangeRoleRequest) GetOldAuthorization() *Authorization {
@@ -5247,7 +5778,7 @@ type ChangeRoleResponse struct {
 
 func (x *ChangeRoleResponse) Reset() {
 	*x = ChangeRoleResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[99]
+	mi := &file_viam_app_v1_app_proto_msgTypes[107]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5259,7 +5790,7 @@ func (x *ChangeRoleResponse) String() string {
 func (*ChangeRoleResponse) ProtoMessage() {}
 
 func (x *ChangeRoleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[99]
+	mi := &file_viam_app_v1_app_proto_msgTypes[107]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5272,7 +5803,7 @@ func (x *ChangeRoleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeRoleResponse.ProtoReflect.Descriptor instead.
 func (*ChangeRoleResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{99}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{107}
 }
 
 type ListAuthorizationsRequest struct {
@@ -5285,7 +5816,7 @@ type ListAuthorizationsRequest struct {
 
 func (x *ListAuthorizationsRequest) Reset() {
 	*x = ListAuthorizationsRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[100]
+	mi := &file_viam_app_v1_app_proto_msgTypes[108]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5297,7 +5828,7 @@ func (x *ListAuthorizationsRequest) String() string {
 func (*ListAuthorizationsRequest) ProtoMessage() {}
 
 func (x *ListAuthorizationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[100]
+	mi := &file_viam_app_v1_app_proto_msgTypes[108]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5310,7 +5841,7 @@ func (x *ListAuthorizationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuthorizationsRequest.ProtoReflect.Descriptor instead.
 func (*ListAuthorizationsRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{100}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{108}
 }
 
 func (x *ListAuthorizationsRequest) GetOrganizationId() string {
@@ -5336,7 +5867,7 @@ type ListAuthorizationsResponse struct {
 
 func (x *ListAuthorizationsResponse) Reset() {
 	*x = ListAuthorizationsResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[101]
+	mi := &file_viam_app_v1_app_proto_msgTypes[109]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5348,7 +5879,7 @@ func (x *ListAuthorizationsResponse) String() string {
 func (*ListAuthorizationsResponse) ProtoMessage() {}
 
 func (x *ListAuthorizationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[101]
+	mi := &file_viam_app_v1_app_proto_msgTypes[109]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5361,7 +5892,7 @@ func (x *ListAuthorizationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuthorizationsResponse.ProtoReflect.Descriptor instead.
 func (*ListAuthorizationsResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{101}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{109}
 }
 
 func (x *ListAuthorizationsResponse) GetAuthorizations() []*Authorization {
@@ -5380,7 +5911,7 @@ type CheckPermissionsRequest struct {
 
 func (x *CheckPermissionsRequest) Reset() {
 	*x = CheckPermissionsRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[102]
+	mi := &file_viam_app_v1_app_proto_msgTypes[110]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5392,7 +5923,7 @@ func (x *CheckPermissionsRequest) String() string {
 func (*CheckPermissionsRequest) ProtoMessage() {}
 
 func (x *CheckPermissionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[102]
+	mi := &file_viam_app_v1_app_proto_msgTypes[110]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5405,7 +5936,7 @@ func (x *CheckPermissionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckPermissionsRequest.ProtoReflect.Descriptor instead.
 func (*CheckPermissionsRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{102}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{110}
 }
 
 func (x *CheckPermissionsRequest) GetPermissions() []*AuthorizedPermissions {
@@ -5424,7 +5955,7 @@ type CheckPermissionsResponse struct {
 
 func (x *CheckPermissionsResponse) Reset() {
 	*x = CheckPermissionsResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[103]
+	mi := &file_viam_app_v1_app_proto_msgTypes[111]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5436,7 +5967,7 @@ func (x *CheckPermissionsResponse) String() string {
 func (*CheckPermissionsResponse) ProtoMessage() {}
 
 func (x *CheckPermissionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[103]
+	mi := &file_viam_app_v1_app_proto_msgTypes[111]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5449,7 +5980,7 @@ func (x *CheckPermissionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckPermissionsResponse.ProtoReflect.Descriptor instead.
 func (*CheckPermissionsResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{103}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{111}
 }
 
 func (x *CheckPermissionsResponse) GetAuthorizedPermissions() []*AuthorizedPermissions {
@@ -5468,7 +5999,7 @@ type GetUserIDByEmailRequest struct {
 
 func (x *GetUserIDByEmailRequest) Reset() {
 	*x = GetUserIDByEmailRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[104]
+	mi := &file_viam_app_v1_app_proto_msgTypes[112]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5480,7 +6011,7 @@ func (x *GetUserIDByEmailRequest) String() string {
 func (*GetUserIDByEmailRequest) ProtoMessage() {}
 
 func (x *GetUserIDByEmailRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[104]
+	mi := &file_viam_app_v1_app_proto_msgTypes[112]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5493,7 +6024,7 @@ func (x *GetUserIDByEmailRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUserIDByEmailRequest.ProtoReflect.Descriptor instead.
 func (*GetUserIDByEmailRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{104}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{112}
 }
 
 func (x *GetUserIDByEmailRequest) GetEmail() string {
@@ -5512,7 +6043,7 @@ type GetUserIDByEmailResponse struct {
 
 func (x *GetUserIDByEmailResponse) Reset() {
 	*x = GetUserIDByEmailResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[105]
+	mi := &file_viam_app_v1_app_proto_msgTypes[113]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5524,7 +6055,7 @@ func (x *GetUserIDByEmailResponse) String() string {
 func (*GetUserIDByEmailResponse) ProtoMessage() {}
 
 func (x *GetUserIDByEmailResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[105]
+	mi := &file_viam_app_v1_app_proto_msgTypes[113]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5537,7 +6068,7 @@ func (x *GetUserIDByEmailResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUserIDByEmailResponse.ProtoReflect.Descriptor instead.
 func (*GetUserIDByEmailResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{105}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{113}
 }
 
 func (x *GetUserIDByEmailResponse) GetUserId() string {
@@ -5556,7 +6087,7 @@ type ListOrganizationsByUserRequest struct {
 
 func (x *ListOrganizationsByUserRequest) Reset() {
 	*x = ListOrganizationsByUserRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[106]
+	mi := &file_viam_app_v1_app_proto_msgTypes[114]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5568,7 +6099,7 @@ func (x *ListOrganizationsByUserRequest) String() string {
 func (*ListOrganizationsByUserRequest) ProtoMessage() {}
 
 func (x *ListOrganizationsByUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[106]
+	mi := &file_viam_app_v1_app_proto_msgTypes[114]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5581,7 +6112,7 @@ func (x *ListOrganizationsByUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrganizationsByUserRequest.ProtoReflect.Descriptor instead.
 func (*ListOrganizationsByUserRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{106}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{114}
 }
 
 func (x *ListOrganizationsByUserRequest) GetUserId() string {
@@ -5600,7 +6131,7 @@ type ListOrganizationsByUserResponse struct {
 
 func (x *ListOrganizationsByUserResponse) Reset() {
 	*x = ListOrganizationsByUserResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[107]
+	mi := &file_viam_app_v1_app_proto_msgTypes[115]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5612,7 +6143,7 @@ func (x *ListOrganizationsByUserResponse) String() string {
 func (*ListOrganizationsByUserResponse) ProtoMessage() {}
 
 func (x *ListOrganizationsByUserResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[107]
+	mi := &file_viam_app_v1_app_proto_msgTypes[115]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5625,7 +6156,7 @@ func (x *ListOrganizationsByUserResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrganizationsByUserResponse.ProtoReflect.Descriptor instead.
 func (*ListOrganizationsByUserResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{107}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{115}
 }
 
 func (x *ListOrganizationsByUserResponse) GetOrgs() []*OrgDetails {
@@ -5644,7 +6175,7 @@ type GetOrganizationsWithAccessToLocationRequest struct {
 
 func (x *GetOrganizationsWithAccessToLocationRequest) Reset() {
 	*x = GetOrganizationsWithAccessToLocationRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[108]
+	mi := &file_viam_app_v1_app_proto_msgTypes[116]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5656,7 +6187,7 @@ func (x *GetOrganizationsWithAccessToLocationRequest) String() string {
 func (*GetOrganizationsWithAccessToLocationRequest) ProtoMessage() {}
 
 func (x *GetOrganizationsWithAccessToLocationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[108]
+	mi := &file_viam_app_v1_app_proto_msgTypes[116]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5669,7 +6200,7 @@ func (x *GetOrganizationsWithAccessToLocationRequest) ProtoReflect() protoreflec
 
 // Deprecated: Use GetOrganizationsWithAccessToLocationRequest.ProtoReflect.Descriptor instead.
 func (*GetOrganizationsWithAccessToLocationRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{108}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{116}
 }
 
 func (x *GetOrganizationsWithAccessToLocationRequest) GetLocationId() string {
@@ -5688,7 +6219,7 @@ type GetOrganizationsWithAccessToLocationResponse struct {
 
 func (x *GetOrganizationsWithAccessToLocationResponse) Reset() {
 	*x = GetOrganizationsWithAccessToLocationResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[109]
+	mi := &file_viam_app_v1_app_proto_msgTypes[117]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5700,7 +6231,7 @@ func (x *GetOrganizationsWithAccessToLocationResponse) String() string {
 func (*GetOrganizationsWithAccessToLocationResponse) ProtoMessage() {}
 
 func (x *GetOrganizationsWithAccessToLocationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[109]
+	mi := &file_viam_app_v1_app_proto_msgTypes[117]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5713,7 +6244,7 @@ func (x *GetOrganizationsWithAccessToLocationResponse) ProtoReflect() protorefle
 
 // Deprecated: Use GetOrganizationsWithAccessToLocationResponse.ProtoReflect.Descriptor instead.
 func (*GetOrganizationsWithAccessToLocationResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{109}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{117}
 }
 
 func (x *GetOrganizationsWithAccessToLocationResponse) GetOrganizationIdentities() []*OrganizationIdentity {
@@ -5732,7 +6263,7 @@ type ListOrganizationMembersRequest struct {
 
 func (x *ListOrganizationMembersRequest) Reset() {
 	*x = ListOrganizationMembersRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[110]
+	mi := &file_viam_app_v1_app_proto_msgTypes[118]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5744,7 +6275,7 @@ func (x *ListOrganizationMembersRequest) String() string {
 func (*ListOrganizationMembersRequest) ProtoMessage() {}
 
 func (x *ListOrganizationMembersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[110]
+	mi := &file_viam_app_v1_app_proto_msgTypes[118]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5757,7 +6288,7 @@ func (x *ListOrganizationMembersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrganizationMembersRequest.ProtoReflect.Descriptor instead.
 func (*ListOrganizationMembersRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{110}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{118}
 }
 
 func (x *ListOrganizationMembersRequest) GetOrganizationId() string {
@@ -5778,7 +6309,7 @@ type ListOrganizationMembersResponse struct {
 
 func (x *ListOrganizationMembersResponse) Reset() {
 	*x = ListOrganizationMembersResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[111]
+	mi := &file_viam_app_v1_app_proto_msgTypes[119]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5790,7 +6321,7 @@ func (x *ListOrganizationMembersResponse) String() string {
 func (*ListOrganizationMembersResponse) ProtoMessage() {}
 
 func (x *ListOrganizationMembersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[111]
+	mi := &file_viam_app_v1_app_proto_msgTypes[119]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5803,7 +6334,7 @@ func (x *ListOrganizationMembersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrganizationMembersResponse.ProtoReflect.Descriptor instead.
 func (*ListOrganizationMembersResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{111}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{119}
 }
 
 func (x *ListOrganizationMembersResponse) GetOrganizationId() string {
@@ -5839,7 +6370,7 @@ type CreateOrganizationInviteRequest struct {
 
 func (x *CreateOrganizationInviteRequest) Reset() {
 	*x = CreateOrganizationInviteRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[112]
+	mi := &file_viam_app_v1_app_proto_msgTypes[120]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5851,7 +6382,7 @@ func (x *CreateOrganizationInviteRequest) String() string {
 func (*CreateOrganizationInviteRequest) ProtoMessage() {}
 
 func (x *CreateOrganizationInviteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[112]
+	mi := &file_viam_app_v1_app_proto_msgTypes[120]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5864,7 +6395,7 @@ func (x *CreateOrganizationInviteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrganizationInviteRequest.ProtoReflect.Descriptor instead.
 func (*CreateOrganizationInviteRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{112}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{120}
 }
 
 func (x *CreateOrganizationInviteRequest) GetOrganizationId() string {
@@ -5904,7 +6435,7 @@ type CreateOrganizationInviteResponse struct {
 
 func (x *CreateOrganizationInviteResponse) Reset() {
 	*x = CreateOrganizationInviteResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[113]
+	mi := &file_viam_app_v1_app_proto_msgTypes[121]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5916,7 +6447,7 @@ func (x *CreateOrganizationInviteResponse) String() string {
 func (*CreateOrganizationInviteResponse) ProtoMessage() {}
 
 func (x *CreateOrganizationInviteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[113]
+	mi := &file_viam_app_v1_app_proto_msgTypes[121]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5929,7 +6460,7 @@ func (x *CreateOrganizationInviteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrganizationInviteResponse.ProtoReflect.Descriptor instead.
 func (*CreateOrganizationInviteResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{113}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{121}
 }
 
 func (x *CreateOrganizationInviteResponse) GetInvite() *OrganizationInvite {
@@ -5951,7 +6482,7 @@ type UpdateOrganizationInviteAuthorizationsRequest struct {
 
 func (x *UpdateOrganizationInviteAuthorizationsRequest) Reset() {
 	*x = UpdateOrganizationInviteAuthorizationsRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[114]
+	mi := &file_viam_app_v1_app_proto_msgTypes[122]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5963,7 +6494,7 @@ func (x *UpdateOrganizationInviteAuthorizationsRequest) String() string {
 func (*UpdateOrganizationInviteAuthorizationsRequest) ProtoMessage() {}
 
 func (x *UpdateOrganizationInviteAuthorizationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[114]
+	mi := &file_viam_app_v1_app_proto_msgTypes[122]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5976,7 +6507,7 @@ func (x *UpdateOrganizationInviteAuthorizationsRequest) ProtoReflect() protorefl
 
 // Deprecated: Use UpdateOrganizationInviteAuthorizationsRequest.ProtoReflect.Descriptor instead.
 func (*UpdateOrganizationInviteAuthorizationsRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{114}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{122}
 }
 
 func (x *UpdateOrganizationInviteAuthorizationsRequest) GetOrganizationId() string {
@@ -6016,7 +6547,7 @@ type UpdateOrganizationInviteAuthorizationsResponse struct {
 
 func (x *UpdateOrganizationInviteAuthorizationsResponse) Reset() {
 	*x = UpdateOrganizationInviteAuthorizationsResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[115]
+	mi := &file_viam_app_v1_app_proto_msgTypes[123]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6028,7 +6559,7 @@ func (x *UpdateOrganizationInviteAuthorizationsResponse) String() string {
 func (*UpdateOrganizationInviteAuthorizationsResponse) ProtoMessage() {}
 
 func (x *UpdateOrganizationInviteAuthorizationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[115]
+	mi := &file_viam_app_v1_app_proto_msgTypes[123]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6041,7 +6572,7 @@ func (x *UpdateOrganizationInviteAuthorizationsResponse) ProtoReflect() protoref
 
 // Deprecated: Use UpdateOrganizationInviteAuthorizationsResponse.ProtoReflect.Descriptor instead.
 func (*UpdateOrganizationInviteAuthorizationsResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{115}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{123}
 }
 
 func (x *UpdateOrganizationInviteAuthorizationsResponse) GetInvite() *OrganizationInvite {
@@ -6061,7 +6592,7 @@ type DeleteOrganizationInviteRequest struct {
 
 func (x *DeleteOrganizationInviteRequest) Reset() {
 	*x = DeleteOrganizationInviteRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[116]
+	mi := &file_viam_app_v1_app_proto_msgTypes[124]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6073,7 +6604,7 @@ func (x *DeleteOrganizationInviteRequest) String() string {
 func (*DeleteOrganizationInviteRequest) ProtoMessage() {}
 
 func (x *DeleteOrganizationInviteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[116]
+	mi := &file_viam_app_v1_app_proto_msgTypes[124]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6086,7 +6617,7 @@ func (x *DeleteOrganizationInviteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteOrganizationInviteRequest.ProtoReflect.Descriptor instead.
 func (*DeleteOrganizationInviteRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{116}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{124}
 }
 
 func (x *DeleteOrganizationInviteRequest) GetOrganizationId() string {
@@ -6111,7 +6642,7 @@ type DeleteOrganizationInviteResponse struct {
 
 func (x *DeleteOrganizationInviteResponse) Reset() {
 	*x = DeleteOrganizationInviteResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[117]
+	mi := &file_viam_app_v1_app_proto_msgTypes[125]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6123,7 +6654,7 @@ func (x *DeleteOrganizationInviteResponse) String() string {
 func (*DeleteOrganizationInviteResponse) ProtoMessage() {}
 
 func (x *DeleteOrganizationInviteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[117]
+	mi := &file_viam_app_v1_app_proto_msgTypes[125]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6136,7 +6667,7 @@ func (x *DeleteOrganizationInviteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteOrganizationInviteResponse.ProtoReflect.Descriptor instead.
 func (*DeleteOrganizationInviteResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{117}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{125}
 }
 
 type ResendOrganizationInviteRequest struct {
@@ -6150,7 +6681,7 @@ type ResendOrganizationInviteRequest struct {
 
 func (x *ResendOrganizationInviteRequest) Reset() {
 	*x = ResendOrganizationInviteRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[118]
+	mi := &file_viam_app_v1_app_proto_msgTypes[126]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6162,7 +6693,7 @@ func (x *ResendOrganizationInviteRequest) String() string {
 func (*ResendOrganizationInviteRequest) ProtoMessage() {}
 
 func (x *ResendOrganizationInviteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[118]
+	mi := &file_viam_app_v1_app_proto_msgTypes[126]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6175,7 +6706,7 @@ func (x *ResendOrganizationInviteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResendOrganizationInviteRequest.ProtoReflect.Descriptor instead.
 func (*ResendOrganizationInviteRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{118}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{126}
 }
 
 func (x *ResendOrganizationInviteRequest) GetOrganizationId() string {
@@ -6208,7 +6739,7 @@ type ResendOrganizationInviteResponse struct {
 
 func (x *ResendOrganizationInviteResponse) Reset() {
 	*x = ResendOrganizationInviteResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[119]
+	mi := &file_viam_app_v1_app_proto_msgTypes[127]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6220,7 +6751,7 @@ func (x *ResendOrganizationInviteResponse) String() string {
 func (*ResendOrganizationInviteResponse) ProtoMessage() {}
 
 func (x *ResendOrganizationInviteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[119]
+	mi := &file_viam_app_v1_app_proto_msgTypes[127]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6233,7 +6764,7 @@ func (x *ResendOrganizationInviteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResendOrganizationInviteResponse.ProtoReflect.Descriptor instead.
 func (*ResendOrganizationInviteResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{119}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{127}
 }
 
 func (x *ResendOrganizationInviteResponse) GetInvite() *OrganizationInvite {
@@ -6253,7 +6784,7 @@ type DeleteOrganizationMemberRequest struct {
 
 func (x *DeleteOrganizationMemberRequest) Reset() {
 	*x = DeleteOrganizationMemberRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[120]
+	mi := &file_viam_app_v1_app_proto_msgTypes[128]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6265,7 +6796,7 @@ func (x *DeleteOrganizationMemberRequest) String() string {
 func (*DeleteOrganizationMemberRequest) ProtoMessage() {}
 
 func (x *DeleteOrganizationMemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[120]
+	mi := &file_viam_app_v1_app_proto_msgTypes[128]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6278,7 +6809,7 @@ func (x *DeleteOrganizationMemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteOrganizationMemberRequest.ProtoReflect.Descriptor instead.
 func (*DeleteOrganizationMemberRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{120}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{128}
 }
 
 func (x *DeleteOrganizationMemberRequest) GetOrganizationId() string {
@@ -6303,7 +6834,7 @@ type DeleteOrganizationMemberResponse struct {
 
 func (x *DeleteOrganizationMemberResponse) Reset() {
 	*x = DeleteOrganizationMemberResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[121]
+	mi := &file_viam_app_v1_app_proto_msgTypes[129]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6315,7 +6846,7 @@ func (x *DeleteOrganizationMemberResponse) String() string {
 func (*DeleteOrganizationMemberResponse) ProtoMessage() {}
 
 func (x *DeleteOrganizationMemberResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[121]
+	mi := &file_viam_app_v1_app_proto_msgTypes[129]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6328,7 +6859,7 @@ func (x *DeleteOrganizationMemberResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteOrganizationMemberResponse.ProtoReflect.Descriptor instead.
 func (*DeleteOrganizationMemberResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{121}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{129}
 }
 
 type LocationAuthRequest struct {
@@ -6340,7 +6871,7 @@ type LocationAuthRequest struct {
 
 func (x *LocationAuthRequest) Reset() {
 	*x = LocationAuthRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[122]
+	mi := &file_viam_app_v1_app_proto_msgTypes[130]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6352,7 +6883,7 @@ func (x *LocationAuthRequest) String() string {
 func (*LocationAuthRequest) ProtoMessage() {}
 
 func (x *LocationAuthRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[122]
+	mi := &file_viam_app_v1_app_proto_msgTypes[130]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6365,7 +6896,7 @@ func (x *LocationAuthRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LocationAuthRequest.ProtoReflect.Descriptor instead.
 func (*LocationAuthRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{122}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{130}
 }
 
 func (x *LocationAuthRequest) GetLocationId() string {
@@ -6384,7 +6915,7 @@ type LocationAuthResponse struct {
 
 func (x *LocationAuthResponse) Reset() {
 	*x = LocationAuthResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[123]
+	mi := &file_viam_app_v1_app_proto_msgTypes[131]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6396,7 +6927,7 @@ func (x *LocationAuthResponse) String() string {
 func (*LocationAuthResponse) ProtoMessage() {}
 
 func (x *LocationAuthResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[123]
+	mi := &file_viam_app_v1_app_proto_msgTypes[131]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6409,7 +6940,7 @@ func (x *LocationAuthResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LocationAuthResponse.ProtoReflect.Descriptor instead.
 func (*LocationAuthResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{123}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{131}
 }
 
 func (x *LocationAuthResponse) GetAuth() *LocationAuth {
@@ -6428,7 +6959,7 @@ type CreateLocationSecretRequest struct {
 
 func (x *CreateLocationSecretRequest) Reset() {
 	*x = CreateLocationSecretRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[124]
+	mi := &file_viam_app_v1_app_proto_msgTypes[132]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6440,7 +6971,7 @@ func (x *CreateLocationSecretRequest) String() string {
 func (*CreateLocationSecretRequest) ProtoMessage() {}
 
 func (x *CreateLocationSecretRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[124]
+	mi := &file_viam_app_v1_app_proto_msgTypes[132]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6453,7 +6984,7 @@ func (x *CreateLocationSecretRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLocationSecretRequest.ProtoReflect.Descriptor instead.
 func (*CreateLocationSecretRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{124}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{132}
 }
 
 func (x *CreateLocationSecretRequest) GetLocationId() string {
@@ -6472,7 +7003,7 @@ type CreateLocationSecretResponse struct {
 
 func (x *CreateLocationSecretResponse) Reset() {
 	*x = CreateLocationSecretResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[125]
+	mi := &file_viam_app_v1_app_proto_msgTypes[133]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6484,7 +7015,7 @@ func (x *CreateLocationSecretResponse) String() string {
 func (*CreateLocationSecretResponse) ProtoMessage() {}
 
 func (x *CreateLocationSecretResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[125]
+	mi := &file_viam_app_v1_app_proto_msgTypes[133]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6497,7 +7028,7 @@ func (x *CreateLocationSecretResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLocationSecretResponse.ProtoReflect.Descriptor instead.
 func (*CreateLocationSecretResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{125}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{133}
 }
 
 func (x *CreateLocationSecretResponse) GetAuth() *LocationAuth {
@@ -6517,7 +7048,7 @@ type DeleteLocationSecretRequest struct {
 
 func (x *DeleteLocationSecretRequest) Reset() {
 	*x = DeleteLocationSecretRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[126]
+	mi := &file_viam_app_v1_app_proto_msgTypes[134]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6529,7 +7060,7 @@ func (x *DeleteLocationSecretRequest) String() string {
 func (*DeleteLocationSecretRequest) ProtoMessage() {}
 
 func (x *DeleteLocationSecretRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[126]
+	mi := &file_viam_app_v1_app_proto_msgTypes[134]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6542,7 +7073,7 @@ func (x *DeleteLocationSecretRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteLocationSecretRequest.ProtoReflect.Descriptor instead.
 func (*DeleteLocationSecretRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{126}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{134}
 }
 
 func (x *DeleteLocationSecretRequest) GetLocationId() string {
@@ -6567,7 +7098,7 @@ type DeleteLocationSecretResponse struct {
 
 func (x *DeleteLocationSecretResponse) Reset() {
 	*x = DeleteLocationSecretResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[127]
+	mi := &file_viam_app_v1_app_proto_msgTypes[135]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6579,7 +7110,7 @@ func (x *DeleteLocationSecretResponse) String() string {
 func (*DeleteLocationSecretResponse) ProtoMessage() {}
 
 func (x *DeleteLocationSecretResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[127]
+	mi := &file_viam_app_v1_app_proto_msgTypes[135]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6592,7 +7123,7 @@ func (x *DeleteLocationSecretResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteLocationSecretResponse.ProtoReflect.Descriptor instead.
 func (*DeleteLocationSecretResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{127}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{135}
 }
 
 type CreateRobotPartSecretRequest struct {
@@ -6604,7 +7135,7 @@ type CreateRobotPartSecretRequest struct {
 
 func (x *CreateRobotPartSecretRequest) Reset() {
 	*x = CreateRobotPartSecretRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[128]
+	mi := &file_viam_app_v1_app_proto_msgTypes[136]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6616,7 +7147,7 @@ func (x *CreateRobotPartSecretRequest) String() string {
 func (*CreateRobotPartSecretRequest) ProtoMessage() {}
 
 func (x *CreateRobotPartSecretRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[128]
+	mi := &file_viam_app_v1_app_proto_msgTypes[136]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6629,7 +7160,7 @@ func (x *CreateRobotPartSecretRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateRobotPartSecretRequest.ProtoReflect.Descriptor instead.
 func (*CreateRobotPartSecretRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{128}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{136}
 }
 
 func (x *CreateRobotPartSecretRequest) GetPartId() string {
@@ -6648,7 +7179,7 @@ type CreateRobotPartSecretResponse struct {
 
 func (x *CreateRobotPartSecretResponse) Reset() {
 	*x = CreateRobotPartSecretResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[129]
+	mi := &file_viam_app_v1_app_proto_msgTypes[137]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6660,7 +7191,7 @@ func (x *CreateRobotPartSecretResponse) String() string {
 func (*CreateRobotPartSecretResponse) ProtoMessage() {}
 
 func (x *CreateRobotPartSecretResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[129]
+	mi := &file_viam_app_v1_app_proto_msgTypes[137]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6673,7 +7204,7 @@ func (x *CreateRobotPartSecretResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateRobotPartSecretResponse.ProtoReflect.Descriptor instead.
 func (*CreateRobotPartSecretResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{129}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{137}
 }
 
 func (x *CreateRobotPartSecretResponse) GetPart() *RobotPart {
@@ -6693,7 +7224,7 @@ type DeleteRobotPartSecretRequest struct {
 
 func (x *DeleteRobotPartSecretRequest) Reset() {
 	*x = DeleteRobotPartSecretRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[130]
+	mi := &file_viam_app_v1_app_proto_msgTypes[138]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6705,7 +7236,7 @@ func (x *DeleteRobotPartSecretRequest) String() string {
 func (*DeleteRobotPartSecretRequest) ProtoMessage() {}
 
 func (x *DeleteRobotPartSecretRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[130]
+	mi := &file_viam_app_v1_app_proto_msgTypes[138]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6718,7 +7249,7 @@ func (x *DeleteRobotPartSecretRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteRobotPartSecretRequest.ProtoReflect.Descriptor instead.
 func (*DeleteRobotPartSecretRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{130}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{138}
 }
 
 func (x *DeleteRobotPartSecretRequest) GetPartId() string {
@@ -6743,7 +7274,7 @@ type DeleteRobotPartSecretResponse struct {
 
 func (x *DeleteRobotPartSecretResponse) Reset() {
 	*x = DeleteRobotPartSecretResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[131]
+	mi := &file_viam_app_v1_app_proto_msgTypes[139]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6755,7 +7286,7 @@ func (x *DeleteRobotPartSecretResponse) String() string {
 func (*DeleteRobotPartSecretResponse) ProtoMessage() {}
 
 func (x *DeleteRobotPartSecretResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[131]
+	mi := &file_viam_app_v1_app_proto_msgTypes[139]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6768,7 +7299,7 @@ func (x *DeleteRobotPartSecretResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteRobotPartSecretResponse.ProtoReflect.Descriptor instead.
 func (*DeleteRobotPartSecretResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{131}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{139}
 }
 
 type ShareLocationRequest struct {
@@ -6781,7 +7312,7 @@ type ShareLocationRequest struct {
 
 func (x *ShareLocationRequest) Reset() {
 	*x = ShareLocationRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[132]
+	mi := &file_viam_app_v1_app_proto_msgTypes[140]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6793,7 +7324,7 @@ func (x *ShareLocationRequest) String() string {
 func (*ShareLocationRequest) ProtoMessage() {}
 
 func (x *ShareLocationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[132]
+	mi := &file_viam_app_v1_app_proto_msgTypes[140]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6806,7 +7337,7 @@ func (x *ShareLocationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShareLocationRequest.ProtoReflect.Descriptor instead.
 func (*ShareLocationRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{132}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{140}
 }
 
 func (x *ShareLocationRequest) GetLocationId() string {
@@ -6831,7 +7362,7 @@ type ShareLocationResponse struct {
 
 func (x *ShareLocationResponse) Reset() {
 	*x = ShareLocationResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[133]
+	mi := &file_viam_app_v1_app_proto_msgTypes[141]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6843,7 +7374,7 @@ func (x *ShareLocationResponse) String() string {
 func (*ShareLocationResponse) ProtoMessage() {}
 
 func (x *ShareLocationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[133]
+	mi := &file_viam_app_v1_app_proto_msgTypes[141]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6856,7 +7387,7 @@ func (x *ShareLocationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShareLocationResponse.ProtoReflect.Descriptor instead.
 func (*ShareLocationResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{133}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{141}
 }
 
 type UnshareLocationRequest struct {
@@ -6869,7 +7400,7 @@ type UnshareLocationRequest struct {
 
 func (x *UnshareLocationRequest) Reset() {
 	*x = UnshareLocationRequest{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[134]
+	mi := &file_viam_app_v1_app_proto_msgTypes[142]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6881,7 +7412,7 @@ func (x *UnshareLocationRequest) String() string {
 func (*UnshareLocationRequest) ProtoMessage() {}
 
 func (x *UnshareLocationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[134]
+	mi := &file_viam_app_v1_app_proto_msgTypes[142]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6894,7 +7425,7 @@ func (x *UnshareLocationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnshareLocationRequest.ProtoReflect.Descriptor instead.
 func (*UnshareLocationRequest) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{134}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{142}
 }
 
 func (x *UnshareLocationRequest) GetLocationId() string {
@@ -6919,7 +7450,7 @@ type UnshareLocationResponse struct {
 
 func (x *UnshareLocationResponse) Reset() {
 	*x = UnshareLocationResponse{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[135]
+	mi := &file_viam_app_v1_app_proto_msgTypes[143]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6931,7 +7462,7 @@ func (x *UnshareLocationResponse) String() string {
 func (*UnshareLocationResponse) ProtoMessage() {}
 
 func (x *UnshareLocationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[135]
+	mi := &file_viam_app_v1_app_proto_msgTypes[143]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6944,7 +7475,7 @@ func (x *UnshareLocationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnshareLocationResponse.ProtoReflect.Descriptor instead.
 func (*UnshareLocationResponse) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{135}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{143}
 }
 
 // A role of an identity on a resource: authorization_type "role",
@@ -6966,7 +7497,7 @@ type Authorization struct {
 
 func (x *Authorization) Reset() {
 	*x = Authorization{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[136]
+	mi := &file_viam_app_v1_app_proto_msgTypes[144]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6978,7 +7509,7 @@ func (x *Authorization) String() string {
 func (*Authorization) ProtoMessage() {}
 
 func (x *Authorization) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[136]
+	mi := &file_viam_app_v1_app_proto_msgTypes[144]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6991,7 +7522,7 @@ func (x *Authorization) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Authorization.ProtoReflect.Descriptor instead.
 func (*Authorization) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{136}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{144}
 }
 
 func (x *Authorization) GetAuthorizationType() string {
@@ -7053,7 +7584,7 @@ type APIKeyWithAuthorizations struct {
 
 func (x *APIKeyWithAuthorizations) Reset() {
 	*x = APIKeyWithAuthorizations{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[137]
+	mi := &file_viam_app_v1_app_proto_msgTypes[145]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7065,7 +7596,7 @@ func (x *APIKeyWithAuthorizations) String() string {
 func (*APIKeyWithAuthorizations) ProtoMessage() {}
 
 func (x *APIKeyWithAuthorizations) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[137]
+	mi := &file_viam_app_v1_app_proto_msgTypes[145]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7078,7 +7609,7 @@ func (x *APIKeyWithAuthorizations) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use APIKeyWithAuthorizations.ProtoReflect.Descriptor instead.
 func (*APIKeyWithAuthorizations) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{137}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{145}
 }
 
 func (x *APIKeyWithAuthorizations) GetApiKey() *APIKey {
@@ -7106,7 +7637,7 @@ type AuthorizedPermissions struct {
 
 func (x *AuthorizedPermissions) Reset() {
 	*x = AuthorizedPermissions{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[138]
+	mi := &file_viam_app_v1_app_proto_msgTypes[146]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7118,7 +7649,7 @@ func (x *AuthorizedPermissions) String() string {
 func (*AuthorizedPermissions) ProtoMessage() {}
 
 func (x *AuthorizedPermissions) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[138]
+	mi := &file_viam_app_v1_app_proto_msgTypes[146]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7131,7 +7662,7 @@ func (x *AuthorizedPermissions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuthorizedPermissions.ProtoReflect.Descriptor instead.
 func (*AuthorizedPermissions) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{138}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{146}
 }
 
 func (x *AuthorizedPermissions) GetResourceType() string {
@@ -7168,7 +7699,7 @@ type OrgDetails struct {
 
 func (x *OrgDetails) Reset() {
 	*x = OrgDetails{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[139]
+	mi := &file_viam_app_v1_app_proto_msgTypes[147]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7180,7 +7711,7 @@ func (x *OrgDetails) String() string {
 func (*OrgDetails) ProtoMessage() {}
 
 func (x *OrgDetails) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[139]
+	mi := &file_viam_app_v1_app_proto_msgTypes[147]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7193,7 +7724,7 @@ func (x *OrgDetails) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrgDetails.ProtoReflect.Descriptor instead.
 func (*OrgDetails) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{139}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{147}
 }
 
 func (x *OrgDetails) GetOrgId() string {
@@ -7244,7 +7775,7 @@ type OrganizationMember struct {
 
 func (x *OrganizationMember) Reset() {
 	*x = OrganizationMember{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[140]
+	mi := &file_viam_app_v1_app_proto_msgTypes[148]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7256,7 +7787,7 @@ func (x *OrganizationMember) String() string {
 func (*OrganizationMember) ProtoMessage() {}
 
 func (x *OrganizationMember) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[140]
+	mi := &file_viam_app_v1_app_proto_msgTypes[148]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7269,7 +7800,7 @@ func (x *OrganizationMember) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrganizationMember.ProtoReflect.Descriptor instead.
 func (*OrganizationMember) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{140}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{148}
 }
 
 func (x *OrganizationMember) GetUserId() string {
@@ -7319,7 +7850,7 @@ type OrganizationInvite struct {
 
 func (x *OrganizationInvite) Reset() {
 	*x = OrganizationInvite{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[141]
+	mi := &file_viam_app_v1_app_proto_msgTypes[149]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7331,7 +7862,7 @@ func (x *OrganizationInvite) String() string {
 func (*OrganizationInvite) ProtoMessage() {}
 
 func (x *OrganizationInvite) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[141]
+	mi := &file_viam_app_v1_app_proto_msgTypes[149]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7344,7 +7875,7 @@ func (x *OrganizationInvite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrganizationInvite.ProtoReflect.Descriptor instead.
 func (*OrganizationInvite) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{141}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{149}
 }
 
 func (x *OrganizationInvite) GetOrganizationId() string {
@@ -7388,7 +7919,7 @@ type APIKey struct {
 
 func (x *APIKey) Reset() {
 	*x = APIKey{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[142]
+	mi := &file_viam_app_v1_app_proto_msgTypes[150]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7400,7 +7931,7 @@ func (x *APIKey) String() string {
 func (*APIKey) ProtoMessage() {}
 
 func (x *APIKey) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[142]
+	mi := &file_viam_app_v1_app_proto_msgTypes[150]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7413,7 +7944,7 @@ func (x *APIKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use APIKey.ProtoReflect.Descriptor instead.
 func (*APIKey) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{142}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{150}
 }
 
 func (x *APIKey) GetId() string {
@@ -7457,7 +7988,7 @@ type AuthorizationDetails struct {
 
 func (x *AuthorizationDetails) Reset() {
 	*x = AuthorizationDetails{}
-	mi := &file_viam_app_v1_app_proto_msgTypes[143]
+	mi := &file_viam_app_v1_app_proto_msgTypes[151]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7469,7 +8000,7 @@ func (x *AuthorizationDetails) String() string {
 func (*AuthorizationDetails) ProtoMessage() {}
 
 func (x *AuthorizationDetails) ProtoReflect() protoreflect.Message {
-	mi := &file_viam_app_v1_app_proto_msgTypes[143]
+	mi := &file_viam_app_v1_app_proto_msgTypes[151]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7482,7 +8013,7 @@ func (x *AuthorizationDetails) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuthorizationDetails.ProtoReflect.Descriptor instead.
 func (*AuthorizationDetails) Descriptor() ([]byte, []int) {
-	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{143}
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{151}
 }
 
 func (x *AuthorizationDetails) GetAuthorizationType() string {
@@ -7782,7 +8313,45 @@ const file_viam_app_v1_app_proto_rawDesc = "" +
 	"\x1eUpdateRobotPartMetadataRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12+\n" +
 	"\x04data\x18\x02 \x01(\v2\x17.google.protobuf.StructR\x04data\"!\n" +
-	"\x1fUpdateRobotPartMetadataResponse\"\xab\x04\n" +
+	"\x1fUpdateRobotPartMetadataResponse\"\xa2\x02\n" +
+	"\x16UpdateRobotPartRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12:\n" +
+	"\frobot_config\x18\x03 \x01(\v2\x17.google.protobuf.StructR\vrobotConfig\x12K\n" +
+	"\x11last_known_update\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampH\x00R\x0flastKnownUpdate\x88\x01\x01\x12/\n" +
+	"\x11robot_config_json\x18\x05 \x01(\tH\x01R\x0frobotConfigJson\x88\x01\x01B\x14\n" +
+	"\x12_last_known_updateB\x14\n" +
+	"\x12_robot_config_json\"E\n" +
+	"\x17UpdateRobotPartResponse\x12*\n" +
+	"\x04part\x18\x01 \x01(\v2\x16.viam.app.v1.RobotPartR\x04part\"\x8e\x02\n" +
+	"\x1aGetRobotPartHistoryRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\"\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tH\x00R\tpageToken\x88\x01\x01\x12\"\n" +
+	"\n" +
+	"page_limit\x18\x03 \x01(\x03H\x01R\tpageLimit\x88\x01\x01\x125\n" +
+	"\x05start\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampH\x02R\x05start\x88\x01\x01\x121\n" +
+	"\x03end\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampH\x03R\x03end\x88\x01\x01B\r\n" +
+	"\v_page_tokenB\r\n" +
+	"\v_page_limitB\b\n" +
+	"\x06_startB\x06\n" +
+	"\x04_end\"\x83\x01\n" +
+	"\x1bGetRobotPartHistoryResponse\x12<\n" +
+	"\ahistory\x18\x01 \x03(\v2\".viam.app.v1.RobotPartHistoryEntryR\ahistory\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xd8\x01\n" +
+	"\x15RobotPartHistoryEntry\x12\x12\n" +
+	"\x04part\x18\x01 \x01(\tR\x04part\x12\x14\n" +
+	"\x05robot\x18\x02 \x01(\tR\x05robot\x12.\n" +
+	"\x04when\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04when\x12(\n" +
+	"\x03old\x18\x04 \x01(\v2\x16.viam.app.v1.RobotPartR\x03old\x12;\n" +
+	"\tedited_by\x18\x05 \x01(\v2\x1e.viam.app.v1.AuthenticatorInfoR\beditedBy\"\x85\x01\n" +
+	"\x11AuthenticatorInfo\x123\n" +
+	"\x04type\x18\x01 \x01(\x0e2\x1f.viam.app.v1.AuthenticationTypeR\x04type\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\x12%\n" +
+	"\x0eis_deactivated\x18\x03 \x01(\bR\risDeactivated\"4\n" +
+	"\x19MarkPartForRestartRequest\x12\x17\n" +
+	"\apart_id\x18\x01 \x01(\tR\x06partId\"\x1c\n" +
+	"\x1aMarkPartForRestartResponse\"\xab\x04\n" +
 	"\x17GetRobotPartLogsRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
 	"\verrors_only\x18\x02 \x01(\bR\n" +
@@ -8022,11 +8591,17 @@ const file_viam_app_v1_app_proto_rawDesc = "" +
 	"\x18ONLINE_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13ONLINE_STATE_ONLINE\x10\x01\x12\x18\n" +
 	"\x14ONLINE_STATE_OFFLINE\x10\x02\x12\x1f\n" +
-	"\x1bONLINE_STATE_AWAITING_SETUP\x10\x03*X\n" +
+	"\x1bONLINE_STATE_AWAITING_SETUP\x10\x03*\xd1\x01\n" +
+	"\x12AuthenticationType\x12#\n" +
+	"\x1fAUTHENTICATION_TYPE_UNSPECIFIED\x10\x00\x12!\n" +
+	"\x1dAUTHENTICATION_TYPE_WEB_OAUTH\x10\x01\x12\x1f\n" +
+	"\x1bAUTHENTICATION_TYPE_API_KEY\x10\x02\x12)\n" +
+	"%AUTHENTICATION_TYPE_ROBOT_PART_SECRET\x10\x03\x12'\n" +
+	"#AUTHENTICATION_TYPE_LOCATION_SECRET\x10\x04*X\n" +
 	"\bLogOrder\x12\x19\n" +
 	"\x15LOG_ORDER_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13LOG_ORDER_ASCENDING\x10\x01\x12\x18\n" +
-	"\x14LOG_ORDER_DESCENDING\x10\x022\x9f1\n" +
+	"\x14LOG_ORDER_DESCENDING\x10\x022\xce3\n" +
 	"\n" +
 	"AppService\x12e\n" +
 	"\x12CreateOrganization\x12&.viam.app.v1.CreateOrganizationRequest\x1a'.viam.app.v1.CreateOrganizationResponse\x12b\n" +
@@ -8061,7 +8636,10 @@ const file_viam_app_v1_app_proto_rawDesc = "" +
 	"\x0fDeleteRobotPart\x12#.viam.app.v1.DeleteRobotPartRequest\x1a$.viam.app.v1.DeleteRobotPartResponse\x12Y\n" +
 	"\x0eMarkPartAsMain\x12\".viam.app.v1.MarkPartAsMainRequest\x1a#.viam.app.v1.MarkPartAsMainResponse\x12k\n" +
 	"\x14GetRobotPartMetadata\x12(.viam.app.v1.GetRobotPartMetadataRequest\x1a).viam.app.v1.GetRobotPartMetadataResponse\x12t\n" +
-	"\x17UpdateRobotPartMetadata\x12+.viam.app.v1.UpdateRobotPartMetadataRequest\x1a,.viam.app.v1.UpdateRobotPartMetadataResponse\x12J\n" +
+	"\x17UpdateRobotPartMetadata\x12+.viam.app.v1.UpdateRobotPartMetadataRequest\x1a,.viam.app.v1.UpdateRobotPartMetadataResponse\x12\\\n" +
+	"\x0fUpdateRobotPart\x12#.viam.app.v1.UpdateRobotPartRequest\x1a$.viam.app.v1.UpdateRobotPartResponse\x12h\n" +
+	"\x13GetRobotPartHistory\x12'.viam.app.v1.GetRobotPartHistoryRequest\x1a(.viam.app.v1.GetRobotPartHistoryResponse\x12e\n" +
+	"\x12MarkPartForRestart\x12&.viam.app.v1.MarkPartForRestartRequest\x1a'.viam.app.v1.MarkPartForRestartResponse\x12J\n" +
 	"\tCreateKey\x12\x1d.viam.app.v1.CreateKeyRequest\x1a\x1e.viam.app.v1.CreateKeyResponse\x12G\n" +
 	"\bListKeys\x12\x1c.viam.app.v1.ListKeysRequest\x1a\x1d.viam.app.v1.ListKeysResponse\x12J\n" +
 	"\tDeleteKey\x12\x1d.viam.app.v1.DeleteKeyRequest\x1a\x1e.viam.app.v1.DeleteKeyResponse\x12J\n" +
@@ -8107,379 +8685,404 @@ func file_viam_app_v1_app_proto_rawDescGZIP() []byte {
 	return file_viam_app_v1_app_proto_rawDescData
 }
 
-var file_viam_app_v1_app_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_viam_app_v1_app_proto_msgTypes = make([]protoimpl.MessageInfo, 145)
+var file_viam_app_v1_app_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_viam_app_v1_app_proto_msgTypes = make([]protoimpl.MessageInfo, 153)
 var file_viam_app_v1_app_proto_goTypes = []any{
 	(LoginMethod)(0),                                       // 0: viam.app.v1.LoginMethod
 	(OnlineState)(0),                                       // 1: viam.app.v1.OnlineState
-	(LogOrder)(0),                                          // 2: viam.app.v1.LogOrder
-	(SharedSecret_State)(0),                                // 3: viam.app.v1.SharedSecret.State
-	(*CreateOrganizationRequest)(nil),                      // 4: viam.app.v1.CreateOrganizationRequest
-	(*CreateOrganizationResponse)(nil),                     // 5: viam.app.v1.CreateOrganizationResponse
-	(*Organization)(nil),                                   // 6: viam.app.v1.Organization
-	(*FragmentImportList)(nil),                             // 7: viam.app.v1.FragmentImportList
-	(*FragmentImport)(nil),                                 // 8: viam.app.v1.FragmentImport
-	(*AllowedLoginMethods)(nil),                            // 9: viam.app.v1.AllowedLoginMethods
-	(*ListOrganizationsRequest)(nil),                       // 10: viam.app.v1.ListOrganizationsRequest
-	(*ListOrganizationsResponse)(nil),                      // 11: viam.app.v1.ListOrganizationsResponse
-	(*GetOrganizationRequest)(nil),                         // 12: viam.app.v1.GetOrganizationRequest
-	(*GetOrganizationResponse)(nil),                        // 13: viam.app.v1.GetOrganizationResponse
-	(*GetOrganizationNamespaceAvailabilityRequest)(nil),    // 14: viam.app.v1.GetOrganizationNamespaceAvailabilityRequest
-	(*GetOrganizationNamespaceAvailabilityResponse)(nil),   // 15: viam.app.v1.GetOrganizationNamespaceAvailabilityResponse
-	(*UpdateOrganizationRequest)(nil),                      // 16: viam.app.v1.UpdateOrganizationRequest
-	(*UpdateOrganizationResponse)(nil),                     // 17: viam.app.v1.UpdateOrganizationResponse
-	(*DeleteOrganizationRequest)(nil),                      // 18: viam.app.v1.DeleteOrganizationRequest
-	(*DeleteOrganizationResponse)(nil),                     // 19: viam.app.v1.DeleteOrganizationResponse
-	(*GetOrganizationMetadataRequest)(nil),                 // 20: viam.app.v1.GetOrganizationMetadataRequest
-	(*GetOrganizationMetadataResponse)(nil),                // 21: viam.app.v1.GetOrganizationMetadataResponse
-	(*UpdateOrganizationMetadataRequest)(nil),              // 22: viam.app.v1.UpdateOrganizationMetadataRequest
-	(*UpdateOrganizationMetadataResponse)(nil),             // 23: viam.app.v1.UpdateOrganizationMetadataResponse
-	(*CreateLocationRequest)(nil),                          // 24: viam.app.v1.CreateLocationRequest
-	(*CreateLocationResponse)(nil),                         // 25: viam.app.v1.CreateLocationResponse
-	(*Location)(nil),                                       // 26: viam.app.v1.Location
-	(*LocationAuth)(nil),                                   // 27: viam.app.v1.LocationAuth
-	(*SharedSecret)(nil),                                   // 28: viam.app.v1.SharedSecret
-	(*LocationOrganization)(nil),                           // 29: viam.app.v1.LocationOrganization
-	(*StorageConfig)(nil),                                  // 30: viam.app.v1.StorageConfig
-	(*OrganizationIdentity)(nil),                           // 31: viam.app.v1.OrganizationIdentity
-	(*GetLocationRequest)(nil),                             // 32: viam.app.v1.GetLocationRequest
-	(*GetLocationResponse)(nil),                            // 33: viam.app.v1.GetLocationResponse
-	(*UpdateLocationRequest)(nil),                          // 34: viam.app.v1.UpdateLocationRequest
-	(*UpdateLocationResponse)(nil),                         // 35: viam.app.v1.UpdateLocationResponse
-	(*DeleteLocationRequest)(nil),                          // 36: viam.app.v1.DeleteLocationRequest
-	(*DeleteLocationResponse)(nil),                         // 37: viam.app.v1.DeleteLocationResponse
-	(*ListLocationsRequest)(nil),                           // 38: viam.app.v1.ListLocationsRequest
-	(*ListLocationsResponse)(nil),                          // 39: viam.app.v1.ListLocationsResponse
-	(*GetLocationMetadataRequest)(nil),                     // 40: viam.app.v1.GetLocationMetadataRequest
-	(*GetLocationMetadataResponse)(nil),                    // 41: viam.app.v1.GetLocationMetadataResponse
-	(*UpdateLocationMetadataRequest)(nil),                  // 42: viam.app.v1.UpdateLocationMetadataRequest
-	(*UpdateLocationMetadataResponse)(nil),                 // 43: viam.app.v1.UpdateLocationMetadataResponse
-	(*NewRobotRequest)(nil),                                // 44: viam.app.v1.NewRobotRequest
-	(*NewRobotResponse)(nil),                               // 45: viam.app.v1.NewRobotResponse
-	(*GetRobotRequest)(nil),                                // 46: viam.app.v1.GetRobotRequest
-	(*GetRobotResponse)(nil),                               // 47: viam.app.v1.GetRobotResponse
-	(*Robot)(nil),                                          // 48: viam.app.v1.Robot
-	(*UpdateRobotRequest)(nil),                             // 49: viam.app.v1.UpdateRobotRequest
-	(*UpdateRobotResponse)(nil),                            // 50: viam.app.v1.UpdateRobotResponse
-	(*DeleteRobotRequest)(nil),                             // 51: viam.app.v1.DeleteRobotRequest
-	(*DeleteRobotResponse)(nil),                            // 52: viam.app.v1.DeleteRobotResponse
-	(*ListRobotsRequest)(nil),                              // 53: viam.app.v1.ListRobotsRequest
-	(*ListRobotsResponse)(nil),                             // 54: viam.app.v1.ListRobotsResponse
-	(*ListRobotsForOrgRequest)(nil),                        // 55: viam.app.v1.ListRobotsForOrgRequest
-	(*ListRobotsForOrgResponse)(nil),                       // 56: viam.app.v1.ListRobotsForOrgResponse
-	(*ListRobotsForLocationsRequest)(nil),                  // 57: viam.app.v1.ListRobotsForLocationsRequest
-	(*ListRobotsForLocationsResponse)(nil),                 // 58: viam.app.v1.ListRobotsForLocationsResponse
-	(*GetRobotMetadataRequest)(nil),                        // 59: viam.app.v1.GetRobotMetadataRequest
-	(*GetRobotMetadataResponse)(nil),                       // 60: viam.app.v1.GetRobotMetadataResponse
-	(*UpdateRobotMetadataRequest)(nil),                     // 61: viam.app.v1.UpdateRobotMetadataRequest
-	(*UpdateRobotMetadataResponse)(nil),                    // 62: viam.app.v1.UpdateRobotMetadataResponse
-	(*NewRobotPartRequest)(nil),                            // 63: viam.app.v1.NewRobotPartRequest
-	(*NewRobotPartResponse)(nil),                           // 64: viam.app.v1.NewRobotPartResponse
-	(*GetRobotPartRequest)(nil),                            // 65: viam.app.v1.GetRobotPartRequest
-	(*GetRobotPartResponse)(nil),                           // 66: viam.app.v1.GetRobotPartResponse
-	(*RobotPart)(nil),                                      // 67: viam.app.v1.RobotPart
-	(*GetRobotPartsRequest)(nil),                           // 68: viam.app.v1.GetRobotPartsRequest
-	(*GetRobotPartsResponse)(nil),                          // 69: viam.app.v1.GetRobotPartsResponse
-	(*GetRobotPartByNameAndLocationRequest)(nil),           // 70: viam.app.v1.GetRobotPartByNameAndLocationRequest
-	(*GetRobotPartByNameAndLocationResponse)(nil),          // 71: viam.app.v1.GetRobotPartByNameAndLocationResponse
-	(*DeleteRobotPartRequest)(nil),                         // 72: viam.app.v1.DeleteRobotPartRequest
-	(*DeleteRobotPartResponse)(nil),                        // 73: viam.app.v1.DeleteRobotPartResponse
-	(*MarkPartAsMainRequest)(nil),                          // 74: viam.app.v1.MarkPartAsMainRequest
-	(*MarkPartAsMainResponse)(nil),                         // 75: viam.app.v1.MarkPartAsMainResponse
-	(*GetRobotPartMetadataRequest)(nil),                    // 76: viam.app.v1.GetRobotPartMetadataRequest
-	(*GetRobotPartMetadataResponse)(nil),                   // 77: viam.app.v1.GetRobotPartMetadataResponse
-	(*UpdateRobotPartMetadataRequest)(nil),                 // 78: viam.app.v1.UpdateRobotPartMetadataRequest
-	(*UpdateRobotPartMetadataResponse)(nil),                // 79: viam.app.v1.UpdateRobotPartMetadataResponse
-	(*GetRobotPartLogsRequest)(nil),                        // 80: viam.app.v1.GetRobotPartLogsRequest
-	(*GetRobotPartLogsResponse)(nil),                       // 81: viam.app.v1.GetRobotPartLogsResponse
-	(*TailRobotPartLogsRequest)(nil),                       // 82: viam.app.v1.TailRobotPartLogsRequest
-	(*TailRobotPartLogsResponse)(nil),                      // 83: viam.app.v1.TailRobotPartLogsResponse
-	(*CreateKeyRequest)(nil),                               // 84: viam.app.v1.CreateKeyRequest
-	(*CreateKeyResponse)(nil),                              // 85: viam.app.v1.CreateKeyResponse
-	(*ListKeysRequest)(nil),                                // 86: viam.app.v1.ListKeysRequest
-	(*ListKeysResponse)(nil),                               // 87: viam.app.v1.ListKeysResponse
-	(*DeleteKeyRequest)(nil),                               // 88: viam.app.v1.DeleteKeyRequest
-	(*DeleteKeyResponse)(nil),                              // 89: viam.app.v1.DeleteKeyResponse
-	(*RotateKeyRequest)(nil),                               // 90: viam.app.v1.RotateKeyRequest
-	(*RotateKeyResponse)(nil),                              // 91: viam.app.v1.RotateKeyResponse
-	(*RenameKeyRequest)(nil),                               // 92: viam.app.v1.RenameKeyRequest
-	(*RenameKeyResponse)(nil),                              // 93: viam.app.v1.RenameKeyResponse
-	(*CreateKeyFromExistingKeyAuthorizationsRequest)(nil),  // 94: viam.app.v1.CreateKeyFromExistingKeyAuthorizationsRequest
-	(*CreateKeyFromExistingKeyAuthorizationsResponse)(nil), // 95: viam.app.v1.CreateKeyFromExistingKeyAuthorizationsResponse
-	(*GetRobotAPIKeysRequest)(nil),                         // 96: viam.app.v1.GetRobotAPIKeysRequest
-	(*GetRobotAPIKeysResponse)(nil),                        // 97: viam.app.v1.GetRobotAPIKeysResponse
-	(*AddRoleRequest)(nil),                                 // 98: viam.app.v1.AddRoleRequest
-	(*AddRoleResponse)(nil),                                // 99: viam.app.v1.AddRoleResponse
-	(*RemoveRoleRequest)(nil),                              // 100: viam.app.v1.RemoveRoleRequest
-	(*RemoveRoleResponse)(nil),                             // 101: viam.app.v1.RemoveRoleResponse
-	(*ChangeRoleRequest)(nil),                              // 102: viam.app.v1.ChangeRoleRequest
-	(*ChangeRoleResponse)(nil),                             // 103: viam.app.v1.ChangeRoleResponse
-	(*ListAuthorizationsRequest)(nil),                      // 104: viam.app.v1.ListAuthorizationsRequest
-	(*ListAuthorizationsResponse)(nil),                     // 105: viam.app.v1.ListAuthorizationsResponse
-	(*CheckPermissionsRequest)(nil),                        // 106: viam.app.v1.CheckPermissionsRequest
-	(*CheckPermissionsResponse)(nil),                       // 107: viam.app.v1.CheckPermissionsResponse
-	(*GetUserIDByEmailRequest)(nil),                        // 108: viam.app.v1.GetUserIDByEmailRequest
-	(*GetUserIDByEmailResponse)(nil),                       // 109: viam.app.v1.GetUserIDByEmailResponse
-	(*ListOrganizationsByUserRequest)(nil),                 // 110: viam.app.v1.ListOrganizationsByUserRequest
-	(*ListOrganizationsByUserResponse)(nil),                // 111: viam.app.v1.ListOrganizationsByUserResponse
-	(*GetOrganizationsWithAccessToLocationRequest)(nil),    // 112: viam.app.v1.GetOrganizationsWithAccessToLocationRequest
-	(*GetOrganizationsWithAccessToLocationResponse)(nil),   // 113: viam.app.v1.GetOrganizationsWithAccessToLocationResponse
-	(*ListOrganizationMembersRequest)(nil),                 // 114: viam.app.v1.ListOrganizationMembersRequest
-	(*ListOrganizationMembersResponse)(nil),                // 115: viam.app.v1.ListOrganizationMembersResponse
-	(*CreateOrganizationInviteRequest)(nil),                // 116: viam.app.v1.CreateOrganizationInviteRequest
-	(*CreateOrganizationInviteResponse)(nil),               // 117: viam.app.v1.CreateOrganizationInviteResponse
-	(*UpdateOrganizationInviteAuthorizationsRequest)(nil),  // 118: viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest
-	(*UpdateOrganizationInviteAuthorizationsResponse)(nil), // 119: viam.app.v1.UpdateOrganizationInviteAuthorizationsResponse
-	(*DeleteOrganizationInviteRequest)(nil),                // 120: viam.app.v1.DeleteOrganizationInviteRequest
-	(*DeleteOrganizationInviteResponse)(nil),               // 121: viam.app.v1.DeleteOrganizationInviteResponse
-	(*ResendOrganizationInviteRequest)(nil),                // 122: viam.app.v1.ResendOrganizationInviteRequest
-	(*ResendOrganizationInviteResponse)(nil),               // 123: viam.app.v1.ResendOrganizationInviteResponse
-	(*DeleteOrganizationMemberRequest)(nil),                // 124: viam.app.v1.DeleteOrganizationMemberRequest
-	(*DeleteOrganizationMemberResponse)(nil),               // 125: viam.app.v1.DeleteOrganizationMemberResponse
-	(*LocationAuthRequest)(nil),                            // 126: viam.app.v1.LocationAuthRequest
-	(*LocationAuthResponse)(nil),                           // 127: viam.app.v1.LocationAuthResponse
-	(*CreateLocationSecretRequest)(nil),                    // 128: viam.app.v1.CreateLocationSecretRequest
-	(*CreateLocationSecretResponse)(nil),                   // 129: viam.app.v1.CreateLocationSecretResponse
-	(*DeleteLocationSecretRequest)(nil),                    // 130: viam.app.v1.DeleteLocationSecretRequest
-	(*DeleteLocationSecretResponse)(nil),                   // 131: viam.app.v1.DeleteLocationSecretResponse
-	(*CreateRobotPartSecretRequest)(nil),                   // 132: viam.app.v1.CreateRobotPartSecretRequest
-	(*CreateRobotPartSecretResponse)(nil),                  // 133: viam.app.v1.CreateRobotPartSecretResponse
-	(*DeleteRobotPartSecretRequest)(nil),                   // 134: viam.app.v1.DeleteRobotPartSecretRequest
-	(*DeleteRobotPartSecretResponse)(nil),                  // 135: viam.app.v1.DeleteRobotPartSecretResponse
-	(*ShareLocationRequest)(nil),                           // 136: viam.app.v1.ShareLocationRequest
-	(*ShareLocationResponse)(nil),                          // 137: viam.app.v1.ShareLocationResponse
-	(*UnshareLocationRequest)(nil),                         // 138: viam.app.v1.UnshareLocationRequest
-	(*UnshareLocationResponse)(nil),                        // 139: viam.app.v1.UnshareLocationResponse
-	(*Authorization)(nil),                                  // 140: viam.app.v1.Authorization
-	(*APIKeyWithAuthorizations)(nil),                       // 141: viam.app.v1.APIKeyWithAuthorizations
-	(*AuthorizedPermissions)(nil),                          // 142: viam.app.v1.AuthorizedPermissions
-	(*OrgDetails)(nil),                                     // 143: viam.app.v1.OrgDetails
-	(*OrganizationMember)(nil),                             // 144: viam.app.v1.OrganizationMember
-	(*OrganizationInvite)(nil),                             // 145: viam.app.v1.OrganizationInvite
-	(*APIKey)(nil),                                         // 146: viam.app.v1.APIKey
-	(*AuthorizationDetails)(nil),                           // 147: viam.app.v1.AuthorizationDetails
-	nil,                                                    // 148: viam.app.v1.FragmentImport.VariablesEntry
-	(*timestamppb.Timestamp)(nil),                          // 149: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),                                // 150: google.protobuf.Struct
-	(*v1.LogEntry)(nil),                                    // 151: viam.common.v1.LogEntry
+	(AuthenticationType)(0),                                // 2: viam.app.v1.AuthenticationType
+	(LogOrder)(0),                                          // 3: viam.app.v1.LogOrder
+	(SharedSecret_State)(0),                                // 4: viam.app.v1.SharedSecret.State
+	(*CreateOrganizationRequest)(nil),                      // 5: viam.app.v1.CreateOrganizationRequest
+	(*CreateOrganizationResponse)(nil),                     // 6: viam.app.v1.CreateOrganizationResponse
+	(*Organization)(nil),                                   // 7: viam.app.v1.Organization
+	(*FragmentImportList)(nil),                             // 8: viam.app.v1.FragmentImportList
+	(*FragmentImport)(nil),                                 // 9: viam.app.v1.FragmentImport
+	(*AllowedLoginMethods)(nil),                            // 10: viam.app.v1.AllowedLoginMethods
+	(*ListOrganizationsRequest)(nil),                       // 11: viam.app.v1.ListOrganizationsRequest
+	(*ListOrganizationsResponse)(nil),                      // 12: viam.app.v1.ListOrganizationsResponse
+	(*GetOrganizationRequest)(nil),                         // 13: viam.app.v1.GetOrganizationRequest
+	(*GetOrganizationResponse)(nil),                        // 14: viam.app.v1.GetOrganizationResponse
+	(*GetOrganizationNamespaceAvailabilityRequest)(nil),    // 15: viam.app.v1.GetOrganizationNamespaceAvailabilityRequest
+	(*GetOrganizationNamespaceAvailabilityResponse)(nil),   // 16: viam.app.v1.GetOrganizationNamespaceAvailabilityResponse
+	(*UpdateOrganizationRequest)(nil),                      // 17: viam.app.v1.UpdateOrganizationRequest
+	(*UpdateOrganizationResponse)(nil),                     // 18: viam.app.v1.UpdateOrganizationResponse
+	(*DeleteOrganizationRequest)(nil),                      // 19: viam.app.v1.DeleteOrganizationRequest
+	(*DeleteOrganizationResponse)(nil),                     // 20: viam.app.v1.DeleteOrganizationResponse
+	(*GetOrganizationMetadataRequest)(nil),                 // 21: viam.app.v1.GetOrganizationMetadataRequest
+	(*GetOrganizationMetadataResponse)(nil),                // 22: viam.app.v1.GetOrganizationMetadataResponse
+	(*UpdateOrganizationMetadataRequest)(nil),              // 23: viam.app.v1.UpdateOrganizationMetadataRequest
+	(*UpdateOrganizationMetadataResponse)(nil),             // 24: viam.app.v1.UpdateOrganizationMetadataResponse
+	(*CreateLocationRequest)(nil),                          // 25: viam.app.v1.CreateLocationRequest
+	(*CreateLocationResponse)(nil),                         // 26: viam.app.v1.CreateLocationResponse
+	(*Location)(nil),                                       // 27: viam.app.v1.Location
+	(*LocationAuth)(nil),                                   // 28: viam.app.v1.LocationAuth
+	(*SharedSecret)(nil),                                   // 29: viam.app.v1.SharedSecret
+	(*LocationOrganization)(nil),                           // 30: viam.app.v1.LocationOrganization
+	(*StorageConfig)(nil),                                  // 31: viam.app.v1.StorageConfig
+	(*OrganizationIdentity)(nil),                           // 32: viam.app.v1.OrganizationIdentity
+	(*GetLocationRequest)(nil),                             // 33: viam.app.v1.GetLocationRequest
+	(*GetLocationResponse)(nil),                            // 34: viam.app.v1.GetLocationResponse
+	(*UpdateLocationRequest)(nil),                          // 35: viam.app.v1.UpdateLocationRequest
+	(*UpdateLocationResponse)(nil),                         // 36: viam.app.v1.UpdateLocationResponse
+	(*DeleteLocationRequest)(nil),                          // 37: viam.app.v1.DeleteLocationRequest
+	(*DeleteLocationResponse)(nil),                         // 38: viam.app.v1.DeleteLocationResponse
+	(*ListLocationsRequest)(nil),                           // 39: viam.app.v1.ListLocationsRequest
+	(*ListLocationsResponse)(nil),                          // 40: viam.app.v1.ListLocationsResponse
+	(*GetLocationMetadataRequest)(nil),                     // 41: viam.app.v1.GetLocationMetadataRequest
+	(*GetLocationMetadataResponse)(nil),                    // 42: viam.app.v1.GetLocationMetadataResponse
+	(*UpdateLocationMetadataRequest)(nil),                  // 43: viam.app.v1.UpdateLocationMetadataRequest
+	(*UpdateLocationMetadataResponse)(nil),                 // 44: viam.app.v1.UpdateLocationMetadataResponse
+	(*NewRobotRequest)(nil),                                // 45: viam.app.v1.NewRobotRequest
+	(*NewRobotResponse)(nil),                               // 46: viam.app.v1.NewRobotResponse
+	(*GetRobotRequest)(nil),                                // 47: viam.app.v1.GetRobotRequest
+	(*GetRobotResponse)(nil),                               // 48: viam.app.v1.GetRobotResponse
+	(*Robot)(nil),                                          // 49: viam.app.v1.Robot
+	(*UpdateRobotRequest)(nil),                             // 50: viam.app.v1.UpdateRobotRequest
+	(*UpdateRobotResponse)(nil),                            // 51: viam.app.v1.UpdateRobotResponse
+	(*DeleteRobotRequest)(nil),                             // 52: viam.app.v1.DeleteRobotRequest
+	(*DeleteRobotResponse)(nil),                            // 53: viam.app.v1.DeleteRobotResponse
+	(*ListRobotsRequest)(nil),                              // 54: viam.app.v1.ListRobotsRequest
+	(*ListRobotsResponse)(nil),                             // 55: viam.app.v1.ListRobotsResponse
+	(*ListRobotsForOrgRequest)(nil),                        // 56: viam.app.v1.ListRobotsForOrgRequest
+	(*ListRobotsForOrgResponse)(nil),                       // 57: viam.app.v1.ListRobotsForOrgResponse
+	(*ListRobotsForLocationsRequest)(nil),                  // 58: viam.app.v1.ListRobotsForLocationsRequest
+	(*ListRobotsForLocationsResponse)(nil),                 // 59: viam.app.v1.ListRobotsForLocationsResponse
+	(*GetRobotMetadataRequest)(nil),                        // 60: viam.app.v1.GetRobotMetadataRequest
+	(*GetRobotMetadataResponse)(nil),                       // 61: viam.app.v1.GetRobotMetadataResponse
+	(*UpdateRobotMetadataRequest)(nil),                     // 62: viam.app.v1.UpdateRobotMetadataRequest
+	(*UpdateRobotMetadataResponse)(nil),                    // 63: viam.app.v1.UpdateRobotMetadataResponse
+	(*NewRobotPartRequest)(nil),                            // 64: viam.app.v1.NewRobotPartRequest
+	(*NewRobotPartResponse)(nil),                           // 65: viam.app.v1.NewRobotPartResponse
+	(*GetRobotPartRequest)(nil),                            // 66: viam.app.v1.GetRobotPartRequest
+	(*GetRobotPartResponse)(nil),                           // 67: viam.app.v1.GetRobotPartResponse
+	(*RobotPart)(nil),                                      // 68: viam.app.v1.RobotPart
+	(*GetRobotPartsRequest)(nil),                           // 69: viam.app.v1.GetRobotPartsRequest
+	(*GetRobotPartsResponse)(nil),                          // 70: viam.app.v1.GetRobotPartsResponse
+	(*GetRobotPartByNameAndLocationRequest)(nil),           // 71: viam.app.v1.GetRobotPartByNameAndLocationRequest
+	(*GetRobotPartByNameAndLocationResponse)(nil),          // 72: viam.app.v1.GetRobotPartByNameAndLocationResponse
+	(*DeleteRobotPartRequest)(nil),                         // 73: viam.app.v1.DeleteRobotPartRequest
+	(*DeleteRobotPartResponse)(nil),                        // 74: viam.app.v1.DeleteRobotPartResponse
+	(*MarkPartAsMainRequest)(nil),                          // 75: viam.app.v1.MarkPartAsMainRequest
+	(*MarkPartAsMainResponse)(nil),                         // 76: viam.app.v1.MarkPartAsMainResponse
+	(*GetRobotPartMetadataRequest)(nil),                    // 77: viam.app.v1.GetRobotPartMetadataRequest
+	(*GetRobotPartMetadataResponse)(nil),                   // 78: viam.app.v1.GetRobotPartMetadataResponse
+	(*UpdateRobotPartMetadataRequest)(nil),                 // 79: viam.app.v1.UpdateRobotPartMetadataRequest
+	(*UpdateRobotPartMetadataResponse)(nil),                // 80: viam.app.v1.UpdateRobotPartMetadataResponse
+	(*UpdateRobotPartRequest)(nil),                         // 81: viam.app.v1.UpdateRobotPartRequest
+	(*UpdateRobotPartResponse)(nil),                        // 82: viam.app.v1.UpdateRobotPartResponse
+	(*GetRobotPartHistoryRequest)(nil),                     // 83: viam.app.v1.GetRobotPartHistoryRequest
+	(*GetRobotPartHistoryResponse)(nil),                    // 84: viam.app.v1.GetRobotPartHistoryResponse
+	(*RobotPartHistoryEntry)(nil),                          // 85: viam.app.v1.RobotPartHistoryEntry
+	(*AuthenticatorInfo)(nil),                              // 86: viam.app.v1.AuthenticatorInfo
+	(*MarkPartForRestartRequest)(nil),                      // 87: viam.app.v1.MarkPartForRestartRequest
+	(*MarkPartForRestartResponse)(nil),                     // 88: viam.app.v1.MarkPartForRestartResponse
+	(*GetRobotPartLogsRequest)(nil),                        // 89: viam.app.v1.GetRobotPartLogsRequest
+	(*GetRobotPartLogsResponse)(nil),                       // 90: viam.app.v1.GetRobotPartLogsResponse
+	(*TailRobotPartLogsRequest)(nil),                       // 91: viam.app.v1.TailRobotPartLogsRequest
+	(*TailRobotPartLogsResponse)(nil),                      // 92: viam.app.v1.TailRobotPartLogsResponse
+	(*CreateKeyRequest)(nil),                               // 93: viam.app.v1.CreateKeyRequest
+	(*CreateKeyResponse)(nil),                              // 94: viam.app.v1.CreateKeyResponse
+	(*ListKeysRequest)(nil),                                // 95: viam.app.v1.ListKeysRequest
+	(*ListKeysResponse)(nil),                               // 96: viam.app.v1.ListKeysResponse
+	(*DeleteKeyRequest)(nil),                               // 97: viam.app.v1.DeleteKeyRequest
+	(*DeleteKeyResponse)(nil),                              // 98: viam.app.v1.DeleteKeyResponse
+	(*RotateKeyRequest)(nil),                               // 99: viam.app.v1.RotateKeyRequest
+	(*RotateKeyResponse)(nil),                              // 100: viam.app.v1.RotateKeyResponse
+	(*RenameKeyRequest)(nil),                               // 101: viam.app.v1.RenameKeyRequest
+	(*RenameKeyResponse)(nil),                              // 102: viam.app.v1.RenameKeyResponse
+	(*CreateKeyFromExistingKeyAuthorizationsRequest)(nil),  // 103: viam.app.v1.CreateKeyFromExistingKeyAuthorizationsRequest
+	(*CreateKeyFromExistingKeyAuthorizationsResponse)(nil), // 104: viam.app.v1.CreateKeyFromExistingKeyAuthorizationsResponse
+	(*GetRobotAPIKeysRequest)(nil),                         // 105: viam.app.v1.GetRobotAPIKeysRequest
+	(*GetRobotAPIKeysResponse)(nil),                        // 106: viam.app.v1.GetRobotAPIKeysResponse
+	(*AddRoleRequest)(nil),                                 // 107: viam.app.v1.AddRoleRequest
+	(*AddRoleResponse)(nil),                                // 108: viam.app.v1.AddRoleResponse
+	(*RemoveRoleRequest)(nil),                              // 109: viam.app.v1.RemoveRoleRequest
+	(*RemoveRoleResponse)(nil),                             // 110: viam.app.v1.RemoveRoleResponse
+	(*ChangeRoleRequest)(nil),                              // 111: viam.app.v1.ChangeRoleRequest
+	(*ChangeRoleResponse)(nil),                             // 112: viam.app.v1.ChangeRoleResponse
+	(*ListAuthorizationsRequest)(nil),                      // 113: viam.app.v1.ListAuthorizationsRequest
+	(*ListAuthorizationsResponse)(nil),                     // 114: viam.app.v1.ListAuthorizationsResponse
+	(*CheckPermissionsRequest)(nil),                        // 115: viam.app.v1.CheckPermissionsRequest
+	(*CheckPermissionsResponse)(nil),                       // 116: viam.app.v1.CheckPermissionsResponse
+	(*GetUserIDByEmailRequest)(nil),                        // 117: viam.app.v1.GetUserIDByEmailRequest
+	(*GetUserIDByEmailResponse)(nil),                       // 118: viam.app.v1.GetUserIDByEmailResponse
+	(*ListOrganizationsByUserRequest)(nil),                 // 119: viam.app.v1.ListOrganizationsByUserRequest
+	(*ListOrganizationsByUserResponse)(nil),                // 120: viam.app.v1.ListOrganizationsByUserResponse
+	(*GetOrganizationsWithAccessToLocationRequest)(nil),    // 121: viam.app.v1.GetOrganizationsWithAccessToLocationRequest
+	(*GetOrganizationsWithAccessToLocationResponse)(nil),   // 122: viam.app.v1.GetOrganizationsWithAccessToLocationResponse
+	(*ListOrganizationMembersRequest)(nil),                 // 123: viam.app.v1.ListOrganizationMembersRequest
+	(*ListOrganizationMembersResponse)(nil),                // 124: viam.app.v1.ListOrganizationMembersResponse
+	(*CreateOrganizationInviteRequest)(nil),                // 125: viam.app.v1.CreateOrganizationInviteRequest
+	(*CreateOrganizationInviteResponse)(nil),               // 126: viam.app.v1.CreateOrganizationInviteResponse
+	(*UpdateOrganizationInviteAuthorizationsRequest)(nil),  // 127: viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest
+	(*UpdateOrganizationInviteAuthorizationsResponse)(nil), // 128: viam.app.v1.UpdateOrganizationInviteAuthorizationsResponse
+	(*DeleteOrganizationInviteRequest)(nil),                // 129: viam.app.v1.DeleteOrganizationInviteRequest
+	(*DeleteOrganizationInviteResponse)(nil),               // 130: viam.app.v1.DeleteOrganizationInviteResponse
+	(*ResendOrganizationInviteRequest)(nil),                // 131: viam.app.v1.ResendOrganizationInviteRequest
+	(*ResendOrganizationInviteResponse)(nil),               // 132: viam.app.v1.ResendOrganizationInviteResponse
+	(*DeleteOrganizationMemberRequest)(nil),                // 133: viam.app.v1.DeleteOrganizationMemberRequest
+	(*DeleteOrganizationMemberResponse)(nil),               // 134: viam.app.v1.DeleteOrganizationMemberResponse
+	(*LocationAuthRequest)(nil),                            // 135: viam.app.v1.LocationAuthRequest
+	(*LocationAuthResponse)(nil),                           // 136: viam.app.v1.LocationAuthResponse
+	(*CreateLocationSecretRequest)(nil),                    // 137: viam.app.v1.CreateLocationSecretRequest
+	(*CreateLocationSecretResponse)(nil),                   // 138: viam.app.v1.CreateLocationSecretResponse
+	(*DeleteLocationSecretRequest)(nil),                    // 139: viam.app.v1.DeleteLocationSecretRequest
+	(*DeleteLocationSecretResponse)(nil),                   // 140: viam.app.v1.DeleteLocationSecretResponse
+	(*CreateRobotPartSecretRequest)(nil),                   // 141: viam.app.v1.CreateRobotPartSecretRequest
+	(*CreateRobotPartSecretResponse)(nil),                  // 142: viam.app.v1.CreateRobotPartSecretResponse
+	(*DeleteRobotPartSecretRequest)(nil),                   // 143: viam.app.v1.DeleteRobotPartSecretRequest
+	(*DeleteRobotPartSecretResponse)(nil),                  // 144: viam.app.v1.DeleteRobotPartSecretResponse
+	(*ShareLocationRequest)(nil),                           // 145: viam.app.v1.ShareLocationRequest
+	(*ShareLocationResponse)(nil),                          // 146: viam.app.v1.ShareLocationResponse
+	(*UnshareLocationRequest)(nil),                         // 147: viam.app.v1.UnshareLocationRequest
+	(*UnshareLocationResponse)(nil),                        // 148: viam.app.v1.UnshareLocationResponse
+	(*Authorization)(nil),                                  // 149: viam.app.v1.Authorization
+	(*APIKeyWithAuthorizations)(nil),                       // 150: viam.app.v1.APIKeyWithAuthorizations
+	(*AuthorizedPermissions)(nil),                          // 151: viam.app.v1.AuthorizedPermissions
+	(*OrgDetails)(nil),                                     // 152: viam.app.v1.OrgDetails
+	(*OrganizationMember)(nil),                             // 153: viam.app.v1.OrganizationMember
+	(*OrganizationInvite)(nil),                             // 154: viam.app.v1.OrganizationInvite
+	(*APIKey)(nil),                                         // 155: viam.app.v1.APIKey
+	(*AuthorizationDetails)(nil),                           // 156: viam.app.v1.AuthorizationDetails
+	nil,                                                    // 157: viam.app.v1.FragmentImport.VariablesEntry
+	(*timestamppb.Timestamp)(nil),                          // 158: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),                                // 159: google.protobuf.Struct
+	(*v1.LogEntry)(nil),                                    // 160: viam.common.v1.LogEntry
 }
 var file_viam_app_v1_app_proto_depIdxs = []int32{
-	6,   // 0: viam.app.v1.CreateOrganizationResponse.organization:type_name -> viam.app.v1.Organization
-	149, // 1: viam.app.v1.Organization.created_on:type_name -> google.protobuf.Timestamp
-	7,   // 2: viam.app.v1.Organization.default_fragments:type_name -> viam.app.v1.FragmentImportList
-	9,   // 3: viam.app.v1.Organization.allowed_login_methods:type_name -> viam.app.v1.AllowedLoginMethods
-	8,   // 4: viam.app.v1.FragmentImportList.fragments:type_name -> viam.app.v1.FragmentImport
-	148, // 5: viam.app.v1.FragmentImport.variables:type_name -> viam.app.v1.FragmentImport.VariablesEntry
-	150, // 6: viam.app.v1.FragmentImport.fragment_variables:type_name -> google.protobuf.Struct
+	7,   // 0: viam.app.v1.CreateOrganizationResponse.organization:type_name -> viam.app.v1.Organization
+	158, // 1: viam.app.v1.Organization.created_on:type_name -> google.protobuf.Timestamp
+	8,   // 2: viam.app.v1.Organization.default_fragments:type_name -> viam.app.v1.FragmentImportList
+	10,  // 3: viam.app.v1.Organization.allowed_login_methods:type_name -> viam.app.v1.AllowedLoginMethods
+	9,   // 4: viam.app.v1.FragmentImportList.fragments:type_name -> viam.app.v1.FragmentImport
+	157, // 5: viam.app.v1.FragmentImport.variables:type_name -> viam.app.v1.FragmentImport.VariablesEntry
+	159, // 6: viam.app.v1.FragmentImport.fragment_variables:type_name -> google.protobuf.Struct
 	0,   // 7: viam.app.v1.AllowedLoginMethods.methods:type_name -> viam.app.v1.LoginMethod
-	6,   // 8: viam.app.v1.ListOrganizationsResponse.organizations:type_name -> viam.app.v1.Organization
-	6,   // 9: viam.app.v1.GetOrganizationResponse.organization:type_name -> viam.app.v1.Organization
-	7,   // 10: viam.app.v1.UpdateOrganizationRequest.default_fragments:type_name -> viam.app.v1.FragmentImportList
-	9,   // 11: viam.app.v1.UpdateOrganizationRequest.allowed_login_methods:type_name -> viam.app.v1.AllowedLoginMethods
-	6,   // 12: viam.app.v1.UpdateOrganizationResponse.organization:type_name -> viam.app.v1.Organization
-	150, // 13: viam.app.v1.GetOrganizationMetadataResponse.data:type_name -> google.protobuf.Struct
-	150, // 14: viam.app.v1.UpdateOrganizationMetadataRequest.data:type_name -> google.protobuf.Struct
-	26,  // 15: viam.app.v1.CreateLocationResponse.location:type_name -> viam.app.v1.Location
-	27,  // 16: viam.app.v1.Location.auth:type_name -> viam.app.v1.LocationAuth
-	29,  // 17: viam.app.v1.Location.organizations:type_name -> viam.app.v1.LocationOrganization
-	149, // 18: viam.app.v1.Location.created_on:type_name -> google.protobuf.Timestamp
-	30,  // 19: viam.app.v1.Location.config:type_name -> viam.app.v1.StorageConfig
-	31,  // 20: viam.app.v1.Location.primary_org_identity:type_name -> viam.app.v1.OrganizationIdentity
-	28,  // 21: viam.app.v1.LocationAuth.secrets:type_name -> viam.app.v1.SharedSecret
-	149, // 22: viam.app.v1.SharedSecret.created_on:type_name -> google.protobuf.Timestamp
-	3,   // 23: viam.app.v1.SharedSecret.state:type_name -> viam.app.v1.SharedSecret.State
-	26,  // 24: viam.app.v1.GetLocationResponse.location:type_name -> viam.app.v1.Location
-	26,  // 25: viam.app.v1.UpdateLocationResponse.location:type_name -> viam.app.v1.Location
-	26,  // 26: viam.app.v1.ListLocationsResponse.locations:type_name -> viam.app.v1.Location
-	150, // 27: viam.app.v1.GetLocationMetadataResponse.data:type_name -> google.protobuf.Struct
-	150, // 28: viam.app.v1.UpdateLocationMetadataRequest.data:type_name -> google.protobuf.Struct
-	48,  // 29: viam.app.v1.GetRobotResponse.robot:type_name -> viam.app.v1.Robot
-	149, // 30: viam.app.v1.Robot.last_access:type_name -> google.protobuf.Timestamp
-	149, // 31: viam.app.v1.Robot.created_on:type_name -> google.protobuf.Timestamp
+	7,   // 8: viam.app.v1.ListOrganizationsResponse.organizations:type_name -> viam.app.v1.Organization
+	7,   // 9: viam.app.v1.GetOrganizationResponse.organization:type_name -> viam.app.v1.Organization
+	8,   // 10: viam.app.v1.UpdateOrganizationRequest.default_fragments:type_name -> viam.app.v1.FragmentImportList
+	10,  // 11: viam.app.v1.UpdateOrganizationRequest.allowed_login_methods:type_name -> viam.app.v1.AllowedLoginMethods
+	7,   // 12: viam.app.v1.UpdateOrganizationResponse.organization:type_name -> viam.app.v1.Organization
+	159, // 13: viam.app.v1.GetOrganizationMetadataResponse.data:type_name -> google.protobuf.Struct
+	159, // 14: viam.app.v1.UpdateOrganizationMetadataRequest.data:type_name -> google.protobuf.Struct
+	27,  // 15: viam.app.v1.CreateLocationResponse.location:type_name -> viam.app.v1.Location
+	28,  // 16: viam.app.v1.Location.auth:type_name -> viam.app.v1.LocationAuth
+	30,  // 17: viam.app.v1.Location.organizations:type_name -> viam.app.v1.LocationOrganization
+	158, // 18: viam.app.v1.Location.created_on:type_name -> google.protobuf.Timestamp
+	31,  // 19: viam.app.v1.Location.config:type_name -> viam.app.v1.StorageConfig
+	32,  // 20: viam.app.v1.Location.primary_org_identity:type_name -> viam.app.v1.OrganizationIdentity
+	29,  // 21: viam.app.v1.LocationAuth.secrets:type_name -> viam.app.v1.SharedSecret
+	158, // 22: viam.app.v1.SharedSecret.created_on:type_name -> google.protobuf.Timestamp
+	4,   // 23: viam.app.v1.SharedSecret.state:type_name -> viam.app.v1.SharedSecret.State
+	27,  // 24: viam.app.v1.GetLocationResponse.location:type_name -> viam.app.v1.Location
+	27,  // 25: viam.app.v1.UpdateLocationResponse.location:type_name -> viam.app.v1.Location
+	27,  // 26: viam.app.v1.ListLocationsResponse.locations:type_name -> viam.app.v1.Location
+	159, // 27: viam.app.v1.GetLocationMetadataResponse.data:type_name -> google.protobuf.Struct
+	159, // 28: viam.app.v1.UpdateLocationMetadataRequest.data:type_name -> google.protobuf.Struct
+	49,  // 29: viam.app.v1.GetRobotResponse.robot:type_name -> viam.app.v1.Robot
+	158, // 30: viam.app.v1.Robot.last_access:type_name -> google.protobuf.Timestamp
+	158, // 31: viam.app.v1.Robot.created_on:type_name -> google.protobuf.Timestamp
 	1,   // 32: viam.app.v1.Robot.online_state:type_name -> viam.app.v1.OnlineState
-	48,  // 33: viam.app.v1.UpdateRobotResponse.robot:type_name -> viam.app.v1.Robot
-	48,  // 34: viam.app.v1.ListRobotsResponse.robots:type_name -> viam.app.v1.Robot
-	48,  // 35: viam.app.v1.ListRobotsForOrgResponse.robots:type_name -> viam.app.v1.Robot
-	48,  // 36: viam.app.v1.ListRobotsForLocationsResponse.robots:type_name -> viam.app.v1.Robot
-	150, // 37: viam.app.v1.GetRobotMetadataResponse.data:type_name -> google.protobuf.Struct
-	150, // 38: viam.app.v1.UpdateRobotMetadataRequest.data:type_name -> google.protobuf.Struct
-	67,  // 39: viam.app.v1.GetRobotPartResponse.part:type_name -> viam.app.v1.RobotPart
-	150, // 40: viam.app.v1.RobotPart.robot_config:type_name -> google.protobuf.Struct
-	149, // 41: viam.app.v1.RobotPart.last_access:type_name -> google.protobuf.Timestamp
-	150, // 42: viam.app.v1.RobotPart.user_supplied_info:type_name -> google.protobuf.Struct
-	149, // 43: viam.app.v1.RobotPart.created_on:type_name -> google.protobuf.Timestamp
-	28,  // 44: viam.app.v1.RobotPart.secrets:type_name -> viam.app.v1.SharedSecret
-	149, // 45: viam.app.v1.RobotPart.last_updated:type_name -> google.protobuf.Timestamp
+	49,  // 33: viam.app.v1.UpdateRobotResponse.robot:type_name -> viam.app.v1.Robot
+	49,  // 34: viam.app.v1.ListRobotsResponse.robots:type_name -> viam.app.v1.Robot
+	49,  // 35: viam.app.v1.ListRobotsForOrgResponse.robots:type_name -> viam.app.v1.Robot
+	49,  // 36: viam.app.v1.ListRobotsForLocationsResponse.robots:type_name -> viam.app.v1.Robot
+	159, // 37: viam.app.v1.GetRobotMetadataResponse.data:type_name -> google.protobuf.Struct
+	159, // 38: viam.app.v1.UpdateRobotMetadataRequest.data:type_name -> google.protobuf.Struct
+	68,  // 39: viam.app.v1.GetRobotPartResponse.part:type_name -> viam.app.v1.RobotPart
+	159, // 40: viam.app.v1.RobotPart.robot_config:type_name -> google.protobuf.Struct
+	158, // 41: viam.app.v1.RobotPart.last_access:type_name -> google.protobuf.Timestamp
+	159, // 42: viam.app.v1.RobotPart.user_supplied_info:type_name -> google.protobuf.Struct
+	158, // 43: viam.app.v1.RobotPart.created_on:type_name -> google.protobuf.Timestamp
+	29,  // 44: viam.app.v1.RobotPart.secrets:type_name -> viam.app.v1.SharedSecret
+	158, // 45: viam.app.v1.RobotPart.last_updated:type_name -> google.protobuf.Timestamp
 	1,   // 46: viam.app.v1.RobotPart.online_state:type_name -> viam.app.v1.OnlineState
-	67,  // 47: viam.app.v1.GetRobotPartsResponse.parts:type_name -> viam.app.v1.RobotPart
-	67,  // 48: viam.app.v1.GetRobotPartByNameAndLocationResponse.part:type_name -> viam.app.v1.RobotPart
-	150, // 49: viam.app.v1.GetRobotPartMetadataResponse.data:type_name -> google.protobuf.Struct
-	150, // 50: viam.app.v1.UpdateRobotPartMetadataRequest.data:type_name -> google.protobuf.Struct
-	149, // 51: viam.app.v1.GetRobotPartLogsRequest.start:type_name -> google.protobuf.Timestamp
-	149, // 52: viam.app.v1.GetRobotPartLogsRequest.end:type_name -> google.protobuf.Timestamp
-	2,   // 53: viam.app.v1.GetRobotPartLogsRequest.order:type_name -> viam.app.v1.LogOrder
-	151, // 54: viam.app.v1.GetRobotPartLogsResponse.logs:type_name -> viam.common.v1.LogEntry
-	151, // 55: viam.app.v1.TailRobotPartLogsResponse.logs:type_name -> viam.common.v1.LogEntry
-	140, // 56: viam.app.v1.CreateKeyRequest.authorizations:type_name -> viam.app.v1.Authorization
-	141, // 57: viam.app.v1.ListKeysResponse.api_keys:type_name -> viam.app.v1.APIKeyWithAuthorizations
-	141, // 58: viam.app.v1.GetRobotAPIKeysResponse.api_keys:type_name -> viam.app.v1.APIKeyWithAuthorizations
-	140, // 59: viam.app.v1.AddRoleRequest.authorization:type_name -> viam.app.v1.Authorization
-	140, // 60: viam.app.v1.RemoveRoleRequest.authorization:type_name -> viam.app.v1.Authorization
-	140, // 61: viam.app.v1.ChangeRoleRequest.old_authorization:type_name -> viam.app.v1.Authorization
-	140, // 62: viam.app.v1.ChangeRoleRequest.new_authorization:type_name -> viam.app.v1.Authorization
-	140, // 63: viam.app.v1.ListAuthorizationsResponse.authorizations:type_name -> viam.app.v1.Authorization
-	142, // 64: viam.app.v1.CheckPermissionsRequest.permissions:type_name -> viam.app.v1.AuthorizedPermissions
-	142, // 65: viam.app.v1.CheckPermissionsResponse.authorized_permissions:type_name -> viam.app.v1.AuthorizedPermissions
-	143, // 66: viam.app.v1.ListOrganizationsByUserResponse.orgs:type_name -> viam.app.v1.OrgDetails
-	31,  // 67: viam.app.v1.GetOrganizationsWithAccessToLocationResponse.organization_identities:type_name -> viam.app.v1.OrganizationIdentity
-	144, // 68: viam.app.v1.ListOrganizationMembersResponse.members:type_name -> viam.app.v1.OrganizationMember
-	145, // 69: viam.app.v1.ListOrganizationMembersResponse.invites:type_name -> viam.app.v1.OrganizationInvite
-	140, // 70: viam.app.v1.CreateOrganizationInviteRequest.authorizations:type_name -> viam.app.v1.Authorization
-	145, // 71: viam.app.v1.CreateOrganizationInviteResponse.invite:type_name -> viam.app.v1.OrganizationInvite
-	140, // 72: viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest.add_authorizations:type_name -> viam.app.v1.Authorization
-	140, // 73: viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest.remove_authorizations:type_name -> viam.app.v1.Authorization
-	145, // 74: viam.app.v1.UpdateOrganizationInviteAuthorizationsResponse.invite:type_name -> viam.app.v1.OrganizationInvite
-	145, // 75: viam.app.v1.ResendOrganizationInviteResponse.invite:type_name -> viam.app.v1.OrganizationInvite
-	27,  // 76: viam.app.v1.LocationAuthResponse.auth:type_name -> viam.app.v1.LocationAuth
-	27,  // 77: viam.app.v1.CreateLocationSecretResponse.auth:type_name -> viam.app.v1.LocationAuth
-	67,  // 78: viam.app.v1.CreateRobotPartSecretResponse.part:type_name -> viam.app.v1.RobotPart
-	146, // 79: viam.app.v1.APIKeyWithAuthorizations.api_key:type_name -> viam.app.v1.APIKey
-	147, // 80: viam.app.v1.APIKeyWithAuthorizations.authorizations:type_name -> viam.app.v1.AuthorizationDetails
-	149, // 81: viam.app.v1.OrganizationMember.date_added:type_name -> google.protobuf.Timestamp
-	149, // 82: viam.app.v1.OrganizationMember.last_login:type_name -> google.protobuf.Timestamp
-	149, // 83: viam.app.v1.OrganizationMember.last_access:type_name -> google.protobuf.Timestamp
-	149, // 84: viam.app.v1.OrganizationInvite.created_on:type_name -> google.protobuf.Timestamp
-	140, // 85: viam.app.v1.OrganizationInvite.authorizations:type_name -> viam.app.v1.Authorization
-	149, // 86: viam.app.v1.APIKey.created_on:type_name -> google.protobuf.Timestamp
-	4,   // 87: viam.app.v1.AppService.CreateOrganization:input_type -> viam.app.v1.CreateOrganizationRequest
-	10,  // 88: viam.app.v1.AppService.ListOrganizations:input_type -> viam.app.v1.ListOrganizationsRequest
-	12,  // 89: viam.app.v1.AppService.GetOrganization:input_type -> viam.app.v1.GetOrganizationRequest
-	14,  // 90: viam.app.v1.AppService.GetOrganizationNamespaceAvailability:input_type -> viam.app.v1.GetOrganizationNamespaceAvailabilityRequest
-	16,  // 91: viam.app.v1.AppService.UpdateOrganization:input_type -> viam.app.v1.UpdateOrganizationRequest
-	18,  // 92: viam.app.v1.AppService.DeleteOrganization:input_type -> viam.app.v1.DeleteOrganizationRequest
-	20,  // 93: viam.app.v1.AppService.GetOrganizationMetadata:input_type -> viam.app.v1.GetOrganizationMetadataRequest
-	22,  // 94: viam.app.v1.AppService.UpdateOrganizationMetadata:input_type -> viam.app.v1.UpdateOrganizationMetadataRequest
-	24,  // 95: viam.app.v1.AppService.CreateLocation:input_type -> viam.app.v1.CreateLocationRequest
-	32,  // 96: viam.app.v1.AppService.GetLocation:input_type -> viam.app.v1.GetLocationRequest
-	34,  // 97: viam.app.v1.AppService.UpdateLocation:input_type -> viam.app.v1.UpdateLocationRequest
-	36,  // 98: viam.app.v1.AppService.DeleteLocation:input_type -> viam.app.v1.DeleteLocationRequest
-	38,  // 99: viam.app.v1.AppService.ListLocations:input_type -> viam.app.v1.ListLocationsRequest
-	40,  // 100: viam.app.v1.AppService.GetLocationMetadata:input_type -> viam.app.v1.GetLocationMetadataRequest
-	42,  // 101: viam.app.v1.AppService.UpdateLocationMetadata:input_type -> viam.app.v1.UpdateLocationMetadataRequest
-	44,  // 102: viam.app.v1.AppService.NewRobot:input_type -> viam.app.v1.NewRobotRequest
-	46,  // 103: viam.app.v1.AppService.GetRobot:input_type -> viam.app.v1.GetRobotRequest
-	49,  // 104: viam.app.v1.AppService.UpdateRobot:input_type -> viam.app.v1.UpdateRobotRequest
-	51,  // 105: viam.app.v1.AppService.DeleteRobot:input_type -> viam.app.v1.DeleteRobotRequest
-	53,  // 106: viam.app.v1.AppService.ListRobots:input_type -> viam.app.v1.ListRobotsRequest
-	55,  // 107: viam.app.v1.AppService.ListRobotsForOrg:input_type -> viam.app.v1.ListRobotsForOrgRequest
-	57,  // 108: viam.app.v1.AppService.ListRobotsForLocations:input_type -> viam.app.v1.ListRobotsForLocationsRequest
-	59,  // 109: viam.app.v1.AppService.GetRobotMetadata:input_type -> viam.app.v1.GetRobotMetadataRequest
-	61,  // 110: viam.app.v1.AppService.UpdateRobotMetadata:input_type -> viam.app.v1.UpdateRobotMetadataRequest
-	63,  // 111: viam.app.v1.AppService.NewRobotPart:input_type -> viam.app.v1.NewRobotPartRequest
-	65,  // 112: viam.app.v1.AppService.GetRobotPart:input_type -> viam.app.v1.GetRobotPartRequest
-	68,  // 113: viam.app.v1.AppService.GetRobotParts:input_type -> viam.app.v1.GetRobotPartsRequest
-	70,  // 114: viam.app.v1.AppService.GetRobotPartByNameAndLocation:input_type -> viam.app.v1.GetRobotPartByNameAndLocationRequest
-	72,  // 115: viam.app.v1.AppService.DeleteRobotPart:input_type -> viam.app.v1.DeleteRobotPartRequest
-	74,  // 116: viam.app.v1.AppService.MarkPartAsMain:input_type -> viam.app.v1.MarkPartAsMainRequest
-	76,  // 117: viam.app.v1.AppService.GetRobotPartMetadata:input_type -> viam.app.v1.GetRobotPartMetadataRequest
-	78,  // 118: viam.app.v1.AppService.UpdateRobotPartMetadata:input_type -> viam.app.v1.UpdateRobotPartMetadataRequest
-	84,  // 119: viam.app.v1.AppService.CreateKey:input_type -> viam.app.v1.CreateKeyRequest
-	86,  // 120: viam.app.v1.AppService.ListKeys:input_type -> viam.app.v1.ListKeysRequest
-	88,  // 121: viam.app.v1.AppService.DeleteKey:input_type -> viam.app.v1.DeleteKeyRequest
-	90,  // 122: viam.app.v1.AppService.RotateKey:input_type -> viam.app.v1.RotateKeyRequest
-	92,  // 123: viam.app.v1.AppService.RenameKey:input_type -> viam.app.v1.RenameKeyRequest
-	94,  // 124: viam.app.v1.AppService.CreateKeyFromExistingKeyAuthorizations:input_type -> viam.app.v1.CreateKeyFromExistingKeyAuthorizationsRequest
-	96,  // 125: viam.app.v1.AppService.GetRobotAPIKeys:input_type -> viam.app.v1.GetRobotAPIKeysRequest
-	98,  // 126: viam.app.v1.AppService.AddRole:input_type -> viam.app.v1.AddRoleRequest
-	100, // 127: viam.app.v1.AppService.RemoveRole:input_type -> viam.app.v1.RemoveRoleRequest
-	102, // 128: viam.app.v1.AppService.ChangeRole:input_type -> viam.app.v1.ChangeRoleRequest
-	104, // 129: viam.app.v1.AppService.ListAuthorizations:input_type -> viam.app.v1.ListAuthorizationsRequest
-	106, // 130: viam.app.v1.AppService.CheckPermissions:input_type -> viam.app.v1.CheckPermissionsRequest
-	108, // 131: viam.app.v1.AppService.GetUserIDByEmail:input_type -> viam.app.v1.GetUserIDByEmailRequest
-	110, // 132: viam.app.v1.AppService.ListOrganizationsByUser:input_type -> viam.app.v1.ListOrganizationsByUserRequest
-	112, // 133: viam.app.v1.AppService.GetOrganizationsWithAccessToLocation:input_type -> viam.app.v1.GetOrganizationsWithAccessToLocationRequest
-	114, // 134: viam.app.v1.AppService.ListOrganizationMembers:input_type -> viam.app.v1.ListOrganizationMembersRequest
-	116, // 135: viam.app.v1.AppService.CreateOrganizationInvite:input_type -> viam.app.v1.CreateOrganizationInviteRequest
-	118, // 136: viam.app.v1.AppService.UpdateOrganizationInviteAuthorizations:input_type -> viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest
-	120, // 137: viam.app.v1.AppService.DeleteOrganizationInvite:input_type -> viam.app.v1.DeleteOrganizationInviteRequest
-	122, // 138: viam.app.v1.AppService.ResendOrganizationInvite:input_type -> viam.app.v1.ResendOrganizationInviteRequest
-	124, // 139: viam.app.v1.AppService.DeleteOrganizationMember:input_type -> viam.app.v1.DeleteOrganizationMemberRequest
-	126, // 140: viam.app.v1.AppService.LocationAuth:input_type -> viam.app.v1.LocationAuthRequest
-	128, // 141: viam.app.v1.AppService.CreateLocationSecret:input_type -> viam.app.v1.CreateLocationSecretRequest
-	130, // 142: viam.app.v1.AppService.DeleteLocationSecret:input_type -> viam.app.v1.DeleteLocationSecretRequest
-	132, // 143: viam.app.v1.AppService.CreateRobotPartSecret:input_type -> viam.app.v1.CreateRobotPartSecretRequest
-	134, // 144: viam.app.v1.AppService.DeleteRobotPartSecret:input_type -> viam.app.v1.DeleteRobotPartSecretRequest
-	136, // 145: viam.app.v1.AppService.ShareLocation:input_type -> viam.app.v1.ShareLocationRequest
-	138, // 146: viam.app.v1.AppService.UnshareLocation:input_type -> viam.app.v1.UnshareLocationRequest
-	80,  // 147: viam.app.v1.AppService.GetRobotPartLogs:input_type -> viam.app.v1.GetRobotPartLogsRequest
-	82,  // 148: viam.app.v1.AppService.TailRobotPartLogs:input_type -> viam.app.v1.TailRobotPartLogsRequest
-	5,   // 149: viam.app.v1.AppService.CreateOrganization:output_type -> viam.app.v1.CreateOrganizationResponse
-	11,  // 150: viam.app.v1.AppService.ListOrganizations:output_type -> viam.app.v1.ListOrganizationsResponse
-	13,  // 151: viam.app.v1.AppService.GetOrganization:output_type -> viam.app.v1.GetOrganizationResponse
-	15,  // 152: viam.app.v1.AppService.GetOrganizationNamespaceAvailability:output_type -> viam.app.v1.GetOrganizationNamespaceAvailabilityResponse
-	17,  // 153: viam.app.v1.AppService.UpdateOrganization:output_type -> viam.app.v1.UpdateOrganizationResponse
-	19,  // 154: viam.app.v1.AppService.DeleteOrganization:output_type -> viam.app.v1.DeleteOrganizationResponse
-	21,  // 155: viam.app.v1.AppService.GetOrganizationMetadata:output_type -> viam.app.v1.GetOrganizationMetadataResponse
-	23,  // 156: viam.app.v1.AppService.UpdateOrganizationMetadata:output_type -> viam.app.v1.UpdateOrganizationMetadataResponse
-	25,  // 157: viam.app.v1.AppService.CreateLocation:output_type -> viam.app.v1.CreateLocationResponse
-	33,  // 158: viam.app.v1.AppService.GetLocation:output_type -> viam.app.v1.GetLocationResponse
-	35,  // 159: viam.app.v1.AppService.UpdateLocation:output_type -> viam.app.v1.UpdateLocationResponse
-	37,  // 160: viam.app.v1.AppService.DeleteLocation:output_type -> viam.app.v1.DeleteLocationResponse
-	39,  // 161: viam.app.v1.AppService.ListLocations:output_type -> viam.app.v1.ListLocationsResponse
-	41,  // 162: viam.app.v1.AppService.GetLocationMetadata:output_type -> viam.app.v1.GetLocationMetadataResponse
-	43,  // 163: viam.app.v1.AppService.UpdateLocationMetadata:output_type -> viam.app.v1.UpdateLocationMetadataResponse
-	45,  // 164: viam.app.v1.AppService.NewRobot:output_type -> viam.app.v1.NewRobotResponse
-	47,  // 165: viam.app.v1.AppService.GetRobot:output_type -> viam.app.v1.GetRobotResponse
-	50,  // 166: viam.app.v1.AppService.UpdateRobot:output_type -> viam.app.v1.UpdateRobotResponse
-	52,  // 167: viam.app.v1.AppService.DeleteRobot:output_type -> viam.app.v1.DeleteRobotResponse
-	54,  // 168: viam.app.v1.AppService.ListRobots:output_type -> viam.app.v1.ListRobotsResponse
-	56,  // 169: viam.app.v1.AppService.ListRobotsForOrg:output_type -> viam.app.v1.ListRobotsForOrgResponse
-	58,  // 170: viam.app.v1.AppService.ListRobotsForLocations:output_type -> viam.app.v1.ListRobotsForLocationsResponse
-	60,  // 171: viam.app.v1.AppService.GetRobotMetadata:output_type -> viam.app.v1.GetRobotMetadataResponse
-	62,  // 172: viam.app.v1.AppService.UpdateRobotMetadata:output_type -> viam.app.v1.UpdateRobotMetadataResponse
-	64,  // 173: viam.app.v1.AppService.NewRobotPart:output_type -> viam.app.v1.NewRobotPartResponse
-	66,  // 174: viam.app.v1.AppService.GetRobotPart:output_type -> viam.app.v1.GetRobotPartResponse
-	69,  // 175: viam.app.v1.AppService.GetRobotParts:output_type -> viam.app.v1.GetRobotPartsResponse
-	71,  // 176: viam.app.v1.AppService.GetRobotPartByNameAndLocation:output_type -> viam.app.v1.GetRobotPartByNameAndLocationResponse
-	73,  // 177: viam.app.v1.AppService.DeleteRobotPart:output_type -> viam.app.v1.DeleteRobotPartResponse
-	75,  // 178: viam.app.v1.AppService.MarkPartAsMain:output_type -> viam.app.v1.MarkPartAsMainResponse
-	77,  // 179: viam.app.v1.AppService.GetRobotPartMetadata:output_type -> viam.app.v1.GetRobotPartMetadataResponse
-	79,  // 180: viam.app.v1.AppService.UpdateRobotPartMetadata:output_type -> viam.app.v1.UpdateRobotPartMetadataResponse
-	85,  // 181: viam.app.v1.AppService.CreateKey:output_type -> viam.app.v1.CreateKeyResponse
-	87,  // 182: viam.app.v1.AppService.ListKeys:output_type -> viam.app.v1.ListKeysResponse
-	89,  // 183: viam.app.v1.AppService.DeleteKey:output_type -> viam.app.v1.DeleteKeyResponse
-	91,  // 184: viam.app.v1.AppService.RotateKey:output_type -> viam.app.v1.RotateKeyResponse
-	93,  // 185: viam.app.v1.AppService.RenameKey:output_type -> viam.app.v1.RenameKeyResponse
-	95,  // 186: viam.app.v1.AppService.CreateKeyFromExistingKeyAuthorizations:output_type -> viam.app.v1.CreateKeyFromExistingKeyAuthorizationsResponse
-	97,  // 187: viam.app.v1.AppService.GetRobotAPIKeys:output_type -> viam.app.v1.GetRobotAPIKeysResponse
-	99,  // 188: viam.app.v1.AppService.AddRole:output_type -> viam.app.v1.AddRoleResponse
-	101, // 189: viam.app.v1.AppService.RemoveRole:output_type -> viam.app.v1.RemoveRoleResponse
-	103, // 190: viam.app.v1.AppService.ChangeRole:output_type -> viam.app.v1.ChangeRoleResponse
-	105, // 191: viam.app.v1.AppService.ListAuthorizations:output_type -> viam.app.v1.ListAuthorizationsResponse
-	107, // 192: viam.app.v1.AppService.CheckPermissions:output_type -> viam.app.v1.CheckPermissionsResponse
-	109, // 193: viam.app.v1.AppService.GetUserIDByEmail:output_type -> viam.app.v1.GetUserIDByEmailResponse
-	111, // 194: viam.app.v1.AppService.ListOrganizationsByUser:output_type -> viam.app.v1.ListOrganizationsByUserResponse
-	113, // 195: viam.app.v1.AppService.GetOrganizationsWithAccessToLocation:output_type -> viam.app.v1.GetOrganizationsWithAccessToLocationResponse
-	115, // 196: viam.app.v1.AppService.ListOrganizationMembers:output_type -> viam.app.v1.ListOrganizationMembersResponse
-	117, // 197: viam.app.v1.AppService.CreateOrganizationInvite:output_type -> viam.app.v1.CreateOrganizationInviteResponse
-	119, // 198: viam.app.v1.AppService.UpdateOrganizationInviteAuthorizations:output_type -> viam.app.v1.UpdateOrganizationInviteAuthorizationsResponse
-	121, // 199: viam.app.v1.AppService.DeleteOrganizationInvite:output_type -> viam.app.v1.DeleteOrganizationInviteResponse
-	123, // 200: viam.app.v1.AppService.ResendOrganizationInvite:output_type -> viam.app.v1.ResendOrganizationInviteResponse
-	125, // 201: viam.app.v1.AppService.DeleteOrganizationMember:output_type -> viam.app.v1.DeleteOrganizationMemberResponse
-	127, // 202: viam.app.v1.AppService.LocationAuth:output_type -> viam.app.v1.LocationAuthResponse
-	129, // 203: viam.app.v1.AppService.CreateLocationSecret:output_type -> viam.app.v1.CreateLocationSecretResponse
-	131, // 204: viam.app.v1.AppService.DeleteLocationSecret:output_type -> viam.app.v1.DeleteLocationSecretResponse
-	133, // 205: viam.app.v1.AppService.CreateRobotPartSecret:output_type -> viam.app.v1.CreateRobotPartSecretResponse
-	135, // 206: viam.app.v1.AppService.DeleteRobotPartSecret:output_type -> viam.app.v1.DeleteRobotPartSecretResponse
-	137, // 207: viam.app.v1.AppService.ShareLocation:output_type -> viam.app.v1.ShareLocationResponse
-	139, // 208: viam.app.v1.AppService.UnshareLocation:output_type -> viam.app.v1.UnshareLocationResponse
-	81,  // 209: viam.app.v1.AppService.GetRobotPartLogs:output_type -> viam.app.v1.GetRobotPartLogsResponse
-	83,  // 210: viam.app.v1.AppService.TailRobotPartLogs:output_type -> viam.app.v1.TailRobotPartLogsResponse
-	149, // [149:211] is the sub-list for method output_type
-	87,  // [87:149] is the sub-list for method input_type
-	87,  // [87:87] is the sub-list for extension type_name
-	87,  // [87:87] is the sub-list for extension extendee
-	0,   // [0:87] is the sub-list for field type_name
+	68,  // 47: viam.app.v1.GetRobotPartsResponse.parts:type_name -> viam.app.v1.RobotPart
+	68,  // 48: viam.app.v1.GetRobotPartByNameAndLocationResponse.part:type_name -> viam.app.v1.RobotPart
+	159, // 49: viam.app.v1.GetRobotPartMetadataResponse.data:type_name -> google.protobuf.Struct
+	159, // 50: viam.app.v1.UpdateRobotPartMetadataRequest.data:type_name -> google.protobuf.Struct
+	159, // 51: viam.app.v1.UpdateRobotPartRequest.robot_config:type_name -> google.protobuf.Struct
+	158, // 52: viam.app.v1.UpdateRobotPartRequest.last_known_update:type_name -> google.protobuf.Timestamp
+	68,  // 53: viam.app.v1.UpdateRobotPartResponse.part:type_name -> viam.app.v1.RobotPart
+	158, // 54: viam.app.v1.GetRobotPartHistoryRequest.start:type_name -> google.protobuf.Timestamp
+	158, // 55: viam.app.v1.GetRobotPartHistoryRequest.end:type_name -> google.protobuf.Timestamp
+	85,  // 56: viam.app.v1.GetRobotPartHistoryResponse.history:type_name -> viam.app.v1.RobotPartHistoryEntry
+	158, // 57: viam.app.v1.RobotPartHistoryEntry.when:type_name -> google.protobuf.Timestamp
+	68,  // 58: viam.app.v1.RobotPartHistoryEntry.old:type_name -> viam.app.v1.RobotPart
+	86,  // 59: viam.app.v1.RobotPartHistoryEntry.edited_by:type_name -> viam.app.v1.AuthenticatorInfo
+	2,   // 60: viam.app.v1.AuthenticatorInfo.type:type_name -> viam.app.v1.AuthenticationType
+	158, // 61: viam.app.v1.GetRobotPartLogsRequest.start:type_name -> google.protobuf.Timestamp
+	158, // 62: viam.app.v1.GetRobotPartLogsRequest.end:type_name -> google.protobuf.Timestamp
+	3,   // 63: viam.app.v1.GetRobotPartLogsRequest.order:type_name -> viam.app.v1.LogOrder
+	160, // 64: viam.app.v1.GetRobotPartLogsResponse.logs:type_name -> viam.common.v1.LogEntry
+	160, // 65: viam.app.v1.TailRobotPartLogsResponse.logs:type_name -> viam.common.v1.LogEntry
+	149, // 66: viam.app.v1.CreateKeyRequest.authorizations:type_name -> viam.app.v1.Authorization
+	150, // 67: viam.app.v1.ListKeysResponse.api_keys:type_name -> viam.app.v1.APIKeyWithAuthorizations
+	150, // 68: viam.app.v1.GetRobotAPIKeysResponse.api_keys:type_name -> viam.app.v1.APIKeyWithAuthorizations
+	149, // 69: viam.app.v1.AddRoleRequest.authorization:type_name -> viam.app.v1.Authorization
+	149, // 70: viam.app.v1.RemoveRoleRequest.authorization:type_name -> viam.app.v1.Authorization
+	149, // 71: viam.app.v1.ChangeRoleRequest.old_authorization:type_name -> viam.app.v1.Authorization
+	149, // 72: viam.app.v1.ChangeRoleRequest.new_authorization:type_name -> viam.app.v1.Authorization
+	149, // 73: viam.app.v1.ListAuthorizationsResponse.authorizations:type_name -> viam.app.v1.Authorization
+	151, // 74: viam.app.v1.CheckPermissionsRequest.permissions:type_name -> viam.app.v1.AuthorizedPermissions
+	151, // 75: viam.app.v1.CheckPermissionsResponse.authorized_permissions:type_name -> viam.app.v1.AuthorizedPermissions
+	152, // 76: viam.app.v1.ListOrganizationsByUserResponse.orgs:type_name -> viam.app.v1.OrgDetails
+	32,  // 77: viam.app.v1.GetOrganizationsWithAccessToLocationResponse.organization_identities:type_name -> viam.app.v1.OrganizationIdentity
+	153, // 78: viam.app.v1.ListOrganizationMembersResponse.members:type_name -> viam.app.v1.OrganizationMember
+	154, // 79: viam.app.v1.ListOrganizationMembersResponse.invites:type_name -> viam.app.v1.OrganizationInvite
+	149, // 80: viam.app.v1.CreateOrganizationInviteRequest.authorizations:type_name -> viam.app.v1.Authorization
+	154, // 81: viam.app.v1.CreateOrganizationInviteResponse.invite:type_name -> viam.app.v1.OrganizationInvite
+	149, // 82: viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest.add_authorizations:type_name -> viam.app.v1.Authorization
+	149, // 83: viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest.remove_authorizations:type_name -> viam.app.v1.Authorization
+	154, // 84: viam.app.v1.UpdateOrganizationInviteAuthorizationsResponse.invite:type_name -> viam.app.v1.OrganizationInvite
+	154, // 85: viam.app.v1.ResendOrganizationInviteResponse.invite:type_name -> viam.app.v1.OrganizationInvite
+	28,  // 86: viam.app.v1.LocationAuthResponse.auth:type_name -> viam.app.v1.LocationAuth
+	28,  // 87: viam.app.v1.CreateLocationSecretResponse.auth:type_name -> viam.app.v1.LocationAuth
+	68,  // 88: viam.app.v1.CreateRobotPartSecretResponse.part:type_name -> viam.app.v1.RobotPart
+	155, // 89: viam.app.v1.APIKeyWithAuthorizations.api_key:type_name -> viam.app.v1.APIKey
+	156, // 90: viam.app.v1.APIKeyWithAuthorizations.authorizations:type_name -> viam.app.v1.AuthorizationDetails
+	158, // 91: viam.app.v1.OrganizationMember.date_added:type_name -> google.protobuf.Timestamp
+	158, // 92: viam.app.v1.OrganizationMember.last_login:type_name -> google.protobuf.Timestamp
+	158, // 93: viam.app.v1.OrganizationMember.last_access:type_name -> google.protobuf.Timestamp
+	158, // 94: viam.app.v1.OrganizationInvite.created_on:type_name -> google.protobuf.Timestamp
+	149, // 95: viam.app.v1.OrganizationInvite.authorizations:type_name -> viam.app.v1.Authorization
+	158, // 96: viam.app.v1.APIKey.created_on:type_name -> google.protobuf.Timestamp
+	5,   // 97: viam.app.v1.AppService.CreateOrganization:input_type -> viam.app.v1.CreateOrganizationRequest
+	11,  // 98: viam.app.v1.AppService.ListOrganizations:input_type -> viam.app.v1.ListOrganizationsRequest
+	13,  // 99: viam.app.v1.AppService.GetOrganization:input_type -> viam.app.v1.GetOrganizationRequest
+	15,  // 100: viam.app.v1.AppService.GetOrganizationNamespaceAvailability:input_type -> viam.app.v1.GetOrganizationNamespaceAvailabilityRequest
+	17,  // 101: viam.app.v1.AppService.UpdateOrganization:input_type -> viam.app.v1.UpdateOrganizationRequest
+	19,  // 102: viam.app.v1.AppService.DeleteOrganization:input_type -> viam.app.v1.DeleteOrganizationRequest
+	21,  // 103: viam.app.v1.AppService.GetOrganizationMetadata:input_type -> viam.app.v1.GetOrganizationMetadataRequest
+	23,  // 104: viam.app.v1.AppService.UpdateOrganizationMetadata:input_type -> viam.app.v1.UpdateOrganizationMetadataRequest
+	25,  // 105: viam.app.v1.AppService.CreateLocation:input_type -> viam.app.v1.CreateLocationRequest
+	33,  // 106: viam.app.v1.AppService.GetLocation:input_type -> viam.app.v1.GetLocationRequest
+	35,  // 107: viam.app.v1.AppService.UpdateLocation:input_type -> viam.app.v1.UpdateLocationRequest
+	37,  // 108: viam.app.v1.AppService.DeleteLocation:input_type -> viam.app.v1.DeleteLocationRequest
+	39,  // 109: viam.app.v1.AppService.ListLocations:input_type -> viam.app.v1.ListLocationsRequest
+	41,  // 110: viam.app.v1.AppService.GetLocationMetadata:input_type -> viam.app.v1.GetLocationMetadataRequest
+	43,  // 111: viam.app.v1.AppService.UpdateLocationMetadata:input_type -> viam.app.v1.UpdateLocationMetadataRequest
+	45,  // 112: viam.app.v1.AppService.NewRobot:input_type -> viam.app.v1.NewRobotRequest
+	47,  // 113: viam.app.v1.AppService.GetRobot:input_type -> viam.app.v1.GetRobotRequest
+	50,  // 114: viam.app.v1.AppService.UpdateRobot:input_type -> viam.app.v1.UpdateRobotRequest
+	52,  // 115: viam.app.v1.AppService.DeleteRobot:input_type -> viam.app.v1.DeleteRobotRequest
+	54,  // 116: viam.app.v1.AppService.ListRobots:input_type -> viam.app.v1.ListRobotsRequest
+	56,  // 117: viam.app.v1.AppService.ListRobotsForOrg:input_type -> viam.app.v1.ListRobotsForOrgRequest
+	58,  // 118: viam.app.v1.AppService.ListRobotsForLocations:input_type -> viam.app.v1.ListRobotsForLocationsRequest
+	60,  // 119: viam.app.v1.AppService.GetRobotMetadata:input_type -> viam.app.v1.GetRobotMetadataRequest
+	62,  // 120: viam.app.v1.AppService.UpdateRobotMetadata:input_type -> viam.app.v1.UpdateRobotMetadataRequest
+	64,  // 121: viam.app.v1.AppService.NewRobotPart:input_type -> viam.app.v1.NewRobotPartRequest
+	66,  // 122: viam.app.v1.AppService.GetRobotPart:input_type -> viam.app.v1.GetRobotPartRequest
+	69,  // 123: viam.app.v1.AppService.GetRobotParts:input_type -> viam.app.v1.GetRobotPartsRequest
+	71,  // 124: viam.app.v1.AppService.GetRobotPartByNameAndLocation:input_type -> viam.app.v1.GetRobotPartByNameAndLocationRequest
+	73,  // 125: viam.app.v1.AppService.DeleteRobotPart:input_type -> viam.app.v1.DeleteRobotPartRequest
+	75,  // 126: viam.app.v1.AppService.MarkPartAsMain:input_type -> viam.app.v1.MarkPartAsMainRequest
+	77,  // 127: viam.app.v1.AppService.GetRobotPartMetadata:input_type -> viam.app.v1.GetRobotPartMetadataRequest
+	79,  // 128: viam.app.v1.AppService.UpdateRobotPartMetadata:input_type -> viam.app.v1.UpdateRobotPartMetadataRequest
+	81,  // 129: viam.app.v1.AppService.UpdateRobotPart:input_type -> viam.app.v1.UpdateRobotPartRequest
+	83,  // 130: viam.app.v1.AppService.GetRobotPartHistory:input_type -> viam.app.v1.GetRobotPartHistoryRequest
+	87,  // 131: viam.app.v1.AppService.MarkPartForRestart:input_type -> viam.app.v1.MarkPartForRestartRequest
+	93,  // 132: viam.app.v1.AppService.CreateKey:input_type -> viam.app.v1.CreateKeyRequest
+	95,  // 133: viam.app.v1.AppService.ListKeys:input_type -> viam.app.v1.ListKeysRequest
+	97,  // 134: viam.app.v1.AppService.DeleteKey:input_type -> viam.app.v1.DeleteKeyRequest
+	99,  // 135: viam.app.v1.AppService.RotateKey:input_type -> viam.app.v1.RotateKeyRequest
+	101, // 136: viam.app.v1.AppService.RenameKey:input_type -> viam.app.v1.RenameKeyRequest
+	103, // 137: viam.app.v1.AppService.CreateKeyFromExistingKeyAuthorizations:input_type -> viam.app.v1.CreateKeyFromExistingKeyAuthorizationsRequest
+	105, // 138: viam.app.v1.AppService.GetRobotAPIKeys:input_type -> viam.app.v1.GetRobotAPIKeysRequest
+	107, // 139: viam.app.v1.AppService.AddRole:input_type -> viam.app.v1.AddRoleRequest
+	109, // 140: viam.app.v1.AppService.RemoveRole:input_type -> viam.app.v1.RemoveRoleRequest
+	111, // 141: viam.app.v1.AppService.ChangeRole:input_type -> viam.app.v1.ChangeRoleRequest
+	113, // 142: viam.app.v1.AppService.ListAuthorizations:input_type -> viam.app.v1.ListAuthorizationsRequest
+	115, // 143: viam.app.v1.AppService.CheckPermissions:input_type -> viam.app.v1.CheckPermissionsRequest
+	117, // 144: viam.app.v1.AppService.GetUserIDByEmail:input_type -> viam.app.v1.GetUserIDByEmailRequest
+	119, // 145: viam.app.v1.AppService.ListOrganizationsByUser:input_type -> viam.app.v1.ListOrganizationsByUserRequest
+	121, // 146: viam.app.v1.AppService.GetOrganizationsWithAccessToLocation:input_type -> viam.app.v1.GetOrganizationsWithAccessToLocationRequest
+	123, // 147: viam.app.v1.AppService.ListOrganizationMembers:input_type -> viam.app.v1.ListOrganizationMembersRequest
+	125, // 148: viam.app.v1.AppService.CreateOrganizationInvite:input_type -> viam.app.v1.CreateOrganizationInviteRequest
+	127, // 149: viam.app.v1.AppService.UpdateOrganizationInviteAuthorizations:input_type -> viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest
+	129, // 150: viam.app.v1.AppService.DeleteOrganizationInvite:input_type -> viam.app.v1.DeleteOrganizationInviteRequest
+	131, // 151: viam.app.v1.AppService.ResendOrganizationInvite:input_type -> viam.app.v1.ResendOrganizationInviteRequest
+	133, // 152: viam.app.v1.AppService.DeleteOrganizationMember:input_type -> viam.app.v1.DeleteOrganizationMemberRequest
+	135, // 153: viam.app.v1.AppService.LocationAuth:input_type -> viam.app.v1.LocationAuthRequest
+	137, // 154: viam.app.v1.AppService.CreateLocationSecret:input_type -> viam.app.v1.CreateLocationSecretRequest
+	139, // 155: viam.app.v1.AppService.DeleteLocationSecret:input_type -> viam.app.v1.DeleteLocationSecretRequest
+	141, // 156: viam.app.v1.AppService.CreateRobotPartSecret:input_type -> viam.app.v1.CreateRobotPartSecretRequest
+	143, // 157: viam.app.v1.AppService.DeleteRobotPartSecret:input_type -> viam.app.v1.DeleteRobotPartSecretRequest
+	145, // 158: viam.app.v1.AppService.ShareLocation:input_type -> viam.app.v1.ShareLocationRequest
+	147, // 159: viam.app.v1.AppService.UnshareLocation:input_type -> viam.app.v1.UnshareLocationRequest
+	89,  // 160: viam.app.v1.AppService.GetRobotPartLogs:input_type -> viam.app.v1.GetRobotPartLogsRequest
+	91,  // 161: viam.app.v1.AppService.TailRobotPartLogs:input_type -> viam.app.v1.TailRobotPartLogsRequest
+	6,   // 162: viam.app.v1.AppService.CreateOrganization:output_type -> viam.app.v1.CreateOrganizationResponse
+	12,  // 163: viam.app.v1.AppService.ListOrganizations:output_type -> viam.app.v1.ListOrganizationsResponse
+	14,  // 164: viam.app.v1.AppService.GetOrganization:output_type -> viam.app.v1.GetOrganizationResponse
+	16,  // 165: viam.app.v1.AppService.GetOrganizationNamespaceAvailability:output_type -> viam.app.v1.GetOrganizationNamespaceAvailabilityResponse
+	18,  // 166: viam.app.v1.AppService.UpdateOrganization:output_type -> viam.app.v1.UpdateOrganizationResponse
+	20,  // 167: viam.app.v1.AppService.DeleteOrganization:output_type -> viam.app.v1.DeleteOrganizationResponse
+	22,  // 168: viam.app.v1.AppService.GetOrganizationMetadata:output_type -> viam.app.v1.GetOrganizationMetadataResponse
+	24,  // 169: viam.app.v1.AppService.UpdateOrganizationMetadata:output_type -> viam.app.v1.UpdateOrganizationMetadataResponse
+	26,  // 170: viam.app.v1.AppService.CreateLocation:output_type -> viam.app.v1.CreateLocationResponse
+	34,  // 171: viam.app.v1.AppService.GetLocation:output_type -> viam.app.v1.GetLocationResponse
+	36,  // 172: viam.app.v1.AppService.UpdateLocation:output_type -> viam.app.v1.UpdateLocationResponse
+	38,  // 173: viam.app.v1.AppService.DeleteLocation:output_type -> viam.app.v1.DeleteLocationResponse
+	40,  // 174: viam.app.v1.AppService.ListLocations:output_type -> viam.app.v1.ListLocationsResponse
+	42,  // 175: viam.app.v1.AppService.GetLocationMetadata:output_type -> viam.app.v1.GetLocationMetadataResponse
+	44,  // 176: viam.app.v1.AppService.UpdateLocationMetadata:output_type -> viam.app.v1.UpdateLocationMetadataResponse
+	46,  // 177: viam.app.v1.AppService.NewRobot:output_type -> viam.app.v1.NewRobotResponse
+	48,  // 178: viam.app.v1.AppService.GetRobot:output_type -> viam.app.v1.GetRobotResponse
+	51,  // 179: viam.app.v1.AppService.UpdateRobot:output_type -> viam.app.v1.UpdateRobotResponse
+	53,  // 180: viam.app.v1.AppService.DeleteRobot:output_type -> viam.app.v1.DeleteRobotResponse
+	55,  // 181: viam.app.v1.AppService.ListRobots:output_type -> viam.app.v1.ListRobotsResponse
+	57,  // 182: viam.app.v1.AppService.ListRobotsForOrg:output_type -> viam.app.v1.ListRobotsForOrgResponse
+	59,  // 183: viam.app.v1.AppService.ListRobotsForLocations:output_type -> viam.app.v1.ListRobotsForLocationsResponse
+	61,  // 184: viam.app.v1.AppService.GetRobotMetadata:output_type -> viam.app.v1.GetRobotMetadataResponse
+	63,  // 185: viam.app.v1.AppService.UpdateRobotMetadata:output_type -> viam.app.v1.UpdateRobotMetadataResponse
+	65,  // 186: viam.app.v1.AppService.NewRobotPart:output_type -> viam.app.v1.NewRobotPartResponse
+	67,  // 187: viam.app.v1.AppService.GetRobotPart:output_type -> viam.app.v1.GetRobotPartResponse
+	70,  // 188: viam.app.v1.AppService.GetRobotParts:output_type -> viam.app.v1.GetRobotPartsResponse
+	72,  // 189: viam.app.v1.AppService.GetRobotPartByNameAndLocation:output_type -> viam.app.v1.GetRobotPartByNameAndLocationResponse
+	74,  // 190: viam.app.v1.AppService.DeleteRobotPart:output_type -> viam.app.v1.DeleteRobotPartResponse
+	76,  // 191: viam.app.v1.AppService.MarkPartAsMain:output_type -> viam.app.v1.MarkPartAsMainResponse
+	78,  // 192: viam.app.v1.AppService.GetRobotPartMetadata:output_type -> viam.app.v1.GetRobotPartMetadataResponse
+	80,  // 193: viam.app.v1.AppService.UpdateRobotPartMetadata:output_type -> viam.app.v1.UpdateRobotPartMetadataResponse
+	82,  // 194: viam.app.v1.AppService.UpdateRobotPart:output_type -> viam.app.v1.UpdateRobotPartResponse
+	84,  // 195: viam.app.v1.AppService.GetRobotPartHistory:output_type -> viam.app.v1.GetRobotPartHistoryResponse
+	88,  // 196: viam.app.v1.AppService.MarkPartForRestart:output_type -> viam.app.v1.MarkPartForRestartResponse
+	94,  // 197: viam.app.v1.AppService.CreateKey:output_type -> viam.app.v1.CreateKeyResponse
+	96,  // 198: viam.app.v1.AppService.ListKeys:output_type -> viam.app.v1.ListKeysResponse
+	98,  // 199: viam.app.v1.AppService.DeleteKey:output_type -> viam.app.v1.DeleteKeyResponse
+	100, // 200: viam.app.v1.AppService.RotateKey:output_type -> viam.app.v1.RotateKeyResponse
+	102, // 201: viam.app.v1.AppService.RenameKey:output_type -> viam.app.v1.RenameKeyResponse
+	104, // 202: viam.app.v1.AppService.CreateKeyFromExistingKeyAuthorizations:output_type -> viam.app.v1.CreateKeyFromExistingKeyAuthorizationsResponse
+	106, // 203: viam.app.v1.AppService.GetRobotAPIKeys:output_type -> viam.app.v1.GetRobotAPIKeysResponse
+	108, // 204: viam.app.v1.AppService.AddRole:output_type -> viam.app.v1.AddRoleResponse
+	110, // 205: viam.app.v1.AppService.RemoveRole:output_type -> viam.app.v1.RemoveRoleResponse
+	112, // 206: viam.app.v1.AppService.ChangeRole:output_type -> viam.app.v1.ChangeRoleResponse
+	114, // 207: viam.app.v1.AppService.ListAuthorizations:output_type -> viam.app.v1.ListAuthorizationsResponse
+	116, // 208: viam.app.v1.AppService.CheckPermissions:output_type -> viam.app.v1.CheckPermissionsResponse
+	118, // 209: viam.app.v1.AppService.GetUserIDByEmail:output_type -> viam.app.v1.GetUserIDByEmailResponse
+	120, // 210: viam.app.v1.AppService.ListOrganizationsByUser:output_type -> viam.app.v1.ListOrganizationsByUserResponse
+	122, // 211: viam.app.v1.AppService.GetOrganizationsWithAccessToLocation:output_type -> viam.app.v1.GetOrganizationsWithAccessToLocationResponse
+	124, // 212: viam.app.v1.AppService.ListOrganizationMembers:output_type -> viam.app.v1.ListOrganizationMembersResponse
+	126, // 213: viam.app.v1.AppService.CreateOrganizationInvite:output_type -> viam.app.v1.CreateOrganizationInviteResponse
+	128, // 214: viam.app.v1.AppService.UpdateOrganizationInviteAuthorizations:output_type -> viam.app.v1.UpdateOrganizationInviteAuthorizationsResponse
+	130, // 215: viam.app.v1.AppService.DeleteOrganizationInvite:output_type -> viam.app.v1.DeleteOrganizationInviteResponse
+	132, // 216: viam.app.v1.AppService.ResendOrganizationInvite:output_type -> viam.app.v1.ResendOrganizationInviteResponse
+	134, // 217: viam.app.v1.AppService.DeleteOrganizationMember:output_type -> viam.app.v1.DeleteOrganizationMemberResponse
+	136, // 218: viam.app.v1.AppService.LocationAuth:output_type -> viam.app.v1.LocationAuthResponse
+	138, // 219: viam.app.v1.AppService.CreateLocationSecret:output_type -> viam.app.v1.CreateLocationSecretResponse
+	140, // 220: viam.app.v1.AppService.DeleteLocationSecret:output_type -> viam.app.v1.DeleteLocationSecretResponse
+	142, // 221: viam.app.v1.AppService.CreateRobotPartSecret:output_type -> viam.app.v1.CreateRobotPartSecretResponse
+	144, // 222: viam.app.v1.AppService.DeleteRobotPartSecret:output_type -> viam.app.v1.DeleteRobotPartSecretResponse
+	146, // 223: viam.app.v1.AppService.ShareLocation:output_type -> viam.app.v1.ShareLocationResponse
+	148, // 224: viam.app.v1.AppService.UnshareLocation:output_type -> viam.app.v1.UnshareLocationResponse
+	90,  // 225: viam.app.v1.AppService.GetRobotPartLogs:output_type -> viam.app.v1.GetRobotPartLogsResponse
+	92,  // 226: viam.app.v1.AppService.TailRobotPartLogs:output_type -> viam.app.v1.TailRobotPartLogsResponse
+	162, // [162:227] is the sub-list for method output_type
+	97,  // [97:162] is the sub-list for method input_type
+	97,  // [97:97] is the sub-list for extension type_name
+	97,  // [97:97] is the sub-list for extension extendee
+	0,   // [0:97] is the sub-list for field type_name
 }
 
 func init() { file_viam_app_v1_app_proto_init() }
@@ -8496,17 +9099,19 @@ func file_viam_app_v1_app_proto_init() {
 	file_viam_app_v1_app_proto_msgTypes[63].OneofWrappers = []any{}
 	file_viam_app_v1_app_proto_msgTypes[76].OneofWrappers = []any{}
 	file_viam_app_v1_app_proto_msgTypes[78].OneofWrappers = []any{}
-	file_viam_app_v1_app_proto_msgTypes[112].OneofWrappers = []any{}
-	file_viam_app_v1_app_proto_msgTypes[118].OneofWrappers = []any{}
-	file_viam_app_v1_app_proto_msgTypes[139].OneofWrappers = []any{}
-	file_viam_app_v1_app_proto_msgTypes[140].OneofWrappers = []any{}
+	file_viam_app_v1_app_proto_msgTypes[84].OneofWrappers = []any{}
+	file_viam_app_v1_app_proto_msgTypes[86].OneofWrappers = []any{}
+	file_viam_app_v1_app_proto_msgTypes[120].OneofWrappers = []any{}
+	file_viam_app_v1_app_proto_msgTypes[126].OneofWrappers = []any{}
+	file_viam_app_v1_app_proto_msgTypes[147].OneofWrappers = []any{}
+	file_viam_app_v1_app_proto_msgTypes[148].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_viam_app_v1_app_proto_rawDesc), len(file_viam_app_v1_app_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   145,
+			NumEnums:      5,
+			NumMessages:   153,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -58,6 +58,9 @@ const (
 	AppService_MarkPartAsMain_FullMethodName                         = "/viam.app.v1.AppService/MarkPartAsMain"
 	AppService_GetRobotPartMetadata_FullMethodName                   = "/viam.app.v1.AppService/GetRobotPartMetadata"
 	AppService_UpdateRobotPartMetadata_FullMethodName                = "/viam.app.v1.AppService/UpdateRobotPartMetadata"
+	AppService_UpdateRobotPart_FullMethodName                        = "/viam.app.v1.AppService/UpdateRobotPart"
+	AppService_GetRobotPartHistory_FullMethodName                    = "/viam.app.v1.AppService/GetRobotPartHistory"
+	AppService_MarkPartForRestart_FullMethodName                     = "/viam.app.v1.AppService/MarkPartForRestart"
 	AppService_CreateKey_FullMethodName                              = "/viam.app.v1.AppService/CreateKey"
 	AppService_ListKeys_FullMethodName                               = "/viam.app.v1.AppService/ListKeys"
 	AppService_DeleteKey_FullMethodName                              = "/viam.app.v1.AppService/DeleteKey"
@@ -146,6 +149,15 @@ type AppServiceClient interface {
 	MarkPartAsMain(ctx context.Context, in *MarkPartAsMainRequest, opts ...grpc.CallOption) (*MarkPartAsMainResponse, error)
 	GetRobotPartMetadata(ctx context.Context, in *GetRobotPartMetadataRequest, opts ...grpc.CallOption) (*GetRobotPartMetadataResponse, error)
 	UpdateRobotPartMetadata(ctx context.Context, in *UpdateRobotPartMetadataRequest, opts ...grpc.CallOption) (*UpdateRobotPartMetadataResponse, error)
+	// Renames the part and/or replaces its config (`robot_config_json` wins over
+	// `robot_config`; neither keeps the config). With `last_known_update` set to
+	// anything but the part's current `last_updated`, the update is refused with
+	// ABORTED and nothing changes. Every update writes a history entry.
+	UpdateRobotPart(ctx context.Context, in *UpdateRobotPartRequest, opts ...grpc.CallOption) (*UpdateRobotPartResponse, error)
+	// The part's earlier versions, newest first, one per UpdateRobotPart.
+	GetRobotPartHistory(ctx context.Context, in *GetRobotPartHistoryRequest, opts ...grpc.CallOption) (*GetRobotPartHistoryResponse, error)
+	// Sets the part's restart flag, which RobotService.NeedsRestart reports once.
+	MarkPartForRestart(ctx context.Context, in *MarkPartForRestartRequest, opts ...grpc.CallOption) (*MarkPartForRestartResponse, error)
 	// Creates a key with the given roles (all in one organization).
 	CreateKey(ctx context.Context, in *CreateKeyRequest, opts ...grpc.CallOption) (*CreateKeyResponse, error)
 	// Keys of an organization with their roles; `key` is always empty.
@@ -522,6 +534,36 @@ func (c *appServiceClient) UpdateRobotPartMetadata(ctx context.Context, in *Upda
 	return out, nil
 }
 
+func (c *appServiceClient) UpdateRobotPart(ctx context.Context, in *UpdateRobotPartRequest, opts ...grpc.CallOption) (*UpdateRobotPartResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateRobotPartResponse)
+	err := c.cc.Invoke(ctx, AppService_UpdateRobotPart_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) GetRobotPartHistory(ctx context.Context, in *GetRobotPartHistoryRequest, opts ...grpc.CallOption) (*GetRobotPartHistoryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetRobotPartHistoryResponse)
+	err := c.cc.Invoke(ctx, AppService_GetRobotPartHistory_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) MarkPartForRestart(ctx context.Context, in *MarkPartForRestartRequest, opts ...grpc.CallOption) (*MarkPartForRestartResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MarkPartForRestartResponse)
+	err := c.cc.Invoke(ctx, AppService_MarkPartForRestart_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *appServiceClient) CreateKey(ctx context.Context, in *CreateKeyRequest, opts ...grpc.CallOption) (*CreateKeyResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CreateKeyResponse)
@@ -887,6 +929,15 @@ type AppServiceServer interface {
 	MarkPartAsMain(context.Context, *MarkPartAsMainRequest) (*MarkPartAsMainResponse, error)
 	GetRobotPartMetadata(context.Context, *GetRobotPartMetadataRequest) (*GetRobotPartMetadataResponse, error)
 	UpdateRobotPartMetadata(context.Context, *UpdateRobotPartMetadataRequest) (*UpdateRobotPartMetadataResponse, error)
+	// Renames the part and/or replaces its config (`robot_config_json` wins over
+	// `robot_config`; neither keeps the config). With `last_known_update` set to
+	// anything but the part's current `last_updated`, the update is refused with
+	// ABORTED and nothing changes. Every update writes a history entry.
+	UpdateRobotPart(context.Context, *UpdateRobotPartRequest) (*UpdateRobotPartResponse, error)
+	// The part's earlier versions, newest first, one per UpdateRobotPart.
+	GetRobotPartHistory(context.Context, *GetRobotPartHistoryRequest) (*GetRobotPartHistoryResponse, error)
+	// Sets the part's restart flag, which RobotService.NeedsRestart reports once.
+	MarkPartForRestart(context.Context, *MarkPartForRestartRequest) (*MarkPartForRestartResponse, error)
 	// Creates a key with the given roles (all in one organization).
 	CreateKey(context.Context, *CreateKeyRequest) (*CreateKeyResponse, error)
 	// Keys of an organization with their roles; `key` is always empty.
@@ -1038,6 +1089,15 @@ func (UnimplementedAppServiceServer) GetRobotPartMetadata(context.Context, *GetR
 }
 func (UnimplementedAppServiceServer) UpdateRobotPartMetadata(context.Context, *UpdateRobotPartMetadataRequest) (*UpdateRobotPartMetadataResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateRobotPartMetadata not implemented")
+}
+func (UnimplementedAppServiceServer) UpdateRobotPart(context.Context, *UpdateRobotPartRequest) (*UpdateRobotPartResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateRobotPart not implemented")
+}
+func (UnimplementedAppServiceServer) GetRobotPartHistory(context.Context, *GetRobotPartHistoryRequest) (*GetRobotPartHistoryResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetRobotPartHistory not implemented")
+}
+func (UnimplementedAppServiceServer) MarkPartForRestart(context.Context, *MarkPartForRestartRequest) (*MarkPartForRestartResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method MarkPartForRestart not implemented")
 }
 func (UnimplementedAppServiceServer) CreateKey(context.Context, *CreateKeyRequest) (*CreateKeyResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateKey not implemented")
@@ -1726,6 +1786,60 @@ func _AppService_UpdateRobotPartMetadata_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AppService_UpdateRobotPart_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateRobotPartRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).UpdateRobotPart(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_UpdateRobotPart_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).UpdateRobotPart(ctx, req.(*UpdateRobotPartRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_GetRobotPartHistory_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRobotPartHistoryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).GetRobotPartHistory(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_GetRobotPartHistory_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).GetRobotPartHistory(ctx, req.(*GetRobotPartHistoryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_MarkPartForRestart_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MarkPartForRestartRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).MarkPartForRestart(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_MarkPartForRestart_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).MarkPartForRestart(ctx, req.(*MarkPartForRestartRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AppService_CreateKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CreateKeyRequest)
 	if err := dec(in); err != nil {
@@ -2393,6 +2507,18 @@ var AppService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdateRobotPartMetadata",
 			Handler:    _AppService_UpdateRobotPartMetadata_Handler,
+		},
+		{
+			MethodName: "UpdateRobotPart",
+			Handler:    _AppService_UpdateRobotPart_Handler,
+		},
+		{
+			MethodName: "GetRobotPartHistory",
+			Handler:    _AppService_GetRobotPartHistory_Handler,
+		},
+		{
+			MethodName: "MarkPartForRestart",
+			Handler:    _AppService_MarkPartForRestart_Handler,
 		},
 		{
 			MethodName: "CreateKey",

@@ -14,6 +14,8 @@ import (
 	v1 "fleetserver/clients/go/gen/viam/common/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
+	structpb "google.golang.org/protobuf/types/known/structpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -25,6 +27,61 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+type CredentialsType int32
+
+const (
+	CredentialsType_CREDENTIALS_TYPE_UNSPECIFIED           CredentialsType = 0
+	CredentialsType_CREDENTIALS_TYPE_INTERNAL              CredentialsType = 1
+	CredentialsType_CREDENTIALS_TYPE_API_KEY               CredentialsType = 2
+	CredentialsType_CREDENTIALS_TYPE_ROBOT_SECRET          CredentialsType = 3
+	CredentialsType_CREDENTIALS_TYPE_ROBOT_LOCATION_SECRET CredentialsType = 4
+)
+
+// Enum value maps for CredentialsType.
+var (
+	CredentialsType_name = map[int32]string{
+		0: "CREDENTIALS_TYPE_UNSPECIFIED",
+		1: "CREDENTIALS_TYPE_INTERNAL",
+		2: "CREDENTIALS_TYPE_API_KEY",
+		3: "CREDENTIALS_TYPE_ROBOT_SECRET",
+		4: "CREDENTIALS_TYPE_ROBOT_LOCATION_SECRET",
+	}
+	CredentialsType_value = map[string]int32{
+		"CREDENTIALS_TYPE_UNSPECIFIED":           0,
+		"CREDENTIALS_TYPE_INTERNAL":              1,
+		"CREDENTIALS_TYPE_API_KEY":               2,
+		"CREDENTIALS_TYPE_ROBOT_SECRET":          3,
+		"CREDENTIALS_TYPE_ROBOT_LOCATION_SECRET": 4,
+	}
+)
+
+func (x CredentialsType) Enum() *CredentialsType {
+	p := new(CredentialsType)
+	*p = x
+	return p
+}
+
+func (x CredentialsType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (CredentialsType) Descriptor() protoreflect.EnumDescriptor {
+	return file_viam_app_v1_robot_proto_enumTypes[0].Descriptor()
+}
+
+func (CredentialsType) Type() protoreflect.EnumType {
+	return &file_viam_app_v1_robot_proto_enumTypes[0]
+}
+
+func (x CredentialsType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use CredentialsType.Descriptor instead.
+func (CredentialsType) EnumDescriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{0}
+}
 
 type LogRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -115,18 +172,3312 @@ func (*LogResponse) Descriptor() ([]byte, []int) {
 	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{1}
 }
 
+// A machine asking for its config. Every call is a heartbeat (see Config).
+type ConfigRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	AgentInfo     *AgentInfo             `protobuf:"bytes,2,opt,name=agent_info,json=agentInfo,proto3,oneof" json:"agent_info,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfigRequest) Reset() {
+	*x = ConfigRequest{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfigRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfigRequest) ProtoMessage() {}
+
+func (x *ConfigRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfigRequest.ProtoReflect.Descriptor instead.
+func (*ConfigRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ConfigRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ConfigRequest) GetAgentInfo() *AgentInfo {
+	if x != nil {
+		return x.AgentInfo
+	}
+	return nil
+}
+
+// What the machine runs on; stored with the part when sent.
+type AgentInfo struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Host          string                 `protobuf:"bytes,1,opt,name=host,proto3" json:"host,omitempty"`
+	Os            string                 `protobuf:"bytes,2,opt,name=os,proto3" json:"os,omitempty"`
+	Ips           []string               `protobuf:"bytes,3,rep,name=ips,proto3" json:"ips,omitempty"`
+	Version       string                 `protobuf:"bytes,4,opt,name=version,proto3" json:"version,omitempty"`
+	GitRevision   string                 `protobuf:"bytes,5,opt,name=git_revision,json=gitRevision,proto3" json:"git_revision,omitempty"`
+	Platform      *string                `protobuf:"bytes,6,opt,name=platform,proto3,oneof" json:"platform,omitempty"`
+	PlatformTags  []string               `protobuf:"bytes,7,rep,name=platform_tags,json=platformTags,proto3" json:"platform_tags,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AgentInfo) Reset() {
+	*x = AgentInfo{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AgentInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AgentInfo) ProtoMessage() {}
+
+func (x *AgentInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AgentInfo.ProtoReflect.Descriptor instead.
+func (*AgentInfo) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *AgentInfo) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+func (x *AgentInfo) GetOs() string {
+	if x != nil {
+		return x.Os
+	}
+	return ""
+}
+
+func (x *AgentInfo) GetIps() []string {
+	if x != nil {
+		return x.Ips
+	}
+	return nil
+}
+
+func (x *AgentInfo) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *AgentInfo) GetGitRevision() string {
+	if x != nil {
+		return x.GitRevision
+	}
+	return ""
+}
+
+func (x *AgentInfo) GetPlatform() string {
+	if x != nil && x.Platform != nil {
+		return *x.Platform
+	}
+	return ""
+}
+
+func (x *AgentInfo) GetPlatformTags() []string {
+	if x != nil {
+		return x.PlatformTags
+	}
+	return nil
+}
+
+type ConfigResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Config        *RobotConfig           `protobuf:"bytes,1,opt,name=config,proto3" json:"config,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfigResponse) Reset() {
+	*x = ConfigResponse{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfigResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfigResponse) ProtoMessage() {}
+
+func (x *ConfigResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfigResponse.ProtoReflect.Descriptor instead.
+func (*ConfigResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ConfigResponse) GetConfig() *RobotConfig {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
+// A part's config: `cloud` is filled in by the server; the rest comes from
+// the part's JSON config (keys this message has no field for are ignored).
+type RobotConfig struct {
+	state                   protoimpl.MessageState `protogen:"open.v1"`
+	Cloud                   *CloudConfig           `protobuf:"bytes,1,opt,name=cloud,proto3" json:"cloud,omitempty"`
+	Remotes                 []*RemoteConfig        `protobuf:"bytes,2,rep,name=remotes,proto3" json:"remotes,omitempty"`
+	Components              []*ComponentConfig     `protobuf:"bytes,3,rep,name=components,proto3" json:"components,omitempty"`
+	Processes               []*ProcessConfig       `protobuf:"bytes,4,rep,name=processes,proto3" json:"processes,omitempty"`
+	Services                []*ServiceConfig       `protobuf:"bytes,5,rep,name=services,proto3" json:"services,omitempty"`
+	Network                 *NetworkConfig         `protobuf:"bytes,6,opt,name=network,proto3,oneof" json:"network,omitempty"`
+	Auth                    *AuthConfig            `protobuf:"bytes,7,opt,name=auth,proto3,oneof" json:"auth,omitempty"`
+	Debug                   *bool                  `protobuf:"varint,8,opt,name=debug,proto3,oneof" json:"debug,omitempty"`
+	Modules                 []*ModuleConfig        `protobuf:"bytes,9,rep,name=modules,proto3" json:"modules,omitempty"`
+	DisablePartialStart     *bool                  `protobuf:"varint,10,opt,name=disable_partial_start,json=disablePartialStart,proto3,oneof" json:"disable_partial_start,omitempty"`
+	Packages                []*PackageConfig       `protobuf:"bytes,11,rep,name=packages,proto3" json:"packages,omitempty"`
+	OverwriteFragmentStatus []*AppValidationStatus `protobuf:"bytes,12,rep,name=overwrite_fragment_status,json=overwriteFragmentStatus,proto3" json:"overwrite_fragment_status,omitempty"`
+	EnableWebProfile        bool                   `protobuf:"varint,13,opt,name=enable_web_profile,json=enableWebProfile,proto3" json:"enable_web_profile,omitempty"`
+	Log                     []*LogPatternConfig    `protobuf:"bytes,14,rep,name=log,proto3" json:"log,omitempty"`
+	Revision                string                 `protobuf:"bytes,15,opt,name=revision,proto3" json:"revision,omitempty"`
+	Maintenance             *MaintenanceConfig     `protobuf:"bytes,16,opt,name=maintenance,proto3,oneof" json:"maintenance,omitempty"`
+	DisableLogDeduplication bool                   `protobuf:"varint,17,opt,name=disable_log_deduplication,json=disableLogDeduplication,proto3" json:"disable_log_deduplication,omitempty"`
+	Jobs                    []*JobConfig           `protobuf:"bytes,18,rep,name=jobs,proto3" json:"jobs,omitempty"`
+	Tracing                 *TracingConfig         `protobuf:"bytes,19,opt,name=tracing,proto3,oneof" json:"tracing,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
+}
+
+func (x *RobotConfig) Reset() {
+	*x = RobotConfig{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RobotConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RobotConfig) ProtoMessage() {}
+
+func (x *RobotConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RobotConfig.ProtoReflect.Descriptor instead.
+func (*RobotConfig) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *RobotConfig) GetCloud() *CloudConfig {
+	if x != nil {
+		return x.Cloud
+	}
+	return nil
+}
+
+func (x *RobotConfig) GetRemotes() []*RemoteConfig {
+	if x != nil {
+		return x.Remotes
+	}
+	return nil
+}
+
+func (x *RobotConfig) GetComponents() []*ComponentConfig {
+	if x != nil {
+		return x.Components
+	}
+	return nil
+}
+
+func (x *RobotConfig) GetProcesses() []*ProcessConfig {
+	if x != nil {
+		return x.Processes
+	}
+	return nil
+}
+
+func (x *RobotConfig) GetServices() []*ServiceConfig {
+	if x != nil {
+		return x.Services
+	}
+	return nil
+}
+
+func (x *RobotConfig) GetNetwork() *NetworkConfig {
+	if x != nil {
+		return x.Network
+	}
+	return nil
+}
+
+func (x *RobotConfig) GetAuth() *AuthConfig {
+	if x != nil {
+		return x.Auth
+	}
+	return nil
+}
+
+func (x *RobotConfig) GetDebug() bool {
+	if x != nil && x.Debug != nil {
+		return *x.Debug
+	}
+	return false
+}
+
+func (x *RobotConfig) GetModules() []*ModuleConfig {
+	if x != nil {
+		return x.Modules
+	}
+	return nil
+}
+
+func (x *RobotConfig) GetDisablePartialStart() bool {
+	if x != nil && x.DisablePartialStart != nil {
+		return *x.DisablePartialStart
+	}
+	return false
+}
+
+func (x *RobotConfig) GetPackages() []*PackageConfig {
+	if x != nil {
+		return x.Packages
+	}
+	return nil
+}
+
+func (x *RobotConfig) GetOverwriteFragmentStatus() []*AppValidationStatus {
+	if x != nil {
+		return x.OverwriteFragmentStatus
+	}
+	return nil
+}
+
+func (x *RobotConfig) GetEnableWebProfile() bool {
+	if x != nil {
+		return x.EnableWebProfile
+	}
+	return false
+}
+
+func (x *RobotConfig) GetLog() []*LogPatternConfig {
+	if x != nil {
+		return x.Log
+	}
+	return nil
+}
+
+func (x *RobotConfig) GetRevision() string {
+	if x != nil {
+		return x.Revision
+	}
+	return ""
+}
+
+func (x *RobotConfig) GetMaintenance() *MaintenanceConfig {
+	if x != nil {
+		return x.Maintenance
+	}
+	return nil
+}
+
+func (x *RobotConfig) GetDisableLogDeduplication() bool {
+	if x != nil {
+		return x.DisableLogDeduplication
+	}
+	return false
+}
+
+func (x *RobotConfig) GetJobs() []*JobConfig {
+	if x != nil {
+		return x.Jobs
+	}
+	return nil
+}
+
+func (x *RobotConfig) GetTracing() *TracingConfig {
+	if x != nil {
+		return x.Tracing
+	}
+	return nil
+}
+
+type TracingConfig struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Enabled       bool                   `protobuf:"varint,1,opt,name=enabled,proto3" json:"enabled,omitempty"`
+	Disk          bool                   `protobuf:"varint,2,opt,name=disk,proto3" json:"disk,omitempty"`
+	Console       bool                   `protobuf:"varint,3,opt,name=console,proto3" json:"console,omitempty"`
+	OtlpEndpoint  string                 `protobuf:"bytes,4,opt,name=otlp_endpoint,json=otlpEndpoint,proto3" json:"otlp_endpoint,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TracingConfig) Reset() {
+	*x = TracingConfig{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TracingConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TracingConfig) ProtoMessage() {}
+
+func (x *TracingConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TracingConfig.ProtoReflect.Descriptor instead.
+func (*TracingConfig) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *TracingConfig) GetEnabled() bool {
+	if x != nil {
+		return x.Enabled
+	}
+	return false
+}
+
+func (x *TracingConfig) GetDisk() bool {
+	if x != nil {
+		return x.Disk
+	}
+	return false
+}
+
+func (x *TracingConfig) GetConsole() bool {
+	if x != nil {
+		return x.Console
+	}
+	return false
+}
+
+func (x *TracingConfig) GetOtlpEndpoint() string {
+	if x != nil {
+		return x.OtlpEndpoint
+	}
+	return ""
+}
+
+type JobConfig struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	Name             string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Schedule         string                 `protobuf:"bytes,2,opt,name=schedule,proto3" json:"schedule,omitempty"`
+	Resource         string                 `protobuf:"bytes,3,opt,name=resource,proto3" json:"resource,omitempty"`
+	Method           string                 `protobuf:"bytes,4,opt,name=method,proto3" json:"method,omitempty"`
+	Command          *structpb.Struct       `protobuf:"bytes,5,opt,name=command,proto3" json:"command,omitempty"`
+	LogConfiguration *LogConfiguration      `protobuf:"bytes,6,opt,name=log_configuration,json=logConfiguration,proto3" json:"log_configuration,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *JobConfig) Reset() {
+	*x = JobConfig{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JobConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JobConfig) ProtoMessage() {}
+
+func (x *JobConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JobConfig.ProtoReflect.Descriptor instead.
+func (*JobConfig) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *JobConfig) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *JobConfig) GetSchedule() string {
+	if x != nil {
+		return x.Schedule
+	}
+	return ""
+}
+
+func (x *JobConfig) GetResource() string {
+	if x != nil {
+		return x.Resource
+	}
+	return ""
+}
+
+func (x *JobConfig) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *JobConfig) GetCommand() *structpb.Struct {
+	if x != nil {
+		return x.Command
+	}
+	return nil
+}
+
+func (x *JobConfig) GetLogConfiguration() *LogConfiguration {
+	if x != nil {
+		return x.LogConfiguration
+	}
+	return nil
+}
+
+type LogConfiguration struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Level         string                 `protobuf:"bytes,1,opt,name=level,proto3" json:"level,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogConfiguration) Reset() {
+	*x = LogConfiguration{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogConfiguration) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogConfiguration) ProtoMessage() {}
+
+func (x *LogConfiguration) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogConfiguration.ProtoReflect.Descriptor instead.
+func (*LogConfiguration) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *LogConfiguration) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+type MaintenanceConfig struct {
+	state                 protoimpl.MessageState `protogen:"open.v1"`
+	SensorName            *v1.ResourceName       `protobuf:"bytes,1,opt,name=sensor_name,json=sensorName,proto3" json:"sensor_name,omitempty"`
+	MaintenanceAllowedKey string                 `protobuf:"bytes,2,opt,name=maintenance_allowed_key,json=maintenanceAllowedKey,proto3" json:"maintenance_allowed_key,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
+}
+
+func (x *MaintenanceConfig) Reset() {
+	*x = MaintenanceConfig{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MaintenanceConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MaintenanceConfig) ProtoMessage() {}
+
+func (x *MaintenanceConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MaintenanceConfig.ProtoReflect.Descriptor instead.
+func (*MaintenanceConfig) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *MaintenanceConfig) GetSensorName() *v1.ResourceName {
+	if x != nil {
+		return x.SensorName
+	}
+	return nil
+}
+
+func (x *MaintenanceConfig) GetMaintenanceAllowedKey() string {
+	if x != nil {
+		return x.MaintenanceAllowedKey
+	}
+	return ""
+}
+
+type LogPatternConfig struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Pattern       string                 `protobuf:"bytes,1,opt,name=pattern,proto3" json:"pattern,omitempty"`
+	Level         string                 `protobuf:"bytes,2,opt,name=level,proto3" json:"level,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogPatternConfig) Reset() {
+	*x = LogPatternConfig{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogPatternConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogPatternConfig) ProtoMessage() {}
+
+func (x *LogPatternConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogPatternConfig.ProtoReflect.Descriptor instead.
+func (*LogPatternConfig) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *LogPatternConfig) GetPattern() string {
+	if x != nil {
+		return x.Pattern
+	}
+	return ""
+}
+
+func (x *LogPatternConfig) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+type AppValidationStatus struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Error         string                 `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AppValidationStatus) Reset() {
+	*x = AppValidationStatus{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AppValidationStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AppValidationStatus) ProtoMessage() {}
+
+func (x *AppValidationStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AppValidationStatus.ProtoReflect.Descriptor instead.
+func (*AppValidationStatus) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *AppValidationStatus) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+type PackageConfig struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Package       string                 `protobuf:"bytes,2,opt,name=package,proto3" json:"package,omitempty"`
+	Version       string                 `protobuf:"bytes,3,opt,name=version,proto3" json:"version,omitempty"`
+	Type          string                 `protobuf:"bytes,4,opt,name=type,proto3" json:"type,omitempty"`
+	Status        *AppValidationStatus   `protobuf:"bytes,5,opt,name=status,proto3" json:"status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PackageConfig) Reset() {
+	*x = PackageConfig{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PackageConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PackageConfig) ProtoMessage() {}
+
+func (x *PackageConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PackageConfig.ProtoReflect.Descriptor instead.
+func (*PackageConfig) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *PackageConfig) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PackageConfig) GetPackage() string {
+	if x != nil {
+		return x.Package
+	}
+	return ""
+}
+
+func (x *PackageConfig) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *PackageConfig) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *PackageConfig) GetStatus() *AppValidationStatus {
+	if x != nil {
+		return x.Status
+	}
+	return nil
+}
+
+type ModuleConfig struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Name            string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Path            string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	LogLevel        string                 `protobuf:"bytes,3,opt,name=log_level,json=logLevel,proto3" json:"log_level,omitempty"`
+	Type            string                 `protobuf:"bytes,4,opt,name=type,proto3" json:"type,omitempty"`
+	ModuleId        string                 `protobuf:"bytes,5,opt,name=module_id,json=moduleId,proto3" json:"module_id,omitempty"`
+	Env             map[string]string      `protobuf:"bytes,6,rep,name=env,proto3" json:"env,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Status          *AppValidationStatus   `protobuf:"bytes,7,opt,name=status,proto3" json:"status,omitempty"`
+	FirstRunTimeout *durationpb.Duration   `protobuf:"bytes,8,opt,name=first_run_timeout,json=firstRunTimeout,proto3" json:"first_run_timeout,omitempty"`
+	TcpMode         bool                   `protobuf:"varint,9,opt,name=tcp_mode,json=tcpMode,proto3" json:"tcp_mode,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ModuleConfig) Reset() {
+	*x = ModuleConfig{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ModuleConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ModuleConfig) ProtoMessage() {}
+
+func (x *ModuleConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ModuleConfig.ProtoReflect.Descriptor instead.
+func (*ModuleConfig) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ModuleConfig) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ModuleConfig) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *ModuleConfig) GetLogLevel() string {
+	if x != nil {
+		return x.LogLevel
+	}
+	return ""
+}
+
+func (x *ModuleConfig) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *ModuleConfig) GetModuleId() string {
+	if x != nil {
+		return x.ModuleId
+	}
+	return ""
+}
+
+func (x *ModuleConfig) GetEnv() map[string]string {
+	if x != nil {
+		return x.Env
+	}
+	return nil
+}
+
+func (x *ModuleConfig) GetStatus() *AppValidationStatus {
+	if x != nil {
+		return x.Status
+	}
+	return nil
+}
+
+func (x *ModuleConfig) GetFirstRunTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.FirstRunTimeout
+	}
+	return nil
+}
+
+func (x *ModuleConfig) GetTcpMode() bool {
+	if x != nil {
+		return x.TcpMode
+	}
+	return false
+}
+
+type AuthConfig struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	Handlers           []*AuthHandlerConfig   `protobuf:"bytes,1,rep,name=handlers,proto3" json:"handlers,omitempty"`
+	TlsAuthEntities    []string               `protobuf:"bytes,2,rep,name=tls_auth_entities,json=tlsAuthEntities,proto3" json:"tls_auth_entities,omitempty"`
+	ExternalAuthConfig *ExternalAuthConfig    `protobuf:"bytes,3,opt,name=external_auth_config,json=externalAuthConfig,proto3,oneof" json:"external_auth_config,omitempty"`
+	UserPermissions    []*UserPermission      `protobuf:"bytes,4,rep,name=user_permissions,json=userPermissions,proto3" json:"user_permissions,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *AuthConfig) Reset() {
+	*x = AuthConfig{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuthConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuthConfig) ProtoMessage() {}
+
+func (x *AuthConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuthConfig.ProtoReflect.Descriptor instead.
+func (*AuthConfig) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *AuthConfig) GetHandlers() []*AuthHandlerConfig {
+	if x != nil {
+		return x.Handlers
+	}
+	return nil
+}
+
+func (x *AuthConfig) GetTlsAuthEntities() []string {
+	if x != nil {
+		return x.TlsAuthEntities
+	}
+	return nil
+}
+
+func (x *AuthConfig) GetExternalAuthConfig() *ExternalAuthConfig {
+	if x != nil {
+		return x.ExternalAuthConfig
+	}
+	return nil
+}
+
+func (x *AuthConfig) GetUserPermissions() []*UserPermission {
+	if x != nil {
+		return x.UserPermissions
+	}
+	return nil
+}
+
+type UserPermission struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	User          *User                  `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	Permissions   []*Permission          `protobuf:"bytes,2,rep,name=permissions,proto3" json:"permissions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UserPermission) Reset() {
+	*x = UserPermission{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UserPermission) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UserPermission) ProtoMessage() {}
+
+func (x *UserPermission) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UserPermission.ProtoReflect.Descriptor instead.
+func (*UserPermission) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *UserPermission) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
+func (x *UserPermission) GetPermissions() []*Permission {
+	if x != nil {
+		return x.Permissions
+	}
+	return nil
+}
+
+type Permission struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Resources      []string               `protobuf:"bytes,1,rep,name=resources,proto3" json:"resources,omitempty"`
+	AllowedMethods []string               `protobuf:"bytes,2,rep,name=allowed_methods,json=allowedMethods,proto3" json:"allowed_methods,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *Permission) Reset() {
+	*x = Permission{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Permission) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Permission) ProtoMessage() {}
+
+func (x *Permission) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Permission.ProtoReflect.Descriptor instead.
+func (*Permission) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *Permission) GetResources() []string {
+	if x != nil {
+		return x.Resources
+	}
+	return nil
+}
+
+func (x *Permission) GetAllowedMethods() []string {
+	if x != nil {
+		return x.AllowedMethods
+	}
+	return nil
+}
+
+type User struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Type          string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *User) Reset() {
+	*x = User{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *User) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*User) ProtoMessage() {}
+
+func (x *User) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use User.ProtoReflect.Descriptor instead.
+func (*User) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *User) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *User) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type ExternalAuthConfig struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Jwks          *JWKSFile              `protobuf:"bytes,1,opt,name=jwks,proto3" json:"jwks,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExternalAuthConfig) Reset() {
+	*x = ExternalAuthConfig{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExternalAuthConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExternalAuthConfig) ProtoMessage() {}
+
+func (x *ExternalAuthConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExternalAuthConfig.ProtoReflect.Descriptor instead.
+func (*ExternalAuthConfig) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ExternalAuthConfig) GetJwks() *JWKSFile {
+	if x != nil {
+		return x.Jwks
+	}
+	return nil
+}
+
+type JWKSFile struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Json          *structpb.Struct       `protobuf:"bytes,1,opt,name=json,proto3" json:"json,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *JWKSFile) Reset() {
+	*x = JWKSFile{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JWKSFile) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JWKSFile) ProtoMessage() {}
+
+func (x *JWKSFile) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JWKSFile.ProtoReflect.Descriptor instead.
+func (*JWKSFile) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *JWKSFile) GetJson() *structpb.Struct {
+	if x != nil {
+		return x.Json
+	}
+	return nil
+}
+
+type AuthHandlerConfig struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Type          CredentialsType        `protobuf:"varint,1,opt,name=type,proto3,enum=viam.app.v1.CredentialsType" json:"type,omitempty"`
+	Config        *structpb.Struct       `protobuf:"bytes,5,opt,name=config,proto3" json:"config,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuthHandlerConfig) Reset() {
+	*x = AuthHandlerConfig{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuthHandlerConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuthHandlerConfig) ProtoMessage() {}
+
+func (x *AuthHandlerConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuthHandlerConfig.ProtoReflect.Descriptor instead.
+func (*AuthHandlerConfig) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *AuthHandlerConfig) GetType() CredentialsType {
+	if x != nil {
+		return x.Type
+	}
+	return CredentialsType_CREDENTIALS_TYPE_UNSPECIFIED
+}
+
+func (x *AuthHandlerConfig) GetConfig() *structpb.Struct {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
+type NetworkConfig struct {
+	state                  protoimpl.MessageState   `protogen:"open.v1"`
+	Fqdn                   string                   `protobuf:"bytes,1,opt,name=fqdn,proto3" json:"fqdn,omitempty"`
+	BindAddress            string                   `protobuf:"bytes,2,opt,name=bind_address,json=bindAddress,proto3" json:"bind_address,omitempty"`
+	TlsCertFile            string                   `protobuf:"bytes,3,opt,name=tls_cert_file,json=tlsCertFile,proto3" json:"tls_cert_file,omitempty"`
+	TlsKeyFile             string                   `protobuf:"bytes,4,opt,name=tls_key_file,json=tlsKeyFile,proto3" json:"tls_key_file,omitempty"`
+	Sessions               *SessionsConfig          `protobuf:"bytes,5,opt,name=sessions,proto3" json:"sessions,omitempty"`
+	TrafficTunnelEndpoints []*TrafficTunnelEndpoint `protobuf:"bytes,6,rep,name=traffic_tunnel_endpoints,json=trafficTunnelEndpoints,proto3" json:"traffic_tunnel_endpoints,omitempty"`
+	NoTls                  bool                     `protobuf:"varint,7,opt,name=no_tls,json=noTls,proto3" json:"no_tls,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
+}
+
+func (x *NetworkConfig) Reset() {
+	*x = NetworkConfig{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NetworkConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NetworkConfig) ProtoMessage() {}
+
+func (x *NetworkConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NetworkConfig.ProtoReflect.Descriptor instead.
+func (*NetworkConfig) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *NetworkConfig) GetFqdn() string {
+	if x != nil {
+		return x.Fqdn
+	}
+	return ""
+}
+
+func (x *NetworkConfig) GetBindAddress() string {
+	if x != nil {
+		return x.BindAddress
+	}
+	return ""
+}
+
+func (x *NetworkConfig) GetTlsCertFile() string {
+	if x != nil {
+		return x.TlsCertFile
+	}
+	return ""
+}
+
+func (x *NetworkConfig) GetTlsKeyFile() string {
+	if x != nil {
+		return x.TlsKeyFile
+	}
+	return ""
+}
+
+func (x *NetworkConfig) GetSessions() *SessionsConfig {
+	if x != nil {
+		return x.Sessions
+	}
+	return nil
+}
+
+func (x *NetworkConfig) GetTrafficTunnelEndpoints() []*TrafficTunnelEndpoint {
+	if x != nil {
+		return x.TrafficTunnelEndpoints
+	}
+	return nil
+}
+
+func (x *NetworkConfig) GetNoTls() bool {
+	if x != nil {
+		return x.NoTls
+	}
+	return false
+}
+
+type TrafficTunnelEndpoint struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	Port              int32                  `protobuf:"varint,1,opt,name=port,proto3" json:"port,omitempty"`
+	ConnectionTimeout *durationpb.Duration   `protobuf:"bytes,2,opt,name=connection_timeout,json=connectionTimeout,proto3" json:"connection_timeout,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *TrafficTunnelEndpoint) Reset() {
+	*x = TrafficTunnelEndpoint{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TrafficTunnelEndpoint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TrafficTunnelEndpoint) ProtoMessage() {}
+
+func (x *TrafficTunnelEndpoint) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TrafficTunnelEndpoint.ProtoReflect.Descriptor instead.
+func (*TrafficTunnelEndpoint) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *TrafficTunnelEndpoint) GetPort() int32 {
+	if x != nil {
+		return x.Port
+	}
+	return 0
+}
+
+func (x *TrafficTunnelEndpoint) GetConnectionTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.ConnectionTimeout
+	}
+	return nil
+}
+
+type SessionsConfig struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	HeartbeatWindow *durationpb.Duration   `protobuf:"bytes,1,opt,name=heartbeat_window,json=heartbeatWindow,proto3" json:"heartbeat_window,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *SessionsConfig) Reset() {
+	*x = SessionsConfig{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionsConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionsConfig) ProtoMessage() {}
+
+func (x *SessionsConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionsConfig.ProtoReflect.Descriptor instead.
+func (*SessionsConfig) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *SessionsConfig) GetHeartbeatWindow() *durationpb.Duration {
+	if x != nil {
+		return x.HeartbeatWindow
+	}
+	return nil
+}
+
+type ServiceConfig struct {
+	state            protoimpl.MessageState        `protogen:"open.v1"`
+	Name             string                        `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Namespace        string                        `protobuf:"bytes,2,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	Type             string                        `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`
+	Attributes       *structpb.Struct              `protobuf:"bytes,4,opt,name=attributes,proto3" json:"attributes,omitempty"`
+	DependsOn        []string                      `protobuf:"bytes,5,rep,name=depends_on,json=dependsOn,proto3" json:"depends_on,omitempty"`
+	Model            string                        `protobuf:"bytes,6,opt,name=model,proto3" json:"model,omitempty"`
+	Api              string                        `protobuf:"bytes,9,opt,name=api,proto3" json:"api,omitempty"`
+	ServiceConfigs   []*ResourceLevelServiceConfig `protobuf:"bytes,10,rep,name=service_configs,json=serviceConfigs,proto3" json:"service_configs,omitempty"`
+	LogConfiguration *LogConfiguration             `protobuf:"bytes,11,opt,name=log_configuration,json=logConfiguration,proto3" json:"log_configuration,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ServiceConfig) Reset() {
+	*x = ServiceConfig{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ServiceConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ServiceConfig) ProtoMessage() {}
+
+func (x *ServiceConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ServiceConfig.ProtoReflect.Descriptor instead.
+func (*ServiceConfig) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ServiceConfig) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ServiceConfig) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *ServiceConfig) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *ServiceConfig) GetAttributes() *structpb.Struct {
+	if x != nil {
+		return x.Attributes
+	}
+	return nil
+}
+
+func (x *ServiceConfig) GetDependsOn() []string {
+	if x != nil {
+		return x.DependsOn
+	}
+	return nil
+}
+
+func (x *ServiceConfig) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *ServiceConfig) GetApi() string {
+	if x != nil {
+		return x.Api
+	}
+	return ""
+}
+
+func (x *ServiceConfig) GetServiceConfigs() []*ResourceLevelServiceConfig {
+	if x != nil {
+		return x.ServiceConfigs
+	}
+	return nil
+}
+
+func (x *ServiceConfig) GetLogConfiguration() *LogConfiguration {
+	if x != nil {
+		return x.LogConfiguration
+	}
+	return nil
+}
+
+type ResourceLevelServiceConfig struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Type          string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	Attributes    *structpb.Struct       `protobuf:"bytes,2,opt,name=attributes,proto3" json:"attributes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResourceLevelServiceConfig) Reset() {
+	*x = ResourceLevelServiceConfig{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResourceLevelServiceConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResourceLevelServiceConfig) ProtoMessage() {}
+
+func (x *ResourceLevelServiceConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResourceLevelServiceConfig.ProtoReflect.Descriptor instead.
+func (*ResourceLevelServiceConfig) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ResourceLevelServiceConfig) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *ResourceLevelServiceConfig) GetAttributes() *structpb.Struct {
+	if x != nil {
+		return x.Attributes
+	}
+	return nil
+}
+
+type ProcessConfig struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Args          []string               `protobuf:"bytes,3,rep,name=args,proto3" json:"args,omitempty"`
+	Cwd           string                 `protobuf:"bytes,4,opt,name=cwd,proto3" json:"cwd,omitempty"`
+	OneShot       bool                   `protobuf:"varint,5,opt,name=one_shot,json=oneShot,proto3" json:"one_shot,omitempty"`
+	Log           bool                   `protobuf:"varint,6,opt,name=log,proto3" json:"log,omitempty"`
+	StopSignal    int32                  `protobuf:"varint,7,opt,name=stop_signal,json=stopSignal,proto3" json:"stop_signal,omitempty"`
+	StopTimeout   *durationpb.Duration   `protobuf:"bytes,8,opt,name=stop_timeout,json=stopTimeout,proto3" json:"stop_timeout,omitempty"`
+	Env           map[string]string      `protobuf:"bytes,9,rep,name=env,proto3" json:"env,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Username      string                 `protobuf:"bytes,10,opt,name=username,proto3" json:"username,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProcessConfig) Reset() {
+	*x = ProcessConfig{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProcessConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProcessConfig) ProtoMessage() {}
+
+func (x *ProcessConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProcessConfig.ProtoReflect.Descriptor instead.
+func (*ProcessConfig) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ProcessConfig) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ProcessConfig) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ProcessConfig) GetArgs() []string {
+	if x != nil {
+		return x.Args
+	}
+	return nil
+}
+
+func (x *ProcessConfig) GetCwd() string {
+	if x != nil {
+		return x.Cwd
+	}
+	return ""
+}
+
+func (x *ProcessConfig) GetOneShot() bool {
+	if x != nil {
+		return x.OneShot
+	}
+	return false
+}
+
+func (x *ProcessConfig) GetLog() bool {
+	if x != nil {
+		return x.Log
+	}
+	return false
+}
+
+func (x *ProcessConfig) GetStopSignal() int32 {
+	if x != nil {
+		return x.StopSignal
+	}
+	return 0
+}
+
+func (x *ProcessConfig) GetStopTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.StopTimeout
+	}
+	return nil
+}
+
+func (x *ProcessConfig) GetEnv() map[string]string {
+	if x != nil {
+		return x.Env
+	}
+	return nil
+}
+
+func (x *ProcessConfig) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+type ComponentConfig struct {
+	state            protoimpl.MessageState        `protogen:"open.v1"`
+	Name             string                        `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Namespace        string                        `protobuf:"bytes,2,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	Type             string                        `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`
+	Model            string                        `protobuf:"bytes,4,opt,name=model,proto3" json:"model,omitempty"`
+	Frame            *Frame                        `protobuf:"bytes,5,opt,name=frame,proto3" json:"frame,omitempty"`
+	DependsOn        []string                      `protobuf:"bytes,6,rep,name=depends_on,json=dependsOn,proto3" json:"depends_on,omitempty"`
+	ServiceConfigs   []*ResourceLevelServiceConfig `protobuf:"bytes,7,rep,name=service_configs,json=serviceConfigs,proto3" json:"service_configs,omitempty"`
+	Attributes       *structpb.Struct              `protobuf:"bytes,8,opt,name=attributes,proto3" json:"attributes,omitempty"`
+	Api              string                        `protobuf:"bytes,9,opt,name=api,proto3" json:"api,omitempty"`
+	LogConfiguration *LogConfiguration             `protobuf:"bytes,10,opt,name=log_configuration,json=logConfiguration,proto3" json:"log_configuration,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ComponentConfig) Reset() {
+	*x = ComponentConfig{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ComponentConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ComponentConfig) ProtoMessage() {}
+
+func (x *ComponentConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ComponentConfig.ProtoReflect.Descriptor instead.
+func (*ComponentConfig) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ComponentConfig) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ComponentConfig) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *ComponentConfig) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *ComponentConfig) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *ComponentConfig) GetFrame() *Frame {
+	if x != nil {
+		return x.Frame
+	}
+	return nil
+}
+
+func (x *ComponentConfig) GetDependsOn() []string {
+	if x != nil {
+		return x.DependsOn
+	}
+	return nil
+}
+
+func (x *ComponentConfig) GetServiceConfigs() []*ResourceLevelServiceConfig {
+	if x != nil {
+		return x.ServiceConfigs
+	}
+	return nil
+}
+
+func (x *ComponentConfig) GetAttributes() *structpb.Struct {
+	if x != nil {
+		return x.Attributes
+	}
+	return nil
+}
+
+func (x *ComponentConfig) GetApi() string {
+	if x != nil {
+		return x.Api
+	}
+	return ""
+}
+
+func (x *ComponentConfig) GetLogConfiguration() *LogConfiguration {
+	if x != nil {
+		return x.LogConfiguration
+	}
+	return nil
+}
+
+type Frame struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Parent        string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	Translation   *Translation           `protobuf:"bytes,2,opt,name=translation,proto3" json:"translation,omitempty"`
+	Orientation   *Orientation           `protobuf:"bytes,3,opt,name=orientation,proto3" json:"orientation,omitempty"`
+	Geometry      *v1.Geometry           `protobuf:"bytes,4,opt,name=geometry,proto3" json:"geometry,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Frame) Reset() {
+	*x = Frame{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Frame) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Frame) ProtoMessage() {}
+
+func (x *Frame) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Frame.ProtoReflect.Descriptor instead.
+func (*Frame) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *Frame) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *Frame) GetTranslation() *Translation {
+	if x != nil {
+		return x.Translation
+	}
+	return nil
+}
+
+func (x *Frame) GetOrientation() *Orientation {
+	if x != nil {
+		return x.Orientation
+	}
+	return nil
+}
+
+func (x *Frame) GetGeometry() *v1.Geometry {
+	if x != nil {
+		return x.Geometry
+	}
+	return nil
+}
+
+type Orientation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Type:
+	//
+	//	*Orientation_NoOrientation_
+	//	*Orientation_VectorRadians
+	//	*Orientation_VectorDegrees
+	//	*Orientation_EulerAngles_
+	//	*Orientation_AxisAngles_
+	//	*Orientation_Quaternion_
+	Type          isOrientation_Type `protobuf_oneof:"type"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Orientation) Reset() {
+	*x = Orientation{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Orientation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Orientation) ProtoMessage() {}
+
+func (x *Orientation) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Orientation.ProtoReflect.Descriptor instead.
+func (*Orientation) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *Orientation) GetType() isOrientation_Type {
+	if x != nil {
+		return x.Type
+	}
+	return nil
+}
+
+func (x *Orientation) GetNoOrientation() *Orientation_NoOrientation {
+	if x != nil {
+		if x, ok := x.Type.(*Orientation_NoOrientation_); ok {
+			return x.NoOrientation
+		}
+	}
+	return nil
+}
+
+func (x *Orientation) GetVectorRadians() *Orientation_OrientationVectorRadians {
+	if x != nil {
+		if x, ok := x.Type.(*Orientation_VectorRadians); ok {
+			return x.VectorRadians
+		}
+	}
+	return nil
+}
+
+func (x *Orientation) GetVectorDegrees() *Orientation_OrientationVectorDegrees {
+	if x != nil {
+		if x, ok := x.Type.(*Orientation_VectorDegrees); ok {
+			return x.VectorDegrees
+		}
+	}
+	return nil
+}
+
+func (x *Orientation) GetEulerAngles() *Orientation_EulerAngles {
+	if x != nil {
+		if x, ok := x.Type.(*Orientation_EulerAngles_); ok {
+			return x.EulerAngles
+		}
+	}
+	return nil
+}
+
+func (x *Orientation) GetAxisAngles() *Orientation_AxisAngles {
+	if x != nil {
+		if x, ok := x.Type.(*Orientation_AxisAngles_); ok {
+			return x.AxisAngles
+		}
+	}
+	return nil
+}
+
+func (x *Orientation) GetQuaternion() *Orientation_Quaternion {
+	if x != nil {
+		if x, ok := x.Type.(*Orientation_Quaternion_); ok {
+			return x.Quaternion
+		}
+	}
+	return nil
+}
+
+type isOrientation_Type interface {
+	isOrientation_Type()
+}
+
+type Orientation_NoOrientation_ struct {
+	NoOrientation *Orientation_NoOrientation `protobuf:"bytes,1,opt,name=no_orientation,json=noOrientation,proto3,oneof"`
+}
+
+type Orientation_VectorRadians struct {
+	VectorRadians *Orientation_OrientationVectorRadians `protobuf:"bytes,2,opt,name=vector_radians,json=vectorRadians,proto3,oneof"`
+}
+
+type Orientation_VectorDegrees struct {
+	VectorDegrees *Orientation_OrientationVectorDegrees `protobuf:"bytes,3,opt,name=vector_degrees,json=vectorDegrees,proto3,oneof"`
+}
+
+type Orientation_EulerAngles_ struct {
+	EulerAngles *Orientation_EulerAngles `protobuf:"bytes,4,opt,name=euler_angles,json=eulerAngles,proto3,oneof"`
+}
+
+type Orientation_AxisAngles_ struct {
+	AxisAngles *Orientation_AxisAngles `protobuf:"bytes,5,opt,name=axis_angles,json=axisAngles,proto3,oneof"`
+}
+
+type Orientation_Quaternion_ struct {
+	Quaternion *Orientation_Quaternion `protobuf:"bytes,6,opt,name=quaternion,proto3,oneof"`
+}
+
+func (*Orientation_NoOrientation_) isOrientation_Type() {}
+
+func (*Orientation_VectorRadians) isOrientation_Type() {}
+
+func (*Orientation_VectorDegrees) isOrientation_Type() {}
+
+func (*Orientation_EulerAngles_) isOrientation_Type() {}
+
+func (*Orientation_AxisAngles_) isOrientation_Type() {}
+
+func (*Orientation_Quaternion_) isOrientation_Type() {}
+
+type Translation struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	X             float64                `protobuf:"fixed64,1,opt,name=x,proto3" json:"x,omitempty"`
+	Y             float64                `protobuf:"fixed64,2,opt,name=y,proto3" json:"y,omitempty"`
+	Z             float64                `protobuf:"fixed64,3,opt,name=z,proto3" json:"z,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Translation) Reset() {
+	*x = Translation{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Translation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Translation) ProtoMessage() {}
+
+func (x *Translation) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Translation.ProtoReflect.Descriptor instead.
+func (*Translation) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *Translation) GetX() float64 {
+	if x != nil {
+		return x.X
+	}
+	return 0
+}
+
+func (x *Translation) GetY() float64 {
+	if x != nil {
+		return x.Y
+	}
+	return 0
+}
+
+func (x *Translation) GetZ() float64 {
+	if x != nil {
+		return x.Z
+	}
+	return 0
+}
+
+type RemoteConfig struct {
+	state                   protoimpl.MessageState        `protogen:"open.v1"`
+	Name                    string                        `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Address                 string                        `protobuf:"bytes,2,opt,name=address,proto3" json:"address,omitempty"`
+	Frame                   *Frame                        `protobuf:"bytes,3,opt,name=frame,proto3" json:"frame,omitempty"`
+	Auth                    *RemoteAuth                   `protobuf:"bytes,4,opt,name=auth,proto3" json:"auth,omitempty"`
+	ManagedBy               string                        `protobuf:"bytes,5,opt,name=managed_by,json=managedBy,proto3" json:"managed_by,omitempty"`
+	Insecure                bool                          `protobuf:"varint,6,opt,name=insecure,proto3" json:"insecure,omitempty"`
+	ConnectionCheckInterval *durationpb.Duration          `protobuf:"bytes,7,opt,name=connection_check_interval,json=connectionCheckInterval,proto3" json:"connection_check_interval,omitempty"`
+	ReconnectInterval       *durationpb.Duration          `protobuf:"bytes,8,opt,name=reconnect_interval,json=reconnectInterval,proto3" json:"reconnect_interval,omitempty"`
+	ServiceConfigs          []*ResourceLevelServiceConfig `protobuf:"bytes,9,rep,name=service_configs,json=serviceConfigs,proto3" json:"service_configs,omitempty"`
+	Secret                  string                        `protobuf:"bytes,10,opt,name=secret,proto3" json:"secret,omitempty"`
+	Prefix                  string                        `protobuf:"bytes,11,opt,name=prefix,proto3" json:"prefix,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
+}
+
+func (x *RemoteConfig) Reset() {
+	*x = RemoteConfig{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoteConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoteConfig) ProtoMessage() {}
+
+func (x *RemoteConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoteConfig.ProtoReflect.Descriptor instead.
+func (*RemoteConfig) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *RemoteConfig) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *RemoteConfig) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *RemoteConfig) GetFrame() *Frame {
+	if x != nil {
+		return x.Frame
+	}
+	return nil
+}
+
+func (x *RemoteConfig) GetAuth() *RemoteAuth {
+	if x != nil {
+		return x.Auth
+	}
+	return nil
+}
+
+func (x *RemoteConfig) GetManagedBy() string {
+	if x != nil {
+		return x.ManagedBy
+	}
+	return ""
+}
+
+func (x *RemoteConfig) GetInsecure() bool {
+	if x != nil {
+		return x.Insecure
+	}
+	return false
+}
+
+func (x *RemoteConfig) GetConnectionCheckInterval() *durationpb.Duration {
+	if x != nil {
+		return x.ConnectionCheckInterval
+	}
+	return nil
+}
+
+func (x *RemoteConfig) GetReconnectInterval() *durationpb.Duration {
+	if x != nil {
+		return x.ReconnectInterval
+	}
+	return nil
+}
+
+func (x *RemoteConfig) GetServiceConfigs() []*ResourceLevelServiceConfig {
+	if x != nil {
+		return x.ServiceConfigs
+	}
+	return nil
+}
+
+func (x *RemoteConfig) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+func (x *RemoteConfig) GetPrefix() string {
+	if x != nil {
+		return x.Prefix
+	}
+	return ""
+}
+
+type RemoteAuth struct {
+	state         protoimpl.MessageState  `protogen:"open.v1"`
+	Credentials   *RemoteAuth_Credentials `protobuf:"bytes,1,opt,name=credentials,proto3" json:"credentials,omitempty"`
+	Entity        string                  `protobuf:"bytes,2,opt,name=entity,proto3" json:"entity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoteAuth) Reset() {
+	*x = RemoteAuth{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoteAuth) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoteAuth) ProtoMessage() {}
+
+func (x *RemoteAuth) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoteAuth.ProtoReflect.Descriptor instead.
+func (*RemoteAuth) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *RemoteAuth) GetCredentials() *RemoteAuth_Credentials {
+	if x != nil {
+		return x.Credentials
+	}
+	return nil
+}
+
+func (x *RemoteAuth) GetEntity() string {
+	if x != nil {
+		return x.Entity
+	}
+	return ""
+}
+
+// The machine's identity and secrets. `signaling_address` and `managed_by`
+// are empty: this server runs no signaling service.
+type CloudConfig struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	Id                string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Fqdn              string                 `protobuf:"bytes,2,opt,name=fqdn,proto3" json:"fqdn,omitempty"`
+	LocalFqdn         string                 `protobuf:"bytes,3,opt,name=local_fqdn,json=localFqdn,proto3" json:"local_fqdn,omitempty"`
+	ManagedBy         string                 `protobuf:"bytes,4,opt,name=managed_by,json=managedBy,proto3" json:"managed_by,omitempty"`
+	SignalingAddress  string                 `protobuf:"bytes,5,opt,name=signaling_address,json=signalingAddress,proto3" json:"signaling_address,omitempty"`
+	SignalingInsecure bool                   `protobuf:"varint,6,opt,name=signaling_insecure,json=signalingInsecure,proto3" json:"signaling_insecure,omitempty"`
+	// Deprecated: Marked as deprecated in viam/app/v1/robot.proto.
+	LocationSecret  string            `protobuf:"bytes,7,opt,name=location_secret,json=locationSecret,proto3" json:"location_secret,omitempty"`
+	Secret          string            `protobuf:"bytes,8,opt,name=secret,proto3" json:"secret,omitempty"`
+	LocationSecrets []*LocationSecret `protobuf:"bytes,9,rep,name=location_secrets,json=locationSecrets,proto3" json:"location_secrets,omitempty"`
+	PrimaryOrgId    string            `protobuf:"bytes,10,opt,name=primary_org_id,json=primaryOrgId,proto3" json:"primary_org_id,omitempty"`
+	LocationId      string            `protobuf:"bytes,11,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
+	MachineId       string            `protobuf:"bytes,12,opt,name=machine_id,json=machineId,proto3" json:"machine_id,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *CloudConfig) Reset() {
+	*x = CloudConfig{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloudConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloudConfig) ProtoMessage() {}
+
+func (x *CloudConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloudConfig.ProtoReflect.Descriptor instead.
+func (*CloudConfig) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *CloudConfig) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *CloudConfig) GetFqdn() string {
+	if x != nil {
+		return x.Fqdn
+	}
+	return ""
+}
+
+func (x *CloudConfig) GetLocalFqdn() string {
+	if x != nil {
+		return x.LocalFqdn
+	}
+	return ""
+}
+
+func (x *CloudConfig) GetManagedBy() string {
+	if x != nil {
+		return x.ManagedBy
+	}
+	return ""
+}
+
+func (x *CloudConfig) GetSignalingAddress() string {
+	if x != nil {
+		return x.SignalingAddress
+	}
+	return ""
+}
+
+func (x *CloudConfig) GetSignalingInsecure() bool {
+	if x != nil {
+		return x.SignalingInsecure
+	}
+	return false
+}
+
+// Deprecated: Marked as deprecated in viam/app/v1/robot.proto.
+func (x *CloudConfig) GetLocationSecret() string {
+	if x != nil {
+		return x.LocationSecret
+	}
+	return ""
+}
+
+func (x *CloudConfig) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+func (x *CloudConfig) GetLocationSecrets() []*LocationSecret {
+	if x != nil {
+		return x.LocationSecrets
+	}
+	return nil
+}
+
+func (x *CloudConfig) GetPrimaryOrgId() string {
+	if x != nil {
+		return x.PrimaryOrgId
+	}
+	return ""
+}
+
+func (x *CloudConfig) GetLocationId() string {
+	if x != nil {
+		return x.LocationId
+	}
+	return ""
+}
+
+func (x *CloudConfig) GetMachineId() string {
+	if x != nil {
+		return x.MachineId
+	}
+	return ""
+}
+
+type LocationSecret struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Secret        string                 `protobuf:"bytes,2,opt,name=secret,proto3" json:"secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LocationSecret) Reset() {
+	*x = LocationSecret{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LocationSecret) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LocationSecret) ProtoMessage() {}
+
+func (x *LocationSecret) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LocationSecret.ProtoReflect.Descriptor instead.
+func (*LocationSecret) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *LocationSecret) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *LocationSecret) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+type NeedsRestartRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NeedsRestartRequest) Reset() {
+	*x = NeedsRestartRequest{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NeedsRestartRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NeedsRestartRequest) ProtoMessage() {}
+
+func (x *NeedsRestartRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NeedsRestartRequest.ProtoReflect.Descriptor instead.
+func (*NeedsRestartRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *NeedsRestartRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type NeedsRestartResponse struct {
+	state                protoimpl.MessageState `protogen:"open.v1"`
+	Id                   string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	MustRestart          bool                   `protobuf:"varint,2,opt,name=must_restart,json=mustRestart,proto3" json:"must_restart,omitempty"`
+	RestartCheckInterval *durationpb.Duration   `protobuf:"bytes,3,opt,name=restart_check_interval,json=restartCheckInterval,proto3" json:"restart_check_interval,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *NeedsRestartResponse) Reset() {
+	*x = NeedsRestartResponse{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NeedsRestartResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NeedsRestartResponse) ProtoMessage() {}
+
+func (x *NeedsRestartResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NeedsRestartResponse.ProtoReflect.Descriptor instead.
+func (*NeedsRestartResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *NeedsRestartResponse) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *NeedsRestartResponse) GetMustRestart() bool {
+	if x != nil {
+		return x.MustRestart
+	}
+	return false
+}
+
+func (x *NeedsRestartResponse) GetRestartCheckInterval() *durationpb.Duration {
+	if x != nil {
+		return x.RestartCheckInterval
+	}
+	return nil
+}
+
+type Orientation_NoOrientation struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Orientation_NoOrientation) Reset() {
+	*x = Orientation_NoOrientation{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Orientation_NoOrientation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Orientation_NoOrientation) ProtoMessage() {}
+
+func (x *Orientation_NoOrientation) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Orientation_NoOrientation.ProtoReflect.Descriptor instead.
+func (*Orientation_NoOrientation) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{29, 0}
+}
+
+type Orientation_OrientationVectorRadians struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Theta         float64                `protobuf:"fixed64,1,opt,name=theta,proto3" json:"theta,omitempty"`
+	X             float64                `protobuf:"fixed64,2,opt,name=x,proto3" json:"x,omitempty"`
+	Y             float64                `protobuf:"fixed64,3,opt,name=y,proto3" json:"y,omitempty"`
+	Z             float64                `protobuf:"fixed64,4,opt,name=z,proto3" json:"z,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Orientation_OrientationVectorRadians) Reset() {
+	*x = Orientation_OrientationVectorRadians{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Orientation_OrientationVectorRadians) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Orientation_OrientationVectorRadians) ProtoMessage() {}
+
+func (x *Orientation_OrientationVectorRadians) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Orientation_OrientationVectorRadians.ProtoReflect.Descriptor instead.
+func (*Orientation_OrientationVectorRadians) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{29, 1}
+}
+
+func (x *Orientation_OrientationVectorRadians) GetTheta() float64 {
+	if x != nil {
+		return x.Theta
+	}
+	return 0
+}
+
+func (x *Orientation_OrientationVectorRadians) GetX() float64 {
+	if x != nil {
+		return x.X
+	}
+	return 0
+}
+
+func (x *Orientation_OrientationVectorRadians) GetY() float64 {
+	if x != nil {
+		return x.Y
+	}
+	return 0
+}
+
+func (x *Orientation_OrientationVectorRadians) GetZ() float64 {
+	if x != nil {
+		return x.Z
+	}
+	return 0
+}
+
+type Orientation_OrientationVectorDegrees struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Theta         float64                `protobuf:"fixed64,1,opt,name=theta,proto3" json:"theta,omitempty"`
+	X             float64                `protobuf:"fixed64,2,opt,name=x,proto3" json:"x,omitempty"`
+	Y             float64                `protobuf:"fixed64,3,opt,name=y,proto3" json:"y,omitempty"`
+	Z             float64                `protobuf:"fixed64,4,opt,name=z,proto3" json:"z,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Orientation_OrientationVectorDegrees) Reset() {
+	*x = Orientation_OrientationVectorDegrees{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Orientation_OrientationVectorDegrees) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Orientation_OrientationVectorDegrees) ProtoMessage() {}
+
+func (x *Orientation_OrientationVectorDegrees) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Orientation_OrientationVectorDegrees.ProtoReflect.Descriptor instead.
+func (*Orientation_OrientationVectorDegrees) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{29, 2}
+}
+
+func (x *Orientation_OrientationVectorDegrees) GetTheta() float64 {
+	if x != nil {
+		return x.Theta
+	}
+	return 0
+}
+
+func (x *Orientation_OrientationVectorDegrees) GetX() float64 {
+	if x != nil {
+		return x.X
+	}
+	return 0
+}
+
+func (x *Orientation_OrientationVectorDegrees) GetY() float64 {
+	if x != nil {
+		return x.Y
+	}
+	return 0
+}
+
+func (x *Orientation_OrientationVectorDegrees) GetZ() float64 {
+	if x != nil {
+		return x.Z
+	}
+	return 0
+}
+
+type Orientation_EulerAngles struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Roll          float64                `protobuf:"fixed64,1,opt,name=roll,proto3" json:"roll,omitempty"`
+	Pitch         float64                `protobuf:"fixed64,2,opt,name=pitch,proto3" json:"pitch,omitempty"`
+	Yaw           float64                `protobuf:"fixed64,3,opt,name=yaw,proto3" json:"yaw,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Orientation_EulerAngles) Reset() {
+	*x = Orientation_EulerAngles{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Orientation_EulerAngles) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Orientation_EulerAngles) ProtoMessage() {}
+
+func (x *Orientation_EulerAngles) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Orientation_EulerAngles.ProtoReflect.Descriptor instead.
+func (*Orientation_EulerAngles) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{29, 3}
+}
+
+func (x *Orientation_EulerAngles) GetRoll() float64 {
+	if x != nil {
+		return x.Roll
+	}
+	return 0
+}
+
+func (x *Orientation_EulerAngles) GetPitch() float64 {
+	if x != nil {
+		return x.Pitch
+	}
+	return 0
+}
+
+func (x *Orientation_EulerAngles) GetYaw() float64 {
+	if x != nil {
+		return x.Yaw
+	}
+	return 0
+}
+
+type Orientation_AxisAngles struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Theta         float64                `protobuf:"fixed64,1,opt,name=theta,proto3" json:"theta,omitempty"`
+	X             float64                `protobuf:"fixed64,2,opt,name=x,proto3" json:"x,omitempty"`
+	Y             float64                `protobuf:"fixed64,3,opt,name=y,proto3" json:"y,omitempty"`
+	Z             float64                `protobuf:"fixed64,4,opt,name=z,proto3" json:"z,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Orientation_AxisAngles) Reset() {
+	*x = Orientation_AxisAngles{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Orientation_AxisAngles) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Orientation_AxisAngles) ProtoMessage() {}
+
+func (x *Orientation_AxisAngles) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Orientation_AxisAngles.ProtoReflect.Descriptor instead.
+func (*Orientation_AxisAngles) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{29, 4}
+}
+
+func (x *Orientation_AxisAngles) GetTheta() float64 {
+	if x != nil {
+		return x.Theta
+	}
+	return 0
+}
+
+func (x *Orientation_AxisAngles) GetX() float64 {
+	if x != nil {
+		return x.X
+	}
+	return 0
+}
+
+func (x *Orientation_AxisAngles) GetY() float64 {
+	if x != nil {
+		return x.Y
+	}
+	return 0
+}
+
+func (x *Orientation_AxisAngles) GetZ() float64 {
+	if x != nil {
+		return x.Z
+	}
+	return 0
+}
+
+type Orientation_Quaternion struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	W             float64                `protobuf:"fixed64,1,opt,name=w,proto3" json:"w,omitempty"`
+	X             float64                `protobuf:"fixed64,2,opt,name=x,proto3" json:"x,omitempty"`
+	Y             float64                `protobuf:"fixed64,3,opt,name=y,proto3" json:"y,omitempty"`
+	Z             float64                `protobuf:"fixed64,4,opt,name=z,proto3" json:"z,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Orientation_Quaternion) Reset() {
+	*x = Orientation_Quaternion{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Orientation_Quaternion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Orientation_Quaternion) ProtoMessage() {}
+
+func (x *Orientation_Quaternion) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Orientation_Quaternion.ProtoReflect.Descriptor instead.
+func (*Orientation_Quaternion) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{29, 5}
+}
+
+func (x *Orientation_Quaternion) GetW() float64 {
+	if x != nil {
+		return x.W
+	}
+	return 0
+}
+
+func (x *Orientation_Quaternion) GetX() float64 {
+	if x != nil {
+		return x.X
+	}
+	return 0
+}
+
+func (x *Orientation_Quaternion) GetY() float64 {
+	if x != nil {
+		return x.Y
+	}
+	return 0
+}
+
+func (x *Orientation_Quaternion) GetZ() float64 {
+	if x != nil {
+		return x.Z
+	}
+	return 0
+}
+
+type RemoteAuth_Credentials struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Type          CredentialsType        `protobuf:"varint,1,opt,name=type,proto3,enum=viam.app.v1.CredentialsType" json:"type,omitempty"`
+	Payload       string                 `protobuf:"bytes,2,opt,name=payload,proto3" json:"payload,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoteAuth_Credentials) Reset() {
+	*x = RemoteAuth_Credentials{}
+	mi := &file_viam_app_v1_robot_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoteAuth_Credentials) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoteAuth_Credentials) ProtoMessage() {}
+
+func (x *RemoteAuth_Credentials) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_robot_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoteAuth_Credentials.ProtoReflect.Descriptor instead.
+func (*RemoteAuth_Credentials) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_robot_proto_rawDescGZIP(), []int{32, 0}
+}
+
+func (x *RemoteAuth_Credentials) GetType() CredentialsType {
+	if x != nil {
+		return x.Type
+	}
+	return CredentialsType_CREDENTIALS_TYPE_UNSPECIFIED
+}
+
+func (x *RemoteAuth_Credentials) GetPayload() string {
+	if x != nil {
+		return x.Payload
+	}
+	return ""
+}
+
 var File_viam_app_v1_robot_proto protoreflect.FileDescriptor
 
 const file_viam_app_v1_robot_proto_rawDesc = "" +
 	"\n" +
-	"\x17viam/app/v1/robot.proto\x12\vviam.app.v1\x1a\x1bviam/common/v1/common.proto\"J\n" +
+	"\x17viam/app/v1/robot.proto\x12\vviam.app.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1bviam/common/v1/common.proto\"J\n" +
 	"\n" +
 	"LogRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12,\n" +
 	"\x04logs\x18\x02 \x03(\v2\x18.viam.common.v1.LogEntryR\x04logs\"\r\n" +
-	"\vLogResponse2H\n" +
-	"\fRobotService\x128\n" +
-	"\x03Log\x12\x17.viam.app.v1.LogRequest\x1a\x18.viam.app.v1.LogResponseB#Z!fleetserver/gen/viam/app/v1;appv1b\x06proto3"
+	"\vLogResponse\"j\n" +
+	"\rConfigRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12:\n" +
+	"\n" +
+	"agent_info\x18\x02 \x01(\v2\x16.viam.app.v1.AgentInfoH\x00R\tagentInfo\x88\x01\x01B\r\n" +
+	"\v_agent_info\"\xd1\x01\n" +
+	"\tAgentInfo\x12\x12\n" +
+	"\x04host\x18\x01 \x01(\tR\x04host\x12\x0e\n" +
+	"\x02os\x18\x02 \x01(\tR\x02os\x12\x10\n" +
+	"\x03ips\x18\x03 \x03(\tR\x03ips\x12\x18\n" +
+	"\aversion\x18\x04 \x01(\tR\aversion\x12!\n" +
+	"\fgit_revision\x18\x05 \x01(\tR\vgitRevision\x12\x1f\n" +
+	"\bplatform\x18\x06 \x01(\tH\x00R\bplatform\x88\x01\x01\x12#\n" +
+	"\rplatform_tags\x18\a \x03(\tR\fplatformTagsB\v\n" +
+	"\t_platform\"B\n" +
+	"\x0eConfigResponse\x120\n" +
+	"\x06config\x18\x01 \x01(\v2\x18.viam.app.v1.RobotConfigR\x06config\"\xe8\b\n" +
+	"\vRobotConfig\x12.\n" +
+	"\x05cloud\x18\x01 \x01(\v2\x18.viam.app.v1.CloudConfigR\x05cloud\x123\n" +
+	"\aremotes\x18\x02 \x03(\v2\x19.viam.app.v1.RemoteConfigR\aremotes\x12<\n" +
+	"\n" +
+	"components\x18\x03 \x03(\v2\x1c.viam.app.v1.ComponentConfigR\n" +
+	"components\x128\n" +
+	"\tprocesses\x18\x04 \x03(\v2\x1a.viam.app.v1.ProcessConfigR\tprocesses\x126\n" +
+	"\bservices\x18\x05 \x03(\v2\x1a.viam.app.v1.ServiceConfigR\bservices\x129\n" +
+	"\anetwork\x18\x06 \x01(\v2\x1a.viam.app.v1.NetworkConfigH\x00R\anetwork\x88\x01\x01\x120\n" +
+	"\x04auth\x18\a \x01(\v2\x17.viam.app.v1.AuthConfigH\x01R\x04auth\x88\x01\x01\x12\x19\n" +
+	"\x05debug\x18\b \x01(\bH\x02R\x05debug\x88\x01\x01\x123\n" +
+	"\amodules\x18\t \x03(\v2\x19.viam.app.v1.ModuleConfigR\amodules\x127\n" +
+	"\x15disable_partial_start\x18\n" +
+	" \x01(\bH\x03R\x13disablePartialStart\x88\x01\x01\x126\n" +
+	"\bpackages\x18\v \x03(\v2\x1a.viam.app.v1.PackageConfigR\bpackages\x12\\\n" +
+	"\x19overwrite_fragment_status\x18\f \x03(\v2 .viam.app.v1.AppValidationStatusR\x17overwriteFragmentStatus\x12,\n" +
+	"\x12enable_web_profile\x18\r \x01(\bR\x10enableWebProfile\x12/\n" +
+	"\x03log\x18\x0e \x03(\v2\x1d.viam.app.v1.LogPatternConfigR\x03log\x12\x1a\n" +
+	"\brevision\x18\x0f \x01(\tR\brevision\x12E\n" +
+	"\vmaintenance\x18\x10 \x01(\v2\x1e.viam.app.v1.MaintenanceConfigH\x04R\vmaintenance\x88\x01\x01\x12:\n" +
+	"\x19disable_log_deduplication\x18\x11 \x01(\bR\x17disableLogDeduplication\x12*\n" +
+	"\x04jobs\x18\x12 \x03(\v2\x16.viam.app.v1.JobConfigR\x04jobs\x129\n" +
+	"\atracing\x18\x13 \x01(\v2\x1a.viam.app.v1.TracingConfigH\x05R\atracing\x88\x01\x01B\n" +
+	"\n" +
+	"\b_networkB\a\n" +
+	"\x05_authB\b\n" +
+	"\x06_debugB\x18\n" +
+	"\x16_disable_partial_startB\x0e\n" +
+	"\f_maintenanceB\n" +
+	"\n" +
+	"\b_tracing\"|\n" +
+	"\rTracingConfig\x12\x18\n" +
+	"\aenabled\x18\x01 \x01(\bR\aenabled\x12\x12\n" +
+	"\x04disk\x18\x02 \x01(\bR\x04disk\x12\x18\n" +
+	"\aconsole\x18\x03 \x01(\bR\aconsole\x12#\n" +
+	"\rotlp_endpoint\x18\x04 \x01(\tR\fotlpEndpoint\"\xee\x01\n" +
+	"\tJobConfig\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
+	"\bschedule\x18\x02 \x01(\tR\bschedule\x12\x1a\n" +
+	"\bresource\x18\x03 \x01(\tR\bresource\x12\x16\n" +
+	"\x06method\x18\x04 \x01(\tR\x06method\x121\n" +
+	"\acommand\x18\x05 \x01(\v2\x17.google.protobuf.StructR\acommand\x12J\n" +
+	"\x11log_configuration\x18\x06 \x01(\v2\x1d.viam.app.v1.LogConfigurationR\x10logConfiguration\"(\n" +
+	"\x10LogConfiguration\x12\x14\n" +
+	"\x05level\x18\x01 \x01(\tR\x05level\"\x8a\x01\n" +
+	"\x11MaintenanceConfig\x12=\n" +
+	"\vsensor_name\x18\x01 \x01(\v2\x1c.viam.common.v1.ResourceNameR\n" +
+	"sensorName\x126\n" +
+	"\x17maintenance_allowed_key\x18\x02 \x01(\tR\x15maintenanceAllowedKey\"B\n" +
+	"\x10LogPatternConfig\x12\x18\n" +
+	"\apattern\x18\x01 \x01(\tR\apattern\x12\x14\n" +
+	"\x05level\x18\x02 \x01(\tR\x05level\"+\n" +
+	"\x13AppValidationStatus\x12\x14\n" +
+	"\x05error\x18\x01 \x01(\tR\x05error\"\xa5\x01\n" +
+	"\rPackageConfig\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
+	"\apackage\x18\x02 \x01(\tR\apackage\x12\x18\n" +
+	"\aversion\x18\x03 \x01(\tR\aversion\x12\x12\n" +
+	"\x04type\x18\x04 \x01(\tR\x04type\x128\n" +
+	"\x06status\x18\x05 \x01(\v2 .viam.app.v1.AppValidationStatusR\x06status\"\x8e\x03\n" +
+	"\fModuleConfig\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12\x1b\n" +
+	"\tlog_level\x18\x03 \x01(\tR\blogLevel\x12\x12\n" +
+	"\x04type\x18\x04 \x01(\tR\x04type\x12\x1b\n" +
+	"\tmodule_id\x18\x05 \x01(\tR\bmoduleId\x124\n" +
+	"\x03env\x18\x06 \x03(\v2\".viam.app.v1.ModuleConfig.EnvEntryR\x03env\x128\n" +
+	"\x06status\x18\a \x01(\v2 .viam.app.v1.AppValidationStatusR\x06status\x12E\n" +
+	"\x11first_run_timeout\x18\b \x01(\v2\x19.google.protobuf.DurationR\x0ffirstRunTimeout\x12\x19\n" +
+	"\btcp_mode\x18\t \x01(\bR\atcpMode\x1a6\n" +
+	"\bEnvEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xad\x02\n" +
+	"\n" +
+	"AuthConfig\x12:\n" +
+	"\bhandlers\x18\x01 \x03(\v2\x1e.viam.app.v1.AuthHandlerConfigR\bhandlers\x12*\n" +
+	"\x11tls_auth_entities\x18\x02 \x03(\tR\x0ftlsAuthEntities\x12V\n" +
+	"\x14external_auth_config\x18\x03 \x01(\v2\x1f.viam.app.v1.ExternalAuthConfigH\x00R\x12externalAuthConfig\x88\x01\x01\x12F\n" +
+	"\x10user_permissions\x18\x04 \x03(\v2\x1b.viam.app.v1.UserPermissionR\x0fuserPermissionsB\x17\n" +
+	"\x15_external_auth_config\"r\n" +
+	"\x0eUserPermission\x12%\n" +
+	"\x04user\x18\x01 \x01(\v2\x11.viam.app.v1.UserR\x04user\x129\n" +
+	"\vpermissions\x18\x02 \x03(\v2\x17.viam.app.v1.PermissionR\vpermissions\"S\n" +
+	"\n" +
+	"Permission\x12\x1c\n" +
+	"\tresources\x18\x01 \x03(\tR\tresources\x12'\n" +
+	"\x0fallowed_methods\x18\x02 \x03(\tR\x0eallowedMethods\"*\n" +
+	"\x04User\x12\x12\n" +
+	"\x04type\x18\x01 \x01(\tR\x04type\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\"?\n" +
+	"\x12ExternalAuthConfig\x12)\n" +
+	"\x04jwks\x18\x01 \x01(\v2\x15.viam.app.v1.JWKSFileR\x04jwks\"7\n" +
+	"\bJWKSFile\x12+\n" +
+	"\x04json\x18\x01 \x01(\v2\x17.google.protobuf.StructR\x04json\"v\n" +
+	"\x11AuthHandlerConfig\x120\n" +
+	"\x04type\x18\x01 \x01(\x0e2\x1c.viam.app.v1.CredentialsTypeR\x04type\x12/\n" +
+	"\x06config\x18\x05 \x01(\v2\x17.google.protobuf.StructR\x06config\"\xba\x02\n" +
+	"\rNetworkConfig\x12\x12\n" +
+	"\x04fqdn\x18\x01 \x01(\tR\x04fqdn\x12!\n" +
+	"\fbind_address\x18\x02 \x01(\tR\vbindAddress\x12\"\n" +
+	"\rtls_cert_file\x18\x03 \x01(\tR\vtlsCertFile\x12 \n" +
+	"\ftls_key_file\x18\x04 \x01(\tR\n" +
+	"tlsKeyFile\x127\n" +
+	"\bsessions\x18\x05 \x01(\v2\x1b.viam.app.v1.SessionsConfigR\bsessions\x12\\\n" +
+	"\x18traffic_tunnel_endpoints\x18\x06 \x03(\v2\".viam.app.v1.TrafficTunnelEndpointR\x16trafficTunnelEndpoints\x12\x15\n" +
+	"\x06no_tls\x18\a \x01(\bR\x05noTls\"u\n" +
+	"\x15TrafficTunnelEndpoint\x12\x12\n" +
+	"\x04port\x18\x01 \x01(\x05R\x04port\x12H\n" +
+	"\x12connection_timeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x11connectionTimeout\"V\n" +
+	"\x0eSessionsConfig\x12D\n" +
+	"\x10heartbeat_window\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x0fheartbeatWindow\"\xf3\x02\n" +
+	"\rServiceConfig\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1c\n" +
+	"\tnamespace\x18\x02 \x01(\tR\tnamespace\x12\x12\n" +
+	"\x04type\x18\x03 \x01(\tR\x04type\x127\n" +
+	"\n" +
+	"attributes\x18\x04 \x01(\v2\x17.google.protobuf.StructR\n" +
+	"attributes\x12\x1d\n" +
+	"\n" +
+	"depends_on\x18\x05 \x03(\tR\tdependsOn\x12\x14\n" +
+	"\x05model\x18\x06 \x01(\tR\x05model\x12\x10\n" +
+	"\x03api\x18\t \x01(\tR\x03api\x12P\n" +
+	"\x0fservice_configs\x18\n" +
+	" \x03(\v2'.viam.app.v1.ResourceLevelServiceConfigR\x0eserviceConfigs\x12J\n" +
+	"\x11log_configuration\x18\v \x01(\v2\x1d.viam.app.v1.LogConfigurationR\x10logConfiguration\"i\n" +
+	"\x1aResourceLevelServiceConfig\x12\x12\n" +
+	"\x04type\x18\x01 \x01(\tR\x04type\x127\n" +
+	"\n" +
+	"attributes\x18\x02 \x01(\v2\x17.google.protobuf.StructR\n" +
+	"attributes\"\xf0\x02\n" +
+	"\rProcessConfig\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
+	"\x04args\x18\x03 \x03(\tR\x04args\x12\x10\n" +
+	"\x03cwd\x18\x04 \x01(\tR\x03cwd\x12\x19\n" +
+	"\bone_shot\x18\x05 \x01(\bR\aoneShot\x12\x10\n" +
+	"\x03log\x18\x06 \x01(\bR\x03log\x12\x1f\n" +
+	"\vstop_signal\x18\a \x01(\x05R\n" +
+	"stopSignal\x12<\n" +
+	"\fstop_timeout\x18\b \x01(\v2\x19.google.protobuf.DurationR\vstopTimeout\x125\n" +
+	"\x03env\x18\t \x03(\v2#.viam.app.v1.ProcessConfig.EnvEntryR\x03env\x12\x1a\n" +
+	"\busername\x18\n" +
+	" \x01(\tR\busername\x1a6\n" +
+	"\bEnvEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x9f\x03\n" +
+	"\x0fComponentConfig\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1c\n" +
+	"\tnamespace\x18\x02 \x01(\tR\tnamespace\x12\x12\n" +
+	"\x04type\x18\x03 \x01(\tR\x04type\x12\x14\n" +
+	"\x05model\x18\x04 \x01(\tR\x05model\x12(\n" +
+	"\x05frame\x18\x05 \x01(\v2\x12.viam.app.v1.FrameR\x05frame\x12\x1d\n" +
+	"\n" +
+	"depends_on\x18\x06 \x03(\tR\tdependsOn\x12P\n" +
+	"\x0fservice_configs\x18\a \x03(\v2'.viam.app.v1.ResourceLevelServiceConfigR\x0eserviceConfigs\x127\n" +
+	"\n" +
+	"attributes\x18\b \x01(\v2\x17.google.protobuf.StructR\n" +
+	"attributes\x12\x10\n" +
+	"\x03api\x18\t \x01(\tR\x03api\x12J\n" +
+	"\x11log_configuration\x18\n" +
+	" \x01(\v2\x1d.viam.app.v1.LogConfigurationR\x10logConfiguration\"\xcd\x01\n" +
+	"\x05Frame\x12\x16\n" +
+	"\x06parent\x18\x01 \x01(\tR\x06parent\x12:\n" +
+	"\vtranslation\x18\x02 \x01(\v2\x18.viam.app.v1.TranslationR\vtranslation\x12:\n" +
+	"\vorientation\x18\x03 \x01(\v2\x18.viam.app.v1.OrientationR\vorientation\x124\n" +
+	"\bgeometry\x18\x04 \x01(\v2\x18.viam.common.v1.GeometryR\bgeometry\"\xa0\a\n" +
+	"\vOrientation\x12O\n" +
+	"\x0eno_orientation\x18\x01 \x01(\v2&.viam.app.v1.Orientation.NoOrientationH\x00R\rnoOrientation\x12Z\n" +
+	"\x0evector_radians\x18\x02 \x01(\v21.viam.app.v1.Orientation.OrientationVectorRadiansH\x00R\rvectorRadians\x12Z\n" +
+	"\x0evector_degrees\x18\x03 \x01(\v21.viam.app.v1.Orientation.OrientationVectorDegreesH\x00R\rvectorDegrees\x12I\n" +
+	"\feuler_angles\x18\x04 \x01(\v2$.viam.app.v1.Orientation.EulerAnglesH\x00R\veulerAngles\x12F\n" +
+	"\vaxis_angles\x18\x05 \x01(\v2#.viam.app.v1.Orientation.AxisAnglesH\x00R\n" +
+	"axisAngles\x12E\n" +
+	"\n" +
+	"quaternion\x18\x06 \x01(\v2#.viam.app.v1.Orientation.QuaternionH\x00R\n" +
+	"quaternion\x1a\x0f\n" +
+	"\rNoOrientation\x1aZ\n" +
+	"\x18OrientationVectorRadians\x12\x14\n" +
+	"\x05theta\x18\x01 \x01(\x01R\x05theta\x12\f\n" +
+	"\x01x\x18\x02 \x01(\x01R\x01x\x12\f\n" +
+	"\x01y\x18\x03 \x01(\x01R\x01y\x12\f\n" +
+	"\x01z\x18\x04 \x01(\x01R\x01z\x1aZ\n" +
+	"\x18OrientationVectorDegrees\x12\x14\n" +
+	"\x05theta\x18\x01 \x01(\x01R\x05theta\x12\f\n" +
+	"\x01x\x18\x02 \x01(\x01R\x01x\x12\f\n" +
+	"\x01y\x18\x03 \x01(\x01R\x01y\x12\f\n" +
+	"\x01z\x18\x04 \x01(\x01R\x01z\x1aI\n" +
+	"\vEulerAngles\x12\x12\n" +
+	"\x04roll\x18\x01 \x01(\x01R\x04roll\x12\x14\n" +
+	"\x05pitch\x18\x02 \x01(\x01R\x05pitch\x12\x10\n" +
+	"\x03yaw\x18\x03 \x01(\x01R\x03yaw\x1aL\n" +
+	"\n" +
+	"AxisAngles\x12\x14\n" +
+	"\x05theta\x18\x01 \x01(\x01R\x05theta\x12\f\n" +
+	"\x01x\x18\x02 \x01(\x01R\x01x\x12\f\n" +
+	"\x01y\x18\x03 \x01(\x01R\x01y\x12\f\n" +
+	"\x01z\x18\x04 \x01(\x01R\x01z\x1aD\n" +
+	"\n" +
+	"Quaternion\x12\f\n" +
+	"\x01w\x18\x01 \x01(\x01R\x01w\x12\f\n" +
+	"\x01x\x18\x02 \x01(\x01R\x01x\x12\f\n" +
+	"\x01y\x18\x03 \x01(\x01R\x01y\x12\f\n" +
+	"\x01z\x18\x04 \x01(\x01R\x01zB\x06\n" +
+	"\x04type\"7\n" +
+	"\vTranslation\x12\f\n" +
+	"\x01x\x18\x01 \x01(\x01R\x01x\x12\f\n" +
+	"\x01y\x18\x02 \x01(\x01R\x01y\x12\f\n" +
+	"\x01z\x18\x03 \x01(\x01R\x01z\"\xf1\x03\n" +
+	"\fRemoteConfig\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
+	"\aaddress\x18\x02 \x01(\tR\aaddress\x12(\n" +
+	"\x05frame\x18\x03 \x01(\v2\x12.viam.app.v1.FrameR\x05frame\x12+\n" +
+	"\x04auth\x18\x04 \x01(\v2\x17.viam.app.v1.RemoteAuthR\x04auth\x12\x1d\n" +
+	"\n" +
+	"managed_by\x18\x05 \x01(\tR\tmanagedBy\x12\x1a\n" +
+	"\binsecure\x18\x06 \x01(\bR\binsecure\x12U\n" +
+	"\x19connection_check_interval\x18\a \x01(\v2\x19.google.protobuf.DurationR\x17connectionCheckInterval\x12H\n" +
+	"\x12reconnect_interval\x18\b \x01(\v2\x19.google.protobuf.DurationR\x11reconnectInterval\x12P\n" +
+	"\x0fservice_configs\x18\t \x03(\v2'.viam.app.v1.ResourceLevelServiceConfigR\x0eserviceConfigs\x12\x16\n" +
+	"\x06secret\x18\n" +
+	" \x01(\tR\x06secret\x12\x16\n" +
+	"\x06prefix\x18\v \x01(\tR\x06prefix\"\xc6\x01\n" +
+	"\n" +
+	"RemoteAuth\x12E\n" +
+	"\vcredentials\x18\x01 \x01(\v2#.viam.app.v1.RemoteAuth.CredentialsR\vcredentials\x12\x16\n" +
+	"\x06entity\x18\x02 \x01(\tR\x06entity\x1aY\n" +
+	"\vCredentials\x120\n" +
+	"\x04type\x18\x01 \x01(\x0e2\x1c.viam.app.v1.CredentialsTypeR\x04type\x12\x18\n" +
+	"\apayload\x18\x02 \x01(\tR\apayload\"\xbe\x03\n" +
+	"\vCloudConfig\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04fqdn\x18\x02 \x01(\tR\x04fqdn\x12\x1d\n" +
+	"\n" +
+	"local_fqdn\x18\x03 \x01(\tR\tlocalFqdn\x12\x1d\n" +
+	"\n" +
+	"managed_by\x18\x04 \x01(\tR\tmanagedBy\x12+\n" +
+	"\x11signaling_address\x18\x05 \x01(\tR\x10signalingAddress\x12-\n" +
+	"\x12signaling_insecure\x18\x06 \x01(\bR\x11signalingInsecure\x12+\n" +
+	"\x0flocation_secret\x18\a \x01(\tB\x02\x18\x01R\x0elocationSecret\x12\x16\n" +
+	"\x06secret\x18\b \x01(\tR\x06secret\x12F\n" +
+	"\x10location_secrets\x18\t \x03(\v2\x1b.viam.app.v1.LocationSecretR\x0flocationSecrets\x12$\n" +
+	"\x0eprimary_org_id\x18\n" +
+	" \x01(\tR\fprimaryOrgId\x12\x1f\n" +
+	"\vlocation_id\x18\v \x01(\tR\n" +
+	"locationId\x12\x1d\n" +
+	"\n" +
+	"machine_id\x18\f \x01(\tR\tmachineId\"8\n" +
+	"\x0eLocationSecret\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
+	"\x06secret\x18\x02 \x01(\tR\x06secret\"%\n" +
+	"\x13NeedsRestartRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x9a\x01\n" +
+	"\x14NeedsRestartResponse\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
+	"\fmust_restart\x18\x02 \x01(\bR\vmustRestart\x12O\n" +
+	"\x16restart_check_interval\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x14restartCheckInterval*\xbf\x01\n" +
+	"\x0fCredentialsType\x12 \n" +
+	"\x1cCREDENTIALS_TYPE_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19CREDENTIALS_TYPE_INTERNAL\x10\x01\x12\x1c\n" +
+	"\x18CREDENTIALS_TYPE_API_KEY\x10\x02\x12!\n" +
+	"\x1dCREDENTIALS_TYPE_ROBOT_SECRET\x10\x03\x12*\n" +
+	"&CREDENTIALS_TYPE_ROBOT_LOCATION_SECRET\x10\x042\xe0\x01\n" +
+	"\fRobotService\x12A\n" +
+	"\x06Config\x12\x1a.viam.app.v1.ConfigRequest\x1a\x1b.viam.app.v1.ConfigResponse\x128\n" +
+	"\x03Log\x12\x17.viam.app.v1.LogRequest\x1a\x18.viam.app.v1.LogResponse\x12S\n" +
+	"\fNeedsRestart\x12 .viam.app.v1.NeedsRestartRequest\x1a!.viam.app.v1.NeedsRestartResponseB#Z!fleetserver/gen/viam/app/v1;appv1b\x06proto3"
 
 var (
 	file_viam_app_v1_robot_proto_rawDescOnce sync.Once
@@ -140,21 +3491,139 @@ func file_viam_app_v1_robot_proto_rawDescGZIP() []byte {
 	return file_viam_app_v1_robot_proto_rawDescData
 }
 
-var file_viam_app_v1_robot_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_viam_app_v1_robot_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_viam_app_v1_robot_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
 var file_viam_app_v1_robot_proto_goTypes = []any{
-	(*LogRequest)(nil),  // 0: viam.app.v1.LogRequest
-	(*LogResponse)(nil), // 1: viam.app.v1.LogResponse
-	(*v1.LogEntry)(nil), // 2: viam.common.v1.LogEntry
+	(CredentialsType)(0),                         // 0: viam.app.v1.CredentialsType
+	(*LogRequest)(nil),                           // 1: viam.app.v1.LogRequest
+	(*LogResponse)(nil),                          // 2: viam.app.v1.LogResponse
+	(*ConfigRequest)(nil),                        // 3: viam.app.v1.ConfigRequest
+	(*AgentInfo)(nil),                            // 4: viam.app.v1.AgentInfo
+	(*ConfigResponse)(nil),                       // 5: viam.app.v1.ConfigResponse
+	(*RobotConfig)(nil),                          // 6: viam.app.v1.RobotConfig
+	(*TracingConfig)(nil),                        // 7: viam.app.v1.TracingConfig
+	(*JobConfig)(nil),                            // 8: viam.app.v1.JobConfig
+	(*LogConfiguration)(nil),                     // 9: viam.app.v1.LogConfiguration
+	(*MaintenanceConfig)(nil),                    // 10: viam.app.v1.MaintenanceConfig
+	(*LogPatternConfig)(nil),                     // 11: viam.app.v1.LogPatternConfig
+	(*AppValidationStatus)(nil),                  // 12: viam.app.v1.AppValidationStatus
+	(*PackageConfig)(nil),                        // 13: viam.app.v1.PackageConfig
+	(*ModuleConfig)(nil),                         // 14: viam.app.v1.ModuleConfig
+	(*AuthConfig)(nil),                           // 15: viam.app.v1.AuthConfig
+	(*UserPermission)(nil),                       // 16: viam.app.v1.UserPermission
+	(*Permission)(nil),                           // 17: viam.app.v1.Permission
+	(*User)(nil),                                 // 18: viam.app.v1.User
+	(*ExternalAuthConfig)(nil),                   // 19: viam.app.v1.ExternalAuthConfig
+	(*JWKSFile)(nil),                             // 20: viam.app.v1.JWKSFile
+	(*AuthHandlerConfig)(nil),                    // 21: viam.app.v1.AuthHandlerConfig
+	(*NetworkConfig)(nil),                        // 22: viam.app.v1.NetworkConfig
+	(*TrafficTunnelEndpoint)(nil),                // 23: viam.app.v1.TrafficTunnelEndpoint
+	(*SessionsConfig)(nil),                       // 24: viam.app.v1.SessionsConfig
+	(*ServiceConfig)(nil),                        // 25: viam.app.v1.ServiceConfig
+	(*ResourceLevelServiceConfig)(nil),           // 26: viam.app.v1.ResourceLevelServiceConfig
+	(*ProcessConfig)(nil),                        // 27: viam.app.v1.ProcessConfig
+	(*ComponentConfig)(nil),                      // 28: viam.app.v1.ComponentConfig
+	(*Frame)(nil),                                // 29: viam.app.v1.Frame
+	(*Orientation)(nil),                          // 30: viam.app.v1.Orientation
+	(*Translation)(nil),                          // 31: viam.app.v1.Translation
+	(*RemoteConfig)(nil),                         // 32: viam.app.v1.RemoteConfig
+	(*RemoteAuth)(nil),                           // 33: viam.app.v1.RemoteAuth
+	(*CloudConfig)(nil),                          // 34: viam.app.v1.CloudConfig
+	(*LocationSecret)(nil),                       // 35: viam.app.v1.LocationSecret
+	(*NeedsRestartRequest)(nil),                  // 36: viam.app.v1.NeedsRestartRequest
+	(*NeedsRestartResponse)(nil),                 // 37: viam.app.v1.NeedsRestartResponse
+	nil,                                          // 38: viam.app.v1.ModuleConfig.EnvEntry
+	nil,                                          // 39: viam.app.v1.ProcessConfig.EnvEntry
+	(*Orientation_NoOrientation)(nil),            // 40: viam.app.v1.Orientation.NoOrientation
+	(*Orientation_OrientationVectorRadians)(nil), // 41: viam.app.v1.Orientation.OrientationVectorRadians
+	(*Orientation_OrientationVectorDegrees)(nil), // 42: viam.app.v1.Orientation.OrientationVectorDegrees
+	(*Orientation_EulerAngles)(nil),              // 43: viam.app.v1.Orientation.EulerAngles
+	(*Orientation_AxisAngles)(nil),               // 44: viam.app.v1.Orientation.AxisAngles
+	(*Orientation_Quaternion)(nil),               // 45: viam.app.v1.Orientation.Quaternion
+	(*RemoteAuth_Credentials)(nil),               // 46: viam.app.v1.RemoteAuth.Credentials
+	(*v1.LogEntry)(nil),                          // 47: viam.common.v1.LogEntry
+	(*structpb.Struct)(nil),                      // 48: google.protobuf.Struct
+	(*v1.ResourceName)(nil),                      // 49: viam.common.v1.ResourceName
+	(*durationpb.Duration)(nil),                  // 50: google.protobuf.Duration
+	(*v1.Geometry)(nil),                          // 51: viam.common.v1.Geometry
 }
 var file_viam_app_v1_robot_proto_depIdxs = []int32{
-	2, // 0: viam.app.v1.LogRequest.logs:type_name -> viam.common.v1.LogEntry
-	0, // 1: viam.app.v1.RobotService.Log:input_type -> viam.app.v1.LogRequest
-	1, // 2: viam.app.v1.RobotService.Log:output_type -> viam.app.v1.LogResponse
-	2, // [2:3] is the sub-list for method output_type
-	1, // [1:2] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	47, // 0: viam.app.v1.LogRequest.logs:type_name -> viam.common.v1.LogEntry
+	4,  // 1: viam.app.v1.ConfigRequest.agent_info:type_name -> viam.app.v1.AgentInfo
+	6,  // 2: viam.app.v1.ConfigResponse.config:type_name -> viam.app.v1.RobotConfig
+	34, // 3: viam.app.v1.RobotConfig.cloud:type_name -> viam.app.v1.CloudConfig
+	32, // 4: viam.app.v1.RobotConfig.remotes:type_name -> viam.app.v1.RemoteConfig
+	28, // 5: viam.app.v1.RobotConfig.components:type_name -> viam.app.v1.ComponentConfig
+	27, // 6: viam.app.v1.RobotConfig.processes:type_name -> viam.app.v1.ProcessConfig
+	25, // 7: viam.app.v1.RobotConfig.services:type_name -> viam.app.v1.ServiceConfig
+	22, // 8: viam.app.v1.RobotConfig.network:type_name -> viam.app.v1.NetworkConfig
+	15, // 9: viam.app.v1.RobotConfig.auth:type_name -> viam.app.v1.AuthConfig
+	14, // 10: viam.app.v1.RobotConfig.modules:type_name -> viam.app.v1.ModuleConfig
+	13, // 11: viam.app.v1.RobotConfig.packages:type_name -> viam.app.v1.PackageConfig
+	12, // 12: viam.app.v1.RobotConfig.overwrite_fragment_status:type_name -> viam.app.v1.AppValidationStatus
+	11, // 13: viam.app.v1.RobotConfig.log:type_name -> viam.app.v1.LogPatternConfig
+	10, // 14: viam.app.v1.RobotConfig.maintenance:type_name -> viam.app.v1.MaintenanceConfig
+	8,  // 15: viam.app.v1.RobotConfig.jobs:type_name -> viam.app.v1.JobConfig
+	7,  // 16: viam.app.v1.RobotConfig.tracing:type_name -> viam.app.v1.TracingConfig
+	48, // 17: viam.app.v1.JobConfig.command:type_name -> google.protobuf.Struct
+	9,  // 18: viam.app.v1.JobConfig.log_configuration:type_name -> viam.app.v1.LogConfiguration
+	49, // 19: viam.app.v1.MaintenanceConfig.sensor_name:type_name -> viam.common.v1.ResourceName
+	12, // 20: viam.app.v1.PackageConfig.status:type_name -> viam.app.v1.AppValidationStatus
+	38, // 21: viam.app.v1.ModuleConfig.env:type_name -> viam.app.v1.ModuleConfig.EnvEntry
+	12, // 22: viam.app.v1.ModuleConfig.status:type_name -> viam.app.v1.AppValidationStatus
+	50, // 23: viam.app.v1.ModuleConfig.first_run_timeout:type_name -> google.protobuf.Duration
+	21, // 24: viam.app.v1.AuthConfig.handlers:type_name -> viam.app.v1.AuthHandlerConfig
+	19, // 25: viam.app.v1.AuthConfig.external_auth_config:type_name -> viam.app.v1.ExternalAuthConfig
+	16, // 26: viam.app.v1.AuthConfig.user_permissions:type_name -> viam.app.v1.UserPermission
+	18, // 27: viam.app.v1.UserPermission.user:type_name -> viam.app.v1.User
+	17, // 28: viam.app.v1.UserPermission.permissions:type_name -> viam.app.v1.Permission
+	20, // 29: viam.app.v1.ExternalAuthConfig.jwks:type_name -> viam.app.v1.JWKSFile
+	48, // 30: viam.app.v1.JWKSFile.json:type_name -> google.protobuf.Struct
+	0,  // 31: viam.app.v1.AuthHandlerConfig.type:type_name -> viam.app.v1.CredentialsType
+	48, // 32: viam.app.v1.AuthHandlerConfig.config:type_name -> google.protobuf.Struct
+	24, // 33: viam.app.v1.NetworkConfig.sessions:type_name -> viam.app.v1.SessionsConfig
+	23, // 34: viam.app.v1.NetworkConfig.traffic_tunnel_endpoints:type_name -> viam.app.v1.TrafficTunnelEndpoint
+	50, // 35: viam.app.v1.TrafficTunnelEndpoint.connection_timeout:type_name -> google.protobuf.Duration
+	50, // 36: viam.app.v1.SessionsConfig.heartbeat_window:type_name -> google.protobuf.Duration
+	48, // 37: viam.app.v1.ServiceConfig.attributes:type_name -> google.protobuf.Struct
+	26, // 38: viam.app.v1.ServiceConfig.service_configs:type_name -> viam.app.v1.ResourceLevelServiceConfig
+	9,  // 39: viam.app.v1.ServiceConfig.log_configuration:type_name -> viam.app.v1.LogConfiguration
+	48, // 40: viam.app.v1.ResourceLevelServiceConfig.attributes:type_name -> google.protobuf.Struct
+	50, // 41: viam.app.v1.ProcessConfig.stop_timeout:type_name -> google.protobuf.Duration
+	39, // 42: viam.app.v1.ProcessConfig.env:type_name -> viam.app.v1.ProcessConfig.EnvEntry
+	29, // 43: viam.app.v1.ComponentConfig.frame:type_name -> viam.app.v1.Frame
+	26, // 44: viam.app.v1.ComponentConfig.service_configs:type_name -> viam.app.v1.ResourceLevelServiceConfig
+	48, // 45: viam.app.v1.ComponentConfig.attributes:type_name -> google.protobuf.Struct
+	9,  // 46: viam.app.v1.ComponentConfig.log_configuration:type_name -> viam.app.v1.LogConfiguration
+	31, // 47: viam.app.v1.Frame.translation:type_name -> viam.app.v1.Translation
+	30, // 48: viam.app.v1.Frame.orientation:type_name -> viam.app.v1.Orientation
+	51, // 49: viam.app.v1.Frame.geometry:type_name -> viam.common.v1.Geometry
+	40, // 50: viam.app.v1.Orientation.no_orientation:type_name -> viam.app.v1.Orientation.NoOrientation
+	41, // 51: viam.app.v1.Orientation.vector_radians:type_name -> viam.app.v1.Orientation.OrientationVectorRadians
+	42, // 52: viam.app.v1.Orientation.vector_degrees:type_name -> viam.app.v1.Orientation.OrientationVectorDegrees
+	43, // 53: viam.app.v1.Orientation.euler_angles:type_name -> viam.app.v1.Orientation.EulerAngles
+	44, // 54: viam.app.v1.Orientation.axis_angles:type_name -> viam.app.v1.Orientation.AxisAngles
+	45, // 55: viam.app.v1.Orientation.quaternion:type_name -> viam.app.v1.Orientation.Quaternion
+	29, // 56: viam.app.v1.RemoteConfig.frame:type_name -> viam.app.v1.Frame
+	33, // 57: viam.app.v1.RemoteConfig.auth:type_name -> viam.app.v1.RemoteAuth
+	50, // 58: viam.app.v1.RemoteConfig.connection_check_interval:type_name -> google.protobuf.Duration
+	50, // 59: viam.app.v1.RemoteConfig.reconnect_interval:type_name -> google.protobuf.Duration
+	26, // 60: viam.app.v1.RemoteConfig.service_configs:type_name -> viam.app.v1.ResourceLevelServiceConfig
+	46, // 61: viam.app.v1.RemoteAuth.credentials:type_name -> viam.app.v1.RemoteAuth.Credentials
+	35, // 62: viam.app.v1.CloudConfig.location_secrets:type_name -> viam.app.v1.LocationSecret
+	50, // 63: viam.app.v1.NeedsRestartResponse.restart_check_interval:type_name -> google.protobuf.Duration
+	0,  // 64: viam.app.v1.RemoteAuth.Credentials.type:type_name -> viam.app.v1.CredentialsType
+	3,  // 65: viam.app.v1.RobotService.Config:input_type -> viam.app.v1.ConfigRequest
+	1,  // 66: viam.app.v1.RobotService.Log:input_type -> viam.app.v1.LogRequest
+	36, // 67: viam.app.v1.RobotService.NeedsRestart:input_type -> viam.app.v1.NeedsRestartRequest
+	5,  // 68: viam.app.v1.RobotService.Config:output_type -> viam.app.v1.ConfigResponse
+	2,  // 69: viam.app.v1.RobotService.Log:output_type -> viam.app.v1.LogResponse
+	37, // 70: viam.app.v1.RobotService.NeedsRestart:output_type -> viam.app.v1.NeedsRestartResponse
+	68, // [68:71] is the sub-list for method output_type
+	65, // [65:68] is the sub-list for method input_type
+	65, // [65:65] is the sub-list for extension type_name
+	65, // [65:65] is the sub-list for extension extendee
+	0,  // [0:65] is the sub-list for field type_name
 }
 
 func init() { file_viam_app_v1_robot_proto_init() }
@@ -162,18 +3631,31 @@ func file_viam_app_v1_robot_proto_init() {
 	if File_viam_app_v1_robot_proto != nil {
 		return
 	}
+	file_viam_app_v1_robot_proto_msgTypes[2].OneofWrappers = []any{}
+	file_viam_app_v1_robot_proto_msgTypes[3].OneofWrappers = []any{}
+	file_viam_app_v1_robot_proto_msgTypes[5].OneofWrappers = []any{}
+	file_viam_app_v1_robot_proto_msgTypes[14].OneofWrappers = []any{}
+	file_viam_app_v1_robot_proto_msgTypes[29].OneofWrappers = []any{
+		(*Orientation_NoOrientation_)(nil),
+		(*Orientation_VectorRadians)(nil),
+		(*Orientation_VectorDegrees)(nil),
+		(*Orientation_EulerAngles_)(nil),
+		(*Orientation_AxisAngles_)(nil),
+		(*Orientation_Quaternion_)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_viam_app_v1_robot_proto_rawDesc), len(file_viam_app_v1_robot_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   2,
+			NumEnums:      1,
+			NumMessages:   46,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_viam_app_v1_robot_proto_goTypes,
 		DependencyIndexes: file_viam_app_v1_robot_proto_depIdxs,
+		EnumInfos:         file_viam_app_v1_robot_proto_enumTypes,
 		MessageInfos:      file_viam_app_v1_robot_proto_msgTypes,
 	}.Build()
 	File_viam_app_v1_robot_proto = out.File

@@ -23,16 +23,25 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	RobotService_Log_FullMethodName = "/viam.app.v1.RobotService/Log"
+	RobotService_Config_FullMethodName       = "/viam.app.v1.RobotService/Config"
+	RobotService_Log_FullMethodName          = "/viam.app.v1.RobotService/Log"
+	RobotService_NeedsRestart_FullMethodName = "/viam.app.v1.RobotService/NeedsRestart"
 )
 
 // RobotServiceClient is the client API for RobotService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 type RobotServiceClient interface {
+	// The calling part's config and identity. Each call is a heartbeat: the
+	// part and its machine count as online for FLEET_ONLINE_THRESHOLD_SECONDS
+	// (heartbeats are written at most once per 10 s per part).
+	Config(ctx context.Context, in *ConfigRequest, opts ...grpc.CallOption) (*ConfigResponse, error)
 	// Stores a batch of at most 1000 log entries of the calling part. When the
 	// call succeeds, every entry is on disk and has been sent to live tails.
 	Log(ctx context.Context, in *LogRequest, opts ...grpc.CallOption) (*LogResponse, error)
+	// True once after AppService.MarkPartForRestart (the flag is cleared by
+	// this call); poll again after `restart_check_interval`.
+	NeedsRestart(ctx context.Context, in *NeedsRestartRequest, opts ...grpc.CallOption) (*NeedsRestartResponse, error)
 }
 
 type robotServiceClient struct {
@@ -41,6 +50,16 @@ type robotServiceClient struct {
 
 func NewRobotServiceClient(cc grpc.ClientConnInterface) RobotServiceClient {
 	return &robotServiceClient{cc}
+}
+
+func (c *robotServiceClient) Config(ctx context.Context, in *ConfigRequest, opts ...grpc.CallOption) (*ConfigResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ConfigResponse)
+	err := c.cc.Invoke(ctx, RobotService_Config_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (c *robotServiceClient) Log(ctx context.Context, in *LogRequest, opts ...grpc.CallOption) (*LogResponse, error) {
@@ -53,13 +72,30 @@ func (c *robotServiceClient) Log(ctx context.Context, in *LogRequest, opts ...gr
 	return out, nil
 }
 
+func (c *robotServiceClient) NeedsRestart(ctx context.Context, in *NeedsRestartRequest, opts ...grpc.CallOption) (*NeedsRestartResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(NeedsRestartResponse)
+	err := c.cc.Invoke(ctx, RobotService_NeedsRestart_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RobotServiceServer is the server API for RobotService service.
 // All implementations must embed UnimplementedRobotServiceServer
 // for forward compatibility.
 type RobotServiceServer interface {
+	// The calling part's config and identity. Each call is a heartbeat: the
+	// part and its machine count as online for FLEET_ONLINE_THRESHOLD_SECONDS
+	// (heartbeats are written at most once per 10 s per part).
+	Config(context.Context, *ConfigRequest) (*ConfigResponse, error)
 	// Stores a batch of at most 1000 log entries of the calling part. When the
 	// call succeeds, every entry is on disk and has been sent to live tails.
 	Log(context.Context, *LogRequest) (*LogResponse, error)
+	// True once after AppService.MarkPartForRestart (the flag is cleared by
+	// this call); poll again after `restart_check_interval`.
+	NeedsRestart(context.Context, *NeedsRestartRequest) (*NeedsRestartResponse, error)
 	mustEmbedUnimplementedRobotServiceServer()
 }
 
@@ -70,8 +106,14 @@ type RobotServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedRobotServiceServer struct{}
 
+func (UnimplementedRobotServiceServer) Config(context.Context, *ConfigRequest) (*ConfigResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Config not implemented")
+}
 func (UnimplementedRobotServiceServer) Log(context.Context, *LogRequest) (*LogResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Log not implemented")
+}
+func (UnimplementedRobotServiceServer) NeedsRestart(context.Context, *NeedsRestartRequest) (*NeedsRestartResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method NeedsRestart not implemented")
 }
 func (UnimplementedRobotServiceServer) mustEmbedUnimplementedRobotServiceServer() {}
 func (UnimplementedRobotServiceServer) testEmbeddedByValue()                      {}
@@ -94,6 +136,24 @@ func RegisterRobotServiceServer(s grpc.ServiceRegistrar, srv RobotServiceServer)
 	s.RegisterService(&RobotService_ServiceDesc, srv)
 }
 
+func _RobotService_Config_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ConfigRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RobotServiceServer).Config(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RobotService_Config_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RobotServiceServer).Config(ctx, req.(*ConfigRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _RobotService_Log_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(LogRequest)
 	if err := dec(in); err != nil {
@@ -112,6 +172,24 @@ func _RobotService_Log_Handler(srv interface{}, ctx context.Context, dec func(in
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RobotService_NeedsRestart_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(NeedsRestartRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RobotServiceServer).NeedsRestart(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RobotService_NeedsRestart_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RobotServiceServer).NeedsRestart(ctx, req.(*NeedsRestartRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // RobotService_ServiceDesc is the grpc.ServiceDesc for RobotService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -120,8 +198,16 @@ var RobotService_ServiceDesc = grpc.ServiceDesc{
 	HandlerType: (*RobotServiceServer)(nil),
 	Methods: []grpc.MethodDesc{
 		{
+			MethodName: "Config",
+			Handler:    _RobotService_Config_Handler,
+		},
+		{
 			MethodName: "Log",
 			Handler:    _RobotService_Log_Handler,
+		},
+		{
+			MethodName: "NeedsRestart",
+			Handler:    _RobotService_NeedsRestart_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -133,6 +133,616 @@ func (x *LogEntry) GetFields() []*structpb.Struct {
 	return nil
 }
 
+type ResourceName struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Namespace     string                 `protobuf:"bytes,1,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	Type          string                 `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	Subtype       string                 `protobuf:"bytes,3,opt,name=subtype,proto3" json:"subtype,omitempty"`
+	Name          string                 `protobuf:"bytes,4,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResourceName) Reset() {
+	*x = ResourceName{}
+	mi := &file_viam_common_v1_common_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResourceName) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResourceName) ProtoMessage() {}
+
+func (x *ResourceName) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_common_v1_common_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResourceName.ProtoReflect.Descriptor instead.
+func (*ResourceName) Descriptor() ([]byte, []int) {
+	return file_viam_common_v1_common_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ResourceName) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *ResourceName) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *ResourceName) GetSubtype() string {
+	if x != nil {
+		return x.Subtype
+	}
+	return ""
+}
+
+func (x *ResourceName) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type Geometry struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Center *Pose                  `protobuf:"bytes,1,opt,name=center,proto3" json:"center,omitempty"`
+	// Types that are valid to be assigned to GeometryType:
+	//
+	//	*Geometry_Sphere
+	//	*Geometry_Box
+	//	*Geometry_Capsule
+	//	*Geometry_Mesh
+	//	*Geometry_Pointcloud
+	GeometryType  isGeometry_GeometryType `protobuf_oneof:"geometry_type"`
+	Label         string                  `protobuf:"bytes,4,opt,name=label,proto3" json:"label,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Geometry) Reset() {
+	*x = Geometry{}
+	mi := &file_viam_common_v1_common_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Geometry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Geometry) ProtoMessage() {}
+
+func (x *Geometry) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_common_v1_common_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Geometry.ProtoReflect.Descriptor instead.
+func (*Geometry) Descriptor() ([]byte, []int) {
+	return file_viam_common_v1_common_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Geometry) GetCenter() *Pose {
+	if x != nil {
+		return x.Center
+	}
+	return nil
+}
+
+func (x *Geometry) GetGeometryType() isGeometry_GeometryType {
+	if x != nil {
+		return x.GeometryType
+	}
+	return nil
+}
+
+func (x *Geometry) GetSphere() *Sphere {
+	if x != nil {
+		if x, ok := x.GeometryType.(*Geometry_Sphere); ok {
+			return x.Sphere
+		}
+	}
+	return nil
+}
+
+func (x *Geometry) GetBox() *RectangularPrism {
+	if x != nil {
+		if x, ok := x.GeometryType.(*Geometry_Box); ok {
+			return x.Box
+		}
+	}
+	return nil
+}
+
+func (x *Geometry) GetCapsule() *Capsule {
+	if x != nil {
+		if x, ok := x.GeometryType.(*Geometry_Capsule); ok {
+			return x.Capsule
+		}
+	}
+	return nil
+}
+
+func (x *Geometry) GetMesh() *Mesh {
+	if x != nil {
+		if x, ok := x.GeometryType.(*Geometry_Mesh); ok {
+			return x.Mesh
+		}
+	}
+	return nil
+}
+
+func (x *Geometry) GetPointcloud() *PointCloud {
+	if x != nil {
+		if x, ok := x.GeometryType.(*Geometry_Pointcloud); ok {
+			return x.Pointcloud
+		}
+	}
+	return nil
+}
+
+func (x *Geometry) GetLabel() string {
+	if x != nil {
+		return x.Label
+	}
+	return ""
+}
+
+type isGeometry_GeometryType interface {
+	isGeometry_GeometryType()
+}
+
+type Geometry_Sphere struct {
+	Sphere *Sphere `protobuf:"bytes,2,opt,name=sphere,proto3,oneof"`
+}
+
+type Geometry_Box struct {
+	Box *RectangularPrism `protobuf:"bytes,3,opt,name=box,proto3,oneof"`
+}
+
+type Geometry_Capsule struct {
+	Capsule *Capsule `protobuf:"bytes,5,opt,name=capsule,proto3,oneof"`
+}
+
+type Geometry_Mesh struct {
+	Mesh *Mesh `protobuf:"bytes,6,opt,name=mesh,proto3,oneof"`
+}
+
+type Geometry_Pointcloud struct {
+	Pointcloud *PointCloud `protobuf:"bytes,7,opt,name=pointcloud,proto3,oneof"`
+}
+
+func (*Geometry_Sphere) isGeometry_GeometryType() {}
+
+func (*Geometry_Box) isGeometry_GeometryType() {}
+
+func (*Geometry_Capsule) isGeometry_GeometryType() {}
+
+func (*Geometry_Mesh) isGeometry_GeometryType() {}
+
+func (*Geometry_Pointcloud) isGeometry_GeometryType() {}
+
+type PointCloud struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PointCloud    []byte                 `protobuf:"bytes,1,opt,name=point_cloud,json=pointCloud,proto3" json:"point_cloud,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PointCloud) Reset() {
+	*x = PointCloud{}
+	mi := &file_viam_common_v1_common_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PointCloud) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PointCloud) ProtoMessage() {}
+
+func (x *PointCloud) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_common_v1_common_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PointCloud.ProtoReflect.Descriptor instead.
+func (*PointCloud) Descriptor() ([]byte, []int) {
+	return file_viam_common_v1_common_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *PointCloud) GetPointCloud() []byte {
+	if x != nil {
+		return x.PointCloud
+	}
+	return nil
+}
+
+type Mesh struct {
+	state                            protoimpl.MessageState `protogen:"open.v1"`
+	ContentType                      string                 `protobuf:"bytes,1,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	Mesh                             []byte                 `protobuf:"bytes,2,opt,name=mesh,proto3" json:"mesh,omitempty"`
+	OriginalFileSourcePathDiagnostic *string                `protobuf:"bytes,3,opt,name=original_file_source_path_diagnostic,json=originalFileSourcePathDiagnostic,proto3,oneof" json:"original_file_source_path_diagnostic,omitempty"`
+	unknownFields                    protoimpl.UnknownFields
+	sizeCache                        protoimpl.SizeCache
+}
+
+func (x *Mesh) Reset() {
+	*x = Mesh{}
+	mi := &file_viam_common_v1_common_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Mesh) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Mesh) ProtoMessage() {}
+
+func (x *Mesh) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_common_v1_common_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Mesh.ProtoReflect.Descriptor instead.
+func (*Mesh) Descriptor() ([]byte, []int) {
+	return file_viam_common_v1_common_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Mesh) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *Mesh) GetMesh() []byte {
+	if x != nil {
+		return x.Mesh
+	}
+	return nil
+}
+
+func (x *Mesh) GetOriginalFileSourcePathDiagnostic() string {
+	if x != nil && x.OriginalFileSourcePathDiagnostic != nil {
+		return *x.OriginalFileSourcePathDiagnostic
+	}
+	return ""
+}
+
+type Capsule struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RadiusMm      float64                `protobuf:"fixed64,1,opt,name=radius_mm,json=radiusMm,proto3" json:"radius_mm,omitempty"`
+	LengthMm      float64                `protobuf:"fixed64,2,opt,name=length_mm,json=lengthMm,proto3" json:"length_mm,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Capsule) Reset() {
+	*x = Capsule{}
+	mi := &file_viam_common_v1_common_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Capsule) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Capsule) ProtoMessage() {}
+
+func (x *Capsule) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_common_v1_common_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Capsule.ProtoReflect.Descriptor instead.
+func (*Capsule) Descriptor() ([]byte, []int) {
+	return file_viam_common_v1_common_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *Capsule) GetRadiusMm() float64 {
+	if x != nil {
+		return x.RadiusMm
+	}
+	return 0
+}
+
+func (x *Capsule) GetLengthMm() float64 {
+	if x != nil {
+		return x.LengthMm
+	}
+	return 0
+}
+
+type RectangularPrism struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	DimsMm        *Vector3               `protobuf:"bytes,1,opt,name=dims_mm,json=dimsMm,proto3" json:"dims_mm,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RectangularPrism) Reset() {
+	*x = RectangularPrism{}
+	mi := &file_viam_common_v1_common_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RectangularPrism) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RectangularPrism) ProtoMessage() {}
+
+func (x *RectangularPrism) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_common_v1_common_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RectangularPrism.ProtoReflect.Descriptor instead.
+func (*RectangularPrism) Descriptor() ([]byte, []int) {
+	return file_viam_common_v1_common_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *RectangularPrism) GetDimsMm() *Vector3 {
+	if x != nil {
+		return x.DimsMm
+	}
+	return nil
+}
+
+type Vector3 struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	X             float64                `protobuf:"fixed64,1,opt,name=x,proto3" json:"x,omitempty"`
+	Y             float64                `protobuf:"fixed64,2,opt,name=y,proto3" json:"y,omitempty"`
+	Z             float64                `protobuf:"fixed64,3,opt,name=z,proto3" json:"z,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Vector3) Reset() {
+	*x = Vector3{}
+	mi := &file_viam_common_v1_common_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Vector3) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Vector3) ProtoMessage() {}
+
+func (x *Vector3) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_common_v1_common_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Vector3.ProtoReflect.Descriptor instead.
+func (*Vector3) Descriptor() ([]byte, []int) {
+	return file_viam_common_v1_common_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *Vector3) GetX() float64 {
+	if x != nil {
+		return x.X
+	}
+	return 0
+}
+
+func (x *Vector3) GetY() float64 {
+	if x != nil {
+		return x.Y
+	}
+	return 0
+}
+
+func (x *Vector3) GetZ() float64 {
+	if x != nil {
+		return x.Z
+	}
+	return 0
+}
+
+type Sphere struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RadiusMm      float64                `protobuf:"fixed64,1,opt,name=radius_mm,json=radiusMm,proto3" json:"radius_mm,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Sphere) Reset() {
+	*x = Sphere{}
+	mi := &file_viam_common_v1_common_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Sphere) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Sphere) ProtoMessage() {}
+
+func (x *Sphere) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_common_v1_common_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Sphere.ProtoReflect.Descriptor instead.
+func (*Sphere) Descriptor() ([]byte, []int) {
+	return file_viam_common_v1_common_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *Sphere) GetRadiusMm() float64 {
+	if x != nil {
+		return x.RadiusMm
+	}
+	return 0
+}
+
+type Pose struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	X             float64                `protobuf:"fixed64,1,opt,name=x,proto3" json:"x,omitempty"`
+	Y             float64                `protobuf:"fixed64,2,opt,name=y,proto3" json:"y,omitempty"`
+	Z             float64                `protobuf:"fixed64,3,opt,name=z,proto3" json:"z,omitempty"`
+	OX            float64                `protobuf:"fixed64,4,opt,name=o_x,json=oX,proto3" json:"o_x,omitempty"`
+	OY            float64                `protobuf:"fixed64,5,opt,name=o_y,json=oY,proto3" json:"o_y,omitempty"`
+	OZ            float64                `protobuf:"fixed64,6,opt,name=o_z,json=oZ,proto3" json:"o_z,omitempty"`
+	Theta         float64                `protobuf:"fixed64,7,opt,name=theta,proto3" json:"theta,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Pose) Reset() {
+	*x = Pose{}
+	mi := &file_viam_common_v1_common_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Pose) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Pose) ProtoMessage() {}
+
+func (x *Pose) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_common_v1_common_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Pose.ProtoReflect.Descriptor instead.
+func (*Pose) Descriptor() ([]byte, []int) {
+	return file_viam_common_v1_common_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Pose) GetX() float64 {
+	if x != nil {
+		return x.X
+	}
+	return 0
+}
+
+func (x *Pose) GetY() float64 {
+	if x != nil {
+		return x.Y
+	}
+	return 0
+}
+
+func (x *Pose) GetZ() float64 {
+	if x != nil {
+		return x.Z
+	}
+	return 0
+}
+
+func (x *Pose) GetOX() float64 {
+	if x != nil {
+		return x.OX
+	}
+	return 0
+}
+
+func (x *Pose) GetOY() float64 {
+	if x != nil {
+		return x.OY
+	}
+	return 0
+}
+
+func (x *Pose) GetOZ() float64 {
+	if x != nil {
+		return x.OZ
+	}
+	return 0
+}
+
+func (x *Pose) GetTheta() float64 {
+	if x != nil {
+		return x.Theta
+	}
+	return 0
+}
+
 var File_viam_common_v1_common_proto protoreflect.FileDescriptor
 
 const file_viam_common_v1_common_proto_rawDesc = "" +
@@ -147,7 +757,51 @@ const file_viam_common_v1_common_proto_rawDesc = "" +
 	"\amessage\x18\x05 \x01(\tR\amessage\x12/\n" +
 	"\x06caller\x18\x06 \x01(\v2\x17.google.protobuf.StructR\x06caller\x12\x14\n" +
 	"\x05stack\x18\a \x01(\tR\x05stack\x12/\n" +
-	"\x06fields\x18\b \x03(\v2\x17.google.protobuf.StructR\x06fieldsB)Z'fleetserver/gen/viam/common/v1;commonv1b\x06proto3"
+	"\x06fields\x18\b \x03(\v2\x17.google.protobuf.StructR\x06fields\"n\n" +
+	"\fResourceName\x12\x1c\n" +
+	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
+	"\x04type\x18\x02 \x01(\tR\x04type\x12\x18\n" +
+	"\asubtype\x18\x03 \x01(\tR\asubtype\x12\x12\n" +
+	"\x04name\x18\x04 \x01(\tR\x04name\"\xe6\x02\n" +
+	"\bGeometry\x12,\n" +
+	"\x06center\x18\x01 \x01(\v2\x14.viam.common.v1.PoseR\x06center\x120\n" +
+	"\x06sphere\x18\x02 \x01(\v2\x16.viam.common.v1.SphereH\x00R\x06sphere\x124\n" +
+	"\x03box\x18\x03 \x01(\v2 .viam.common.v1.RectangularPrismH\x00R\x03box\x123\n" +
+	"\acapsule\x18\x05 \x01(\v2\x17.viam.common.v1.CapsuleH\x00R\acapsule\x12*\n" +
+	"\x04mesh\x18\x06 \x01(\v2\x14.viam.common.v1.MeshH\x00R\x04mesh\x12<\n" +
+	"\n" +
+	"pointcloud\x18\a \x01(\v2\x1a.viam.common.v1.PointCloudH\x00R\n" +
+	"pointcloud\x12\x14\n" +
+	"\x05label\x18\x04 \x01(\tR\x05labelB\x0f\n" +
+	"\rgeometry_type\"-\n" +
+	"\n" +
+	"PointCloud\x12\x1f\n" +
+	"\vpoint_cloud\x18\x01 \x01(\fR\n" +
+	"pointCloud\"\xbb\x01\n" +
+	"\x04Mesh\x12!\n" +
+	"\fcontent_type\x18\x01 \x01(\tR\vcontentType\x12\x12\n" +
+	"\x04mesh\x18\x02 \x01(\fR\x04mesh\x12S\n" +
+	"$original_file_source_path_diagnostic\x18\x03 \x01(\tH\x00R originalFileSourcePathDiagnostic\x88\x01\x01B'\n" +
+	"%_original_file_source_path_diagnostic\"C\n" +
+	"\aCapsule\x12\x1b\n" +
+	"\tradius_mm\x18\x01 \x01(\x01R\bradiusMm\x12\x1b\n" +
+	"\tlength_mm\x18\x02 \x01(\x01R\blengthMm\"D\n" +
+	"\x10RectangularPrism\x120\n" +
+	"\adims_mm\x18\x01 \x01(\v2\x17.viam.common.v1.Vector3R\x06dimsMm\"3\n" +
+	"\aVector3\x12\f\n" +
+	"\x01x\x18\x01 \x01(\x01R\x01x\x12\f\n" +
+	"\x01y\x18\x02 \x01(\x01R\x01y\x12\f\n" +
+	"\x01z\x18\x03 \x01(\x01R\x01z\"%\n" +
+	"\x06Sphere\x12\x1b\n" +
+	"\tradius_mm\x18\x01 \x01(\x01R\bradiusMm\"y\n" +
+	"\x04Pose\x12\f\n" +
+	"\x01x\x18\x01 \x01(\x01R\x01x\x12\f\n" +
+	"\x01y\x18\x02 \x01(\x01R\x01y\x12\f\n" +
+	"\x01z\x18\x03 \x01(\x01R\x01z\x12\x0f\n" +
+	"\x03o_x\x18\x04 \x01(\x01R\x02oX\x12\x0f\n" +
+	"\x03o_y\x18\x05 \x01(\x01R\x02oY\x12\x0f\n" +
+	"\x03o_z\x18\x06 \x01(\x01R\x02oZ\x12\x14\n" +
+	"\x05theta\x18\a \x01(\x01R\x05thetaB)Z'fleetserver/gen/viam/common/v1;commonv1b\x06proto3"
 
 var (
 	file_viam_common_v1_common_proto_rawDescOnce sync.Once
@@ -161,21 +815,37 @@ func file_viam_common_v1_common_proto_rawDescGZIP() []byte {
 	return file_viam_common_v1_common_proto_rawDescData
 }
 
-var file_viam_common_v1_common_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
+var file_viam_common_v1_common_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_viam_common_v1_common_proto_goTypes = []any{
 	(*LogEntry)(nil),              // 0: viam.common.v1.LogEntry
-	(*timestamppb.Timestamp)(nil), // 1: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),       // 2: google.protobuf.Struct
+	(*ResourceName)(nil),          // 1: viam.common.v1.ResourceName
+	(*Geometry)(nil),              // 2: viam.common.v1.Geometry
+	(*PointCloud)(nil),            // 3: viam.common.v1.PointCloud
+	(*Mesh)(nil),                  // 4: viam.common.v1.Mesh
+	(*Capsule)(nil),               // 5: viam.common.v1.Capsule
+	(*RectangularPrism)(nil),      // 6: viam.common.v1.RectangularPrism
+	(*Vector3)(nil),               // 7: viam.common.v1.Vector3
+	(*Sphere)(nil),                // 8: viam.common.v1.Sphere
+	(*Pose)(nil),                  // 9: viam.common.v1.Pose
+	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),       // 11: google.protobuf.Struct
 }
 var file_viam_common_v1_common_proto_depIdxs = []int32{
-	1, // 0: viam.common.v1.LogEntry.time:type_name -> google.protobuf.Timestamp
-	2, // 1: viam.common.v1.LogEntry.caller:type_name -> google.protobuf.Struct
-	2, // 2: viam.common.v1.LogEntry.fields:type_name -> google.protobuf.Struct
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	10, // 0: viam.common.v1.LogEntry.time:type_name -> google.protobuf.Timestamp
+	11, // 1: viam.common.v1.LogEntry.caller:type_name -> google.protobuf.Struct
+	11, // 2: viam.common.v1.LogEntry.fields:type_name -> google.protobuf.Struct
+	9,  // 3: viam.common.v1.Geometry.center:type_name -> viam.common.v1.Pose
+	8,  // 4: viam.common.v1.Geometry.sphere:type_name -> viam.common.v1.Sphere
+	6,  // 5: viam.common.v1.Geometry.box:type_name -> viam.common.v1.RectangularPrism
+	5,  // 6: viam.common.v1.Geometry.capsule:type_name -> viam.common.v1.Capsule
+	4,  // 7: viam.common.v1.Geometry.mesh:type_name -> viam.common.v1.Mesh
+	3,  // 8: viam.common.v1.Geometry.pointcloud:type_name -> viam.common.v1.PointCloud
+	7,  // 9: viam.common.v1.RectangularPrism.dims_mm:type_name -> viam.common.v1.Vector3
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_viam_common_v1_common_proto_init() }
@@ -183,13 +853,21 @@ func file_viam_common_v1_common_proto_init() {
 	if File_viam_common_v1_common_proto != nil {
 		return
 	}
+	file_viam_common_v1_common_proto_msgTypes[2].OneofWrappers = []any{
+		(*Geometry_Sphere)(nil),
+		(*Geometry_Box)(nil),
+		(*Geometry_Capsule)(nil),
+		(*Geometry_Mesh)(nil),
+		(*Geometry_Pointcloud)(nil),
+	}
+	file_viam_common_v1_common_proto_msgTypes[4].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_viam_common_v1_common_proto_rawDesc), len(file_viam_common_v1_common_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   1,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

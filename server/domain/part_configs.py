@@ -1,0 +1,309 @@
+"""Part configs: UpdateRobotPart with optimistic concurrency, and the history of every change.
+
+A part's config is a JSON object stored as text (compact, key order kept).
+Every UpdateRobotPart writes one history entry holding the part as it was
+before, and moves `last_updated` forward. A caller that sends
+`last_known_update` is refused (Aborted) unless it equals the part's current
+`last_updated` at microsecond precision; the comparison happens inside the
+write transaction, and SQLite's write lock (BEGIN IMMEDIATE) serializes
+writers, so of two updates based on the same read exactly one wins.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlmodel import col, select
+
+from server.db.models import ApiKey, Robot, RobotPart, RobotPartHistory, User
+from server.domain import parts
+from server.domain.context import DomainContext
+from server.domain.errors import Aborted, InvalidArgument
+from server.domain.parts import PartView
+from server.domain.status import as_utc
+from server.domain.validation import clean_name, has_non_finite
+
+MAX_CONFIG_BYTES = 1024 * 1024  # a part's config as compact JSON
+# Objects and arrays nested in each other, the config itself included. Deeper
+# configs could not be read back: as a google.protobuf.Struct inside a
+# response they would exceed protobuf's default recursion limit of 100.
+MAX_CONFIG_DEPTH = 20
+DEFAULT_HISTORY_PAGE = 100
+MAX_HISTORY_PAGE = 1000
+_TICK = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class HistoryEntryView:
+    id: int
+    part_id: str
+    robot_id: str
+    location_id: str
+    when: datetime
+    # The part before the change.
+    name: str
+    dns_name: str
+    fqdn: str
+    local_fqdn: str
+    main_part: bool
+    config: dict[str, Any]
+    config_json: str
+    created_on: datetime
+    last_updated: datetime
+    # Who changed it: "api-key" or "user", the key id or email, and whether that identity is gone.
+    editor_type: str
+    editor_name: str
+    editor_deactivated: bool
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    entries: list[HistoryEntryView]
+    next_page_token: str  # "" on the last page
+
+
+# --- Config text ---------------------------------------------------------------------------------
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen = dict(pairs)
+    if len(seen) != len(pairs):
+        keys = [key for key, _ in pairs]
+        raise _DuplicateKey(next(key for key in keys if keys.count(key) > 1))
+    return seen
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def config_from_json(text: str, field: str = "robot_config_json") -> str:
+    """The stored form of a JSON config: parsed and re-serialized compactly, keys in the order given."""
+    try:
+        value = json.loads(text, object_pairs_hook=_unique_pairs, parse_constant=_reject_constant)
+    except _DuplicateKey as error:
+        raise InvalidArgument(field, f"has the key {str(error)!r} twice in one object") from None
+    except RecursionError:
+        raise InvalidArgument(field, "is nested too deeply") from None
+    except ValueError as error:
+        raise InvalidArgument(field, f"is not valid JSON: {error}") from None
+    return _stored(value, field)
+
+
+def config_from_dict(data: dict[str, Any], field: str = "robot_config") -> str:
+    return _stored(data, field)
+
+
+def _stored(value: Any, field: str) -> str:
+    if not isinstance(value, dict):
+        raise InvalidArgument(field, f"must be a JSON object, got {type(value).__name__ if value is not None else 'null'}")
+    if _depth(value) > MAX_CONFIG_DEPTH:
+        raise InvalidArgument(field, f"must not nest objects and arrays more than {MAX_CONFIG_DEPTH} deep")
+    if has_non_finite(value):
+        raise InvalidArgument(field, "numbers must be finite (no NaN or Infinity)")
+    try:
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        size = len(text.encode("utf-8"))
+    except RecursionError:
+        raise InvalidArgument(field, "is nested too deeply") from None
+    except UnicodeEncodeError:
+        raise InvalidArgument(field, "contains an unpaired surrogate (\\ud800-\\udfff escape)") from None
+    if size > MAX_CONFIG_BYTES:
+        raise InvalidArgument(field, f"must be at most {MAX_CONFIG_BYTES} bytes as compact JSON, got {size}")
+    return text
+
+
+def _depth(value: Any) -> int:
+    """How deeply objects and arrays nest (1 for a flat object), without recursion."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if level <= MAX_CONFIG_DEPTH:
+            pending.extend((child, level + 1) for child in children)
+    return deepest
+
+
+# --- UpdateRobotPart -----------------------------------------------------------------------------
+
+
+def update_robot_part(
+    ctx: DomainContext,
+    part_id: str,
+    name: str,
+    config_json: str | None,
+    config: dict[str, Any] | None,
+    last_known_update: datetime | None,
+) -> PartView:
+    """Renames the part and replaces its config (config_json wins; neither keeps the config)."""
+    clean = clean_name(name)
+    if config_json is not None:
+        new_config: str | None = config_from_json(config_json)
+    elif config is not None:
+        new_config = config_from_dict(config)
+    else:
+        new_config = None
+    part = parts.part_row(ctx, part_id)
+    current = as_utc(part.last_updated)
+    assert current is not None
+    if last_known_update is not None and last_known_update != current:
+        raise Aborted(
+            "last_known_update",
+            "stale update: someone changed the part since you read it "
+            f"(last_updated is now {current.isoformat()}); re-read it and retry",
+        )
+    if clean != part.name:
+        parts.ensure_name_free(ctx, part.robot_id, clean, except_part=part.id)
+    # Strictly later than before, even if the clock did not move, so a stale
+    # last_known_update can never match again. The history entry's `when` is
+    # the part's new last_updated.
+    updated = max(ctx.now, current + _TICK)
+    ctx.session.add(_history_entry(ctx, part, current, updated))
+    part.name = clean
+    if new_config is not None:
+        part.config_json = new_config
+    part.last_updated = updated
+    ctx.session.add(part)
+    return parts.view(ctx, part)
+
+
+def _history_entry(ctx: DomainContext, part: RobotPart, last_updated: datetime, when: datetime) -> RobotPartHistory:
+    caller = ctx.authenticated_caller
+    editor_name = caller.identity_id
+    if caller.identity_type == "user":
+        user = ctx.session.get(User, caller.identity_id)
+        editor_name = user.email if user is not None else caller.identity_id
+    snapshot = {
+        "name": part.name,
+        "dns_name": part.dns_name,
+        "main_part": part.main_part,
+        "config_json": part.config_json,
+        "last_updated_us": _micros(last_updated),
+    }
+    return RobotPartHistory(
+        part_id=part.id,
+        robot_id=part.robot_id,
+        created_on=when,
+        editor_id=caller.identity_id,
+        editor_type=caller.identity_type,
+        editor_name=editor_name,
+        snapshot_json=json.dumps(snapshot, separators=(",", ":"), ensure_ascii=False),
+    )
+
+
+# --- GetRobotPartHistory -------------------------------------------------------------------------
+
+
+def part_history(
+    ctx: DomainContext,
+    part_id: str,
+    start: datetime | None,
+    end: datetime | None,
+    page_token: str,
+    limit: int,
+) -> HistoryPage:
+    """Newest first; `start` inclusive, `end` exclusive; keyset paging on (when, id)."""
+    if limit < 0:
+        raise InvalidArgument("page_limit", "must not be negative")
+    size = min(limit or DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE)
+    if start is not None and end is not None and end < start:
+        raise InvalidArgument("end", "must not be before start")
+    part = parts.part_row(ctx, part_id)
+    statement = select(RobotPartHistory).where(RobotPartHistory.part_id == part_id)
+    if start is not None:
+        statement = statement.where(RobotPartHistory.created_on >= start)
+    if end is not None:
+        statement = statement.where(RobotPartHistory.created_on < end)
+    if page_token:
+        when_us, row_id = _decode_token(page_token)
+        when = _from_micros(when_us)
+        statement = statement.where(
+            or_(
+                col(RobotPartHistory.created_on) < when,
+                and_(col(RobotPartHistory.created_on) == when, col(RobotPartHistory.id) < row_id),
+            )
+        )
+    statement = statement.order_by(col(RobotPartHistory.created_on).desc(), col(RobotPartHistory.id).desc()).limit(size + 1)
+    rows = list(ctx.session.exec(statement).all())
+    more = len(rows) > size
+    rows = rows[:size]
+    robot = ctx.session.get(Robot, part.robot_id)
+    location_id = robot.location_id if robot is not None else ""
+    gone = _deactivated(ctx, rows)
+    entries = [_entry_view(ctx, row, location_id, part.created_on, (row.editor_type, row.editor_id) in gone) for row in rows]
+    token = _encode_token(rows[-1]) if more else ""
+    return HistoryPage(entries, token)
+
+
+def _entry_view(ctx: DomainContext, row: RobotPartHistory, location_id: str, created_on: datetime, gone: bool) -> HistoryEntryView:
+    old = json.loads(row.snapshot_json)
+    domain = ctx.facts.dns_domain
+    when = as_utc(row.created_on)
+    assert when is not None
+    return HistoryEntryView(
+        id=row.id or 0,
+        part_id=row.part_id,
+        robot_id=row.robot_id,
+        location_id=location_id,
+        when=when,
+        name=old["name"],
+        dns_name=old["dns_name"],
+        fqdn=f"{old['dns_name']}.{location_id}.{domain}",
+        local_fqdn=f"{old['dns_name']}.{location_id}.local.{domain}",
+        main_part=old["main_part"],
+        config=json.loads(old["config_json"]),
+        config_json=old["config_json"],
+        created_on=as_utc(created_on) or created_on,
+        last_updated=_from_micros(old["last_updated_us"]),
+        editor_type=row.editor_type,
+        editor_name=row.editor_name,
+        editor_deactivated=gone,
+    )
+
+
+def _deactivated(ctx: DomainContext, rows: list[RobotPartHistory]) -> set[tuple[str, str]]:
+    """(type, id) of the editors on this page that no longer exist."""
+    out: set[tuple[str, str]] = set()
+    for identity_type, table in (("api-key", ApiKey), ("user", User)):
+        ids = {row.editor_id for row in rows if row.editor_type == identity_type}
+        if ids:
+            alive = set(ctx.session.exec(select(table.id).where(col(table.id).in_(ids))).all())
+            out |= {(identity_type, identity_id) for identity_id in ids - alive}
+    return out
+
+
+def _micros(value: datetime) -> int:
+    delta = (as_utc(value) or value) - _EPOCH
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _from_micros(value: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=value)
+
+
+def _encode_token(row: RobotPartHistory) -> str:
+    payload = json.dumps({"t": _micros(row.created_on), "i": row.id}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def _decode_token(token: str) -> tuple[int, int]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        when, row_id = int(data["t"]), int(data["i"])
+        _from_micros(when)
+    except (ValueError, KeyError, TypeError, OverflowError):
+        raise InvalidArgument("page_token", "is not a token this server issued") from None
+    return when, row_id
