@@ -2,6 +2,7 @@
 
 from client.access import Members, NewKey, Role
 from client.errors import (
+    Aborted,
     AlreadyExists,
     FailedPrecondition,
     FleetError,
@@ -15,8 +16,10 @@ from client.errors import (
 )
 from client.fleet import FleetClient
 from client.logs import LEVELS, MAX_LOG_BATCH, LogPage, log_entry
+from client.part_configs import PartHistoryPage
 
 __all__ = [
+    "Aborted",
     "AlreadyExists",
     "FailedPrecondition",
     "FleetClient",
@@ -28,6 +31,7 @@ __all__ = [
     "Members",
     "NewKey",
     "NotFound",
+    "PartHistoryPage",
     "PermissionDenied",
     "Role",
     "Unauthenticated",

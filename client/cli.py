@@ -18,20 +18,24 @@ import getpass
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 
 import grpc
 
-from client import config, output
+from client import config, output, part_configs
 from client.access import RESOURCE_TYPES, ROLES, Role
-from client.errors import FleetError, InvalidArgument, Unauthenticated, Unavailable
+from client.errors import Aborted, FleetError, InvalidArgument, Unauthenticated, Unavailable
 from client.fleet import FleetClient
 from client.logs import ERROR_LEVELS, LEVELS
+from generated.viam.app.v1 import app_pb2 as pb
 from generated.viam.common.v1.common_pb2 import LogEntry
 
 Handler = Callable[[argparse.Namespace], Awaitable[None]]
 DEFAULT_LOG_LIMIT = 100
+DEFAULT_HISTORY_LIMIT = 100
+STDIN = "-"
 PASSWORD_ENV = "FLEET_PASSWORD"
 SHOWN_ONCE = "warning: this is the only time the key is shown (the server keeps only a hash); store it now"
 
@@ -50,6 +54,18 @@ $FLEET_CONFIG_DIR/credentials.json (default ~/.config/fleet; mode 0600).
       (FLEET_TOKEN_TTL_SECONDS, 30 days by default). Once the server rejects
       it, commands fail with UNAUTHENTICATED and tell you to log in again.
       Logging in also accepts pending organization invites for that email.
+"""
+
+CONFIG_SET_HELP = """\
+Replaces a part's config with the JSON object in FILE (or stdin with -).
+The text is sent as given, so the key order is kept; it must be a JSON
+object without duplicate keys or NaN/Infinity (checked before any call;
+exit code 2 otherwise).
+
+The part is read just before the update and the update is sent with its
+`last_updated`: if someone else changes the part in between, the server
+refuses (ABORTED), nothing is written and the command exits 1. --force
+skips that check and overwrites whatever is there.
 """
 
 ROLE_HELP = (
@@ -132,6 +148,31 @@ def _non_negative(text: str) -> int:
 
 def _print(text: str) -> None:
     print(text, flush=True)
+
+
+@dataclass(frozen=True)
+class ConfigText:
+    """A part config read by `parts config set`: the text as given (sent as is) and where it came from."""
+
+    source: str
+    text: str
+
+
+def _config_file(path: str) -> ConfigText:
+    """argparse type: a file (or `-`, stdin) holding a JSON object; checked here, before any call."""
+    source = "stdin" if path == STDIN else path
+    try:
+        raw = sys.stdin.buffer.read() if path == STDIN else Path(path).read_bytes()
+        text = raw.decode("utf-8-sig")
+    except OSError as error:
+        raise argparse.ArgumentTypeError(f"cannot read {source}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise argparse.ArgumentTypeError(f"{source} is not UTF-8 text") from None
+    try:
+        part_configs.parse_config(text)
+    except part_configs.ConfigTextError as error:
+        raise argparse.ArgumentTypeError(f"{source} {error}") from None
+    return ConfigText(source, text)
 
 
 # --------------------------------------------------------------------------- commands
@@ -362,6 +403,66 @@ async def parts_delete(args: argparse.Namespace) -> None:
     _print(f"deleted part {args.id}")
 
 
+async def parts_config_get(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        part = await fleet.get_robot_part(args.part_id)
+    text = part_configs.pretty(part_configs.config_json(part))
+    if args.output is None or args.output == STDIN:
+        _print(text)
+        return
+    Path(args.output).write_text(text + "\n", encoding="utf-8")
+    _print(f"wrote the config of part {args.part_id} to {args.output}")
+
+
+async def parts_config_set(args: argparse.Namespace) -> None:
+    new: ConfigText = args.file
+    async with await _connect() as fleet:
+        part = await fleet.get_robot_part(args.part_id)
+        try:
+            # Optimistic concurrency: the update only applies to the version just read.
+            updated = await fleet.update_robot_part(
+                args.part_id, part.name, config_json=new.text, last_known_update=None if args.force else part.last_updated
+            )
+        except Aborted as error:
+            raise Aborted(
+                error.code,
+                f"someone else changed part {args.part_id} while this command was updating it; nothing was written "
+                f"(see `fleet parts history {args.part_id}`, then run the command again, or use --force to overwrite)",
+                error.reason,
+                error.details,
+            ) from None
+    stored = output.size(part_configs.size(part_configs.config_json(updated)))
+    _print(f"updated the config of part {args.part_id} from {new.source} ({stored} as stored)")
+
+
+async def parts_history(args: argparse.Namespace) -> None:
+    limit = DEFAULT_HISTORY_LIMIT if args.limit is None else args.limit
+    entries: list[pb.RobotPartHistoryEntry] = []
+    async with await _connect() as fleet:
+        pages = fleet.iter_robot_part_history(args.part_id, page_size=min(limit, 1000) if limit else 1000)
+        async with contextlib.aclosing(pages):
+            async for entry in pages:
+                entries.append(entry)
+                if limit and len(entries) >= limit:
+                    break
+    rows = [
+        [
+            output.when(e.when),
+            f"{e.edited_by.value or '-'}{' (deleted)' if e.edited_by.is_deactivated else ''}",
+            e.old.name,
+            output.size(part_configs.size(part_configs.config_json(e.old))),
+        ]
+        for e in entries
+    ]
+    _print(output.table(["WHEN", "EDITED BY", "NAME BEFORE", "CONFIG BEFORE"], rows))
+
+
+async def parts_restart(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        await fleet.mark_part_for_restart(args.part_id)
+    _print(f"marked part {args.part_id} for restart (its machine is told at its next restart check; running machines check every 60 s)")
+
+
 async def logs(args: argparse.Namespace) -> None:
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     levels: list[str] = args.level or []
@@ -468,6 +569,34 @@ def build_parser() -> argparse.ArgumentParser:
     p = parts.add_parser("delete", help="delete a part")
     p.add_argument("id")
     p.set_defaults(handler=parts_delete)
+    configs = parts.add_parser("config", help="a part's JSON config: get or set").add_subparsers(
+        dest="config_action", required=True, metavar="ACTION"
+    )
+    p = configs.add_parser("get", help="print the part's config as indented JSON (keys in their stored order)")
+    p.add_argument("part_id")
+    p.add_argument("--output", "-o", metavar="FILE", help="write it to FILE instead")
+    p.set_defaults(handler=parts_config_get)
+    p = configs.add_parser(
+        "set",
+        help="replace the part's config with a JSON object from FILE (- reads stdin)",
+        description=CONFIG_SET_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("part_id")
+    p.add_argument("file", metavar="FILE", type=_config_file, help="a JSON object; - reads stdin")
+    p.add_argument("--force", action="store_true", help="skip the check that nobody changed the part meanwhile")
+    p.set_defaults(handler=parts_config_set)
+    p = parts.add_parser(
+        "history", help="a part's changes, newest first: when, who, and the name and config size it had before"
+    )
+    p.add_argument("part_id")
+    p.add_argument(
+        "--limit", type=_non_negative, metavar="N", help=f"at most N newest changes (default {DEFAULT_HISTORY_LIMIT}; 0: all)"
+    )
+    p.set_defaults(handler=parts_history)
+    p = parts.add_parser("restart", help="ask the part's machine to restart (at its next restart check)")
+    p.add_argument("part_id")
+    p.set_defaults(handler=parts_restart)
 
     keys = group("keys", "API keys")
     p = keys.add_parser("create", help="create an API key (prints its id and the key, shown only this once)")

@@ -4,7 +4,7 @@ Every error the client raises for a failed call is a `FleetError`; a raw
 `grpc.RpcError` never escapes. The server puts a serialized `google.rpc.Status`
 in the `grpc-status-details-bin` trailer: `ErrorInfo` (its `reason`) always,
 `BadRequest` for INVALID_ARGUMENT, `ResourceInfo` for NOT_FOUND and
-ALREADY_EXISTS, `PreconditionFailure` for FAILED_PRECONDITION.
+ALREADY_EXISTS, `PreconditionFailure` for FAILED_PRECONDITION and ABORTED.
 """
 
 from __future__ import annotations
@@ -93,11 +93,33 @@ class InvalidArgument(FleetError):
         return bad.field_violations[0].description if bad and bad.field_violations else None
 
 
-class FailedPrecondition(FleetError):
+class _PreconditionError(FleetError):
+    """An error explained by google.rpc.PreconditionFailure violations."""
+
     @property
     def violations(self) -> list[Violation]:
         failure = self.detail(error_details_pb2.PreconditionFailure)
         return [Violation(v.type, v.subject, v.description) for v in failure.violations] if failure else []
+
+
+class FailedPrecondition(_PreconditionError):
+    pass
+
+
+class Aborted(_PreconditionError):
+    """A concurrency conflict: the resource changed since the caller read it (UpdateRobotPart with a stale
+    `last_known_update`). Nothing was changed; re-read the resource and retry.
+
+    `violations` name what was stale (e.g. type "STALE", subject "last_known_update"); `hint` says what to do,
+    and `str()` carries it unless the server's message already does.
+    """
+
+    hint = "the part changed since you read it; re-read and retry"
+
+    def __init__(self, code: grpc.StatusCode, message: str, reason: str | None = None, details: Sequence[Message] = ()):
+        super().__init__(code, message, reason, details)
+        if "re-read" not in message.lower():
+            self.args = (f"{code.name}: {message} ({self.hint})" if message else f"{code.name}: {self.hint}",)
 
 
 class Unavailable(FleetError):
@@ -115,6 +137,7 @@ _BY_CODE: dict[grpc.StatusCode, type[FleetError]] = {
     grpc.StatusCode.INVALID_ARGUMENT: InvalidArgument,
     grpc.StatusCode.ALREADY_EXISTS: AlreadyExists,
     grpc.StatusCode.FAILED_PRECONDITION: FailedPrecondition,
+    grpc.StatusCode.ABORTED: Aborted,
     grpc.StatusCode.UNAVAILABLE: Unavailable,
 }
 

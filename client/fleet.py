@@ -1,12 +1,13 @@
-"""FleetClient: one async method per AppService RPC, plus RobotService.Log for machines.
+"""FleetClient: one async method per AppService RPC, plus RobotService (Log, Config, NeedsRestart) for machines.
 
 Resources come back as the protobuf messages of `generated.viam.app.v1.app_pb2`
 (Organization, Location, Robot, RobotPart, APIKeyWithAuthorizations,
 Authorization, OrganizationInvite, LocationAuth, ...) and log entries as
 `viam.common.v1.LogEntry`; metadata is a plain dict; new machine and part ids
 are strings; roles are given as `client.access.Role` values and new API keys
-come back as `NewKey(id, key)`. Every failure raises a
-`client.errors.FleetError` subclass.
+come back as `NewKey(id, key)`; a part's history comes in `PartHistoryPage`s
+of `RobotPartHistoryEntry`. Every failure raises a
+`client.errors.FleetError` subclass (a stale UpdateRobotPart: `Aborted`).
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
-from google.protobuf import struct_pb2
+from google.protobuf import struct_pb2, timestamp_pb2
 
 from client.access import API_KEY_IDENTITY, USER_IDENTITY, Members, NewKey, Role
 from client.connection import DEFAULT_TIMEOUT_S, Connection
 from client.logs import LogPage, struct_to_dict, to_timestamp
+from client.part_configs import PartHistoryPage
 from generated.viam.app.v1 import app_pb2 as pb
 from generated.viam.app.v1 import app_pb2_grpc, robot_pb2, robot_pb2_grpc
 from generated.viam.common.v1.common_pb2 import LogEntry
@@ -91,6 +93,13 @@ class FleetClient:
 
     async def _call(self, method: str, request: Any) -> Any:
         return await self.connection.unary(getattr(self._app, method), request)
+
+    def _own_part(self, method: str, part_id: str | None) -> str:
+        """The part a RobotService call is about: `part_id`, else the part this client connected as."""
+        target = part_id or self.part_id
+        if not target:
+            raise ValueError(f"{method}() needs a part id: connect with FleetClient.connect_machine or pass part_id")
+        return target
 
     # ------------------------------------------------------------------ organizations
 
@@ -233,6 +242,78 @@ class FleetClient:
     async def update_robot_part_metadata(self, part_id: str, data: Mapping[str, Any] | None) -> None:
         request = pb.UpdateRobotPartMetadataRequest(id=part_id, data=None if data is None else _struct(data))
         await self._call("UpdateRobotPartMetadata", request)
+
+    # ------------------------------------------------------------------ part configs, history, restarts
+
+    async def update_robot_part(
+        self,
+        part_id: str,
+        name: str,
+        config: Mapping[str, Any] | None = None,
+        config_json: str | None = None,
+        last_known_update: datetime | timestamp_pb2.Timestamp | None = None,
+    ) -> pb.RobotPart:
+        """Renames the part (`name` is required: pass `part.name` to keep it) and replaces its config.
+
+        `config` is sent as a Struct, `config_json` as text whose key order the server keeps; give one
+        of them, or neither to keep the config. With `last_known_update` (the `last_updated` you read,
+        a datetime or the Timestamp itself) the server refuses the update with `Aborted` when someone
+        changed the part since; nothing is written then: re-read the part and retry.
+        Returns the updated part (`robot_config_json` is its config, `last_updated` its new version).
+        """
+        if config is not None and config_json is not None:
+            raise ValueError("update_robot_part() takes config or config_json, not both")
+        if isinstance(last_known_update, datetime):
+            last_known_update = to_timestamp(last_known_update)
+        request = pb.UpdateRobotPartRequest(
+            id=part_id,
+            name=name,
+            robot_config=None if config is None else _struct(config),
+            robot_config_json=config_json,
+            last_known_update=last_known_update,
+        )
+        return (await self._call("UpdateRobotPart", request)).part
+
+    async def get_robot_part_history(
+        self,
+        part_id: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        page_token: str = "",
+        limit: int = 0,
+    ) -> PartHistoryPage:
+        """One page of the part's history, newest first: one entry per UpdateRobotPart, holding the part as it
+        was before (`old`), `when` and who (`edited_by`). `start` inclusive, `end` exclusive; limit 0 → 100, at most 1000."""
+        request = pb.GetRobotPartHistoryRequest(
+            id=part_id,
+            page_token=page_token or None,
+            page_limit=limit or None,
+            start=None if start is None else to_timestamp(start),
+            end=None if end is None else to_timestamp(end),
+        )
+        response = await self._call("GetRobotPartHistory", request)
+        return PartHistoryPage(entries=list(response.history), next_page_token=response.next_page_token)
+
+    async def iter_robot_part_history(
+        self,
+        part_id: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        page_size: int = 0,
+    ) -> AsyncGenerator[pb.RobotPartHistoryEntry, None]:
+        """Every history entry, newest first, fetching page after page until `next_page_token` comes back empty."""
+        token = ""
+        while True:
+            page = await self.get_robot_part_history(part_id, start, end, page_token=token, limit=page_size)
+            for entry in page.entries:
+                yield entry
+            if not page.next_page_token:
+                return
+            token = page.next_page_token
+
+    async def mark_part_for_restart(self, part_id: str) -> None:
+        """Asks the machine to restart: its next NeedsRestart call answers true (once). Operators may do this."""
+        await self._call("MarkPartForRestart", pb.MarkPartForRestartRequest(part_id=part_id))
 
     # ------------------------------------------------------------------ API keys
 
@@ -500,7 +581,21 @@ class FleetClient:
 
     async def log(self, entries: Iterable[LogEntry], *, part_id: str | None = None) -> None:
         """RobotService.Log: stores at most 1000 entries of a part (default: the part this client connected as)."""
-        target = part_id or self.part_id
-        if not target:
-            raise ValueError("log() needs a part id: connect with FleetClient.connect_machine or pass part_id")
+        target = self._own_part("log", part_id)
         await self.connection.unary(self._robot.Log, robot_pb2.LogRequest(id=target, logs=list(entries)))
+
+    # ------------------------------------------------------------------ machines (RobotService)
+
+    async def config(
+        self, *, agent_info: robot_pb2.AgentInfo | None = None, part_id: str | None = None
+    ) -> robot_pb2.ConfigResponse:
+        """RobotService.Config: the part's config as a `RobotConfig` (`config.cloud` holds its identity and
+        secrets, `config.revision` changes with every update). A heartbeat; `agent_info` is stored when given."""
+        target = self._own_part("config", part_id)
+        return await self.connection.unary(self._robot.Config, robot_pb2.ConfigRequest(id=target, agent_info=agent_info))
+
+    async def needs_restart(self, *, part_id: str | None = None) -> bool:
+        """RobotService.NeedsRestart: True once after MarkPartForRestart (this call clears the flag). A heartbeat;
+        the server asks machines to poll every 60 s."""
+        target = self._own_part("needs_restart", part_id)
+        return (await self.connection.unary(self._robot.NeedsRestart, robot_pb2.NeedsRestartRequest(id=target))).must_restart

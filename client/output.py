@@ -41,6 +41,15 @@ def when(stamp: timestamp_pb2.Timestamp, millis: bool = False) -> str:
     return moment.isoformat(timespec="milliseconds" if millis else "seconds").replace("+00:00", "Z")
 
 
+def size(count: int) -> str:
+    """A byte count: `512 B`, `1.5 KiB`, `2.0 MiB`."""
+    if count < 1024:
+        return f"{count} B"
+    if count < 1024 * 1024:
+        return f"{count / 1024:.1f} KiB"
+    return f"{count / (1024 * 1024):.1f} MiB"
+
+
 def ago(seconds: int) -> str:
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:

@@ -37,11 +37,14 @@ def cli_env(config_dir: Path, **extra: str) -> dict[str, str]:
     return {**env, "FLEET_CONFIG_DIR": str(config_dir), "PYTHONUNBUFFERED": "1", **extra}
 
 
-def fleet_cli(config_dir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def fleet_cli(
+    config_dir: Path, *args: str, env: dict[str, str] | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "client.cli", *args],
         cwd=ROOT,
         env=env or cli_env(config_dir),
+        input=input,
         capture_output=True,
         text=True,
         timeout=CLI_TIMEOUT_S,
@@ -191,6 +194,14 @@ def test_corrupt_credentials_file(tmp_path):
         ["members", "list"],
         ["invites", "create", "--org", "o"],
         ["invites", "create", "e@example.com"],
+        ["parts", "config"],
+        ["parts", "config", "show", "p"],
+        ["parts", "config", "get"],
+        ["parts", "config", "set", "p"],
+        ["parts", "config", "set", "p", "/nonexistent/config.json"],
+        ["parts", "history"],
+        ["parts", "history", "p", "--limit", "-1"],
+        ["parts", "restart"],
     ],
     ids=lambda a: " ".join(a) or "no-command",
 )
@@ -281,9 +292,16 @@ def test_machines_and_parts(config_dir, fleet, org):
     assert rows(ok(fleet_cli(config_dir, "machines", "list", "--location", location.id))) == []
 
 
-def test_unknown_part(config_dir):
+def test_unknown_part(config_dir, tmp_path):
     assert failed(fleet_cli(config_dir, "parts", "show", UNKNOWN_PART)).startswith("error: PERMISSION_DENIED: ")
     assert failed(fleet_cli(config_dir, "logs", UNKNOWN_PART)).startswith("error: PERMISSION_DENIED: ")
+    assert failed(fleet_cli(config_dir, "parts", "config", "get", UNKNOWN_PART)).startswith("error: PERMISSION_DENIED: ")
+    (tmp_path / "c.json").write_text("{}")
+    assert failed(fleet_cli(config_dir, "parts", "config", "set", UNKNOWN_PART, str(tmp_path / "c.json"))).startswith(
+        "error: PERMISSION_DENIED: "
+    )
+    assert failed(fleet_cli(config_dir, "parts", "history", UNKNOWN_PART)).startswith("error: PERMISSION_DENIED: ")
+    assert failed(fleet_cli(config_dir, "parts", "restart", UNKNOWN_PART)).startswith("error: PERMISSION_DENIED: ")
 
 
 def test_table_alignment():
@@ -293,6 +311,179 @@ def test_table_alignment():
         "1      long name here",
         "22222  n               y",
     ]
+
+
+# --------------------------------------------------------------------------- part configs, history, restarts
+
+CONFIG_TEXT = """{
+    "zeta": 1,
+    "alpha": {"y": [1, 2.5, "é 東京"], "b": null},
+    "components": [{"name": "arm1", "model": "fake", "attributes": {"speed": 10}}],
+    "mid": true
+}"""
+CONFIG_COMPACT = '{"zeta":1,"alpha":{"y":[1,2.5,"é 東京"],"b":null},"components":[{"name":"arm1","model":"fake","attributes":{"speed":10}}],"mid":true}'
+
+
+def indented(text: str) -> str:
+    return json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+
+
+def history_count(fleet: Any, part_id: str) -> int:
+    return len(fleet.call("GetRobotPartHistory", id=part_id).history)
+
+
+def test_parts_config_get_and_set_round_trip(config_dir, fleet, tree, tmp_path):
+    part_id = fleet.main_part(tree.robot_id).id
+    name = fleet.get_part(part_id).name
+    assert ok(fleet_cli(config_dir, "parts", "config", "get", part_id)) == "{}\n"
+
+    source = tmp_path / "config.json"
+    source.write_text(CONFIG_TEXT, encoding="utf-8")
+    out = ok(fleet_cli(config_dir, "parts", "config", "set", part_id, str(source)))
+    assert out.strip() == f"updated the config of part {part_id} from {source} ({len(CONFIG_COMPACT.encode())} B as stored)"
+    part = fleet.get_part(part_id)
+    assert (part.robot_config_json, part.name) == (CONFIG_COMPACT, name), "sent as given: key order kept, name kept"
+
+    shown = ok(fleet_cli(config_dir, "parts", "config", "get", part_id))
+    assert shown == indented(CONFIG_TEXT)
+    assert shown.splitlines()[:3] == ["{", '  "zeta": 1,', '  "alpha": {']
+    assert list(json.loads(shown)) == ["zeta", "alpha", "components", "mid"]
+    assert list(json.loads(shown)["alpha"]) == ["y", "b"] and "é 東京" in shown
+
+    saved = tmp_path / "saved.json"
+    out = ok(fleet_cli(config_dir, "parts", "config", "get", part_id, "--output", str(saved)))
+    assert out.strip() == f"wrote the config of part {part_id} to {saved}"
+    assert saved.read_text(encoding="utf-8") == shown
+    # what `get` wrote, `set` takes back unchanged
+    ok(fleet_cli(config_dir, "parts", "config", "set", part_id, str(saved)))
+    assert fleet.get_part(part_id).robot_config_json == CONFIG_COMPACT
+    assert ok(fleet_cli(config_dir, "parts", "config", "get", part_id)) == shown
+    assert history_count(fleet, part_id) == 2
+
+
+def test_parts_config_set_from_stdin(config_dir, fleet, tree):
+    part_id = fleet.main_part(tree.robot_id).id
+    out = ok(fleet_cli(config_dir, "parts", "config", "set", part_id, "-", input=CONFIG_TEXT))
+    assert out.startswith(f"updated the config of part {part_id} from stdin ")
+    assert fleet.get_part(part_id).robot_config_json == CONFIG_COMPACT
+    assert ok(fleet_cli(config_dir, "parts", "config", "get", part_id)) == indented(CONFIG_TEXT)
+    assert ok(fleet_cli(config_dir, "parts", "config", "get", part_id, "--output", "-")) == indented(CONFIG_TEXT)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("{not json", "is not valid JSON: "),
+        ("", "is not valid JSON: "),
+        ('{"a": 1} trailing', "is not valid JSON: "),
+        ('{"a": NaN}', "is not valid JSON: NaN is not JSON"),
+        ("[1, 2]", "must be a JSON object, got an array"),
+        ("null", "must be a JSON object, got null"),
+        ('"text"', "must be a JSON object, got a string"),
+        ('{"a": {"k": 1, "k": 2}}', "has the key 'k' twice in one object"),
+        (b"\xff\xfe{}", "is not UTF-8 text"),
+    ],
+    ids=["malformed", "empty", "trailing", "nan", "array", "null", "string", "duplicate-key", "not-utf8"],
+)
+def test_parts_config_set_rejects_what_is_not_a_json_object(config_dir, fleet, tree, tmp_path, content, message):
+    part_id = fleet.main_part(tree.robot_id).id
+    path = tmp_path / "bad.json"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    result = fleet_cli(config_dir, "parts", "config", "set", part_id, str(path))
+    assert result.returncode == 2, result
+    assert "usage: fleet parts config set" in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(f"fleet parts config set: error: argument FILE: {path} {message}")
+    result = fleet_cli(config_dir, "parts", "config", "set", part_id, "-", input=content if isinstance(content, str) else None)
+    assert result.returncode == 2 and "argument FILE: stdin " in result.stderr, result
+    assert history_count(fleet, part_id) == 0 and fleet.get_part(part_id).robot_config_json == "{}", "nothing was sent"
+
+
+def test_parts_config_set_refuses_a_stale_update(config_dir, fleet, tree, tmp_path, monkeypatch, capsys):
+    from client import cli
+
+    part_id = fleet.main_part(tree.robot_id).id
+    mine = tmp_path / "mine.json"
+    mine.write_text('{"mine": true}')
+    monkeypatch.setenv("FLEET_CONFIG_DIR", str(config_dir))
+    read_part = FleetClient.get_robot_part
+
+    async def read_then_someone_else_writes(self: FleetClient, pid: str) -> Any:
+        part = await read_part(self, pid)
+        # another writer gets in between the CLI's read and its update
+        fleet.call("UpdateRobotPart", id=pid, name=part.name, robot_config_json='{"theirs": true}')
+        return part
+
+    monkeypatch.setattr(FleetClient, "get_robot_part", read_then_someone_else_writes)
+    assert cli.main(["parts", "config", "set", part_id, str(mine)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith(f"error: ABORTED: someone else changed part {part_id} ")
+    assert "nothing was written" in err and "--force" in err
+    assert fleet.get_part(part_id).robot_config_json == '{"theirs":true}', "their change stands"
+
+    assert cli.main(["parts", "config", "set", part_id, str(mine), "--force"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith(f"updated the config of part {part_id} ") and err == ""
+    assert fleet.get_part(part_id).robot_config_json == '{"mine":true}', "--force overwrites"
+
+
+def test_parts_history_table(server, config_dir, fleet, tree, tmp_path):
+    part_id = fleet.main_part(tree.robot_id).id
+    name = fleet.get_part(part_id).name
+    empty = ok(fleet_cli(config_dir, "parts", "history", part_id))
+    assert re.split(r" {2,}", empty.strip()) == ["WHEN", "EDITED BY", "NAME BEFORE", "CONFIG BEFORE"]
+    assert rows(empty) == []
+
+    source = tmp_path / "c.json"
+    source.write_text('{"a": 1}')
+    ok(fleet_cli(config_dir, "parts", "config", "set", part_id, str(source)))
+    source.write_text(json.dumps({"a": 1, "b": "x" * 2000}))
+    ok(fleet_cli(config_dir, "parts", "config", "set", part_id, str(source)))
+    # an edit by a key that is deleted afterwards
+    created = fleet.call("CreateKey", authorizations=[role(tree.org.id, "owner", "organization", tree.org.id)])
+    other = tmp_path / "other"
+    login_with_key(server, other, created.id, created.key)
+    source.write_text("{}")
+    ok(fleet_cli(other, "parts", "config", "set", part_id, str(source)))
+    fleet.call("DeleteKey", id=created.id)
+
+    listing = ok(fleet_cli(config_dir, "parts", "history", part_id))
+    assert_aligned(listing)
+    got = rows(listing)
+    assert [r[1:] for r in got] == [
+        [f"{created.id} (deleted)", name, "2.0 KiB"],  # newest first; the config before that edit
+        [server.boot.api_key_id, name, "7 B"],  # {"a":1}
+        [server.boot.api_key_id, name, "2 B"],  # {}
+    ]
+    whens = [r[0] for r in got]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", w) for w in whens) and whens == sorted(whens, reverse=True)
+    assert rows(ok(fleet_cli(config_dir, "parts", "history", part_id, "--limit", "1"))) == got[:1]
+    assert rows(ok(fleet_cli(config_dir, "parts", "history", part_id, "--limit", "0"))) == got
+
+
+def test_parts_history_follows_pages(config_dir, fleet, tree):
+    part_id = fleet.main_part(tree.robot_id).id
+    for i in range(120):
+        fleet.call("UpdateRobotPart", id=part_id, name=f"v{i:03d}")
+    names = [r[2] for r in rows(ok(fleet_cli(config_dir, "parts", "history", part_id, "--limit", "0")))]
+    assert names[:119] == [f"v{i:03d}" for i in reversed(range(119))] and len(names) == 120
+    assert len(rows(ok(fleet_cli(config_dir, "parts", "history", part_id)))) == 100, "default limit"
+
+
+def test_parts_restart(server, config_dir, fleet, tree):
+    part_id = fleet.main_part(tree.robot_id).id
+    out = ok(fleet_cli(config_dir, "parts", "restart", part_id))
+    assert out.startswith(f"marked part {part_id} for restart")
+
+    async def ask(fleet: FleetClient) -> list[bool]:
+        secret = (await fleet.get_robot_part(part_id)).secret
+        async with await FleetClient.connect_machine(server.server.address, part_id, secret) as machine:
+            return [await machine.needs_restart(), await machine.needs_restart()]
+
+    assert run_async(server, ask) == [True, False], "the machine is told once"
+    ok(fleet_cli(config_dir, "parts", "restart", part_id))
+    ok(fleet_cli(config_dir, "parts", "restart", part_id))
+    assert run_async(server, ask) == [True, False], "marking twice is marking once"
 
 
 # --------------------------------------------------------------------------- logs

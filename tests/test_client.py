@@ -1,4 +1,5 @@
 """client.FleetClient through a real server: every method, typed errors, log paging and tail iterators,
+part configs (optimistic concurrency, history paging), machine check-ins and restarts,
 API keys, roles, users, members and invites, secrets and location sharing.
 
 Each test runs its own event loop (`asyncio.run`) and its own client. The only
@@ -23,6 +24,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 
 import client
 from client import (
+    Aborted,
     AlreadyExists,
     FailedPrecondition,
     FleetClient,
@@ -50,7 +52,7 @@ from conftest import (
     unique,
     unique_namespace,
 )
-from generated.viam.app.v1 import app_pb2
+from generated.viam.app.v1 import app_pb2, robot_pb2
 from generated.viam.common.v1.common_pb2 import LogEntry
 from harness import free_port
 
@@ -201,6 +203,7 @@ def _aio_error(code: grpc.StatusCode, message: str, details: list[Any] | None, r
         (grpc.StatusCode.INVALID_ARGUMENT, InvalidArgument),
         (grpc.StatusCode.ALREADY_EXISTS, AlreadyExists),
         (grpc.StatusCode.FAILED_PRECONDITION, FailedPrecondition),
+        (grpc.StatusCode.ABORTED, Aborted),
         (grpc.StatusCode.UNAVAILABLE, Unavailable),
         (grpc.StatusCode.INTERNAL, UnexpectedError),
         (grpc.StatusCode.UNIMPLEMENTED, UnexpectedError),
@@ -241,6 +244,18 @@ def test_rich_details_are_exposed():
         )
     )
     assert isinstance(failed, FailedPrecondition) and failed.violations == [client.Violation("STATE", "s", "d")]
+    stale = from_rpc_error(
+        _aio_error(
+            grpc.StatusCode.ABORTED,
+            "conflict",
+            [error_details_pb2.PreconditionFailure(violations=[{"type": "STALE", "subject": "last_known_update", "description": "d"}])],
+        )
+    )
+    assert isinstance(stale, Aborted) and not isinstance(stale, FailedPrecondition)
+    assert stale.violations == [client.Violation("STALE", "last_known_update", "d")]
+    assert stale.hint == "the part changed since you read it; re-read and retry"
+    assert str(stale) == f"ABORTED: conflict ({stale.hint})", "the hint is added when the server's message lacks one"
+    assert from_rpc_error(_aio_error(grpc.StatusCode.ABORTED, "x", None)).violations == []
 
 
 # --------------------------------------------------------------------------- organizations
@@ -383,6 +398,151 @@ def test_parts(server):
         assert (await fleet.get_robot_part(part_id)).main_part is True
         await fleet.delete_robot_part(main.id)
         assert [p.id for p in await fleet.get_robot_parts(robot_id)] == [part_id]
+
+    run(body, server)
+
+
+# --------------------------------------------------------------------------- part configs, history, restarts
+
+
+def utc(stamp: Any) -> datetime:
+    return stamp.ToDatetime(tzinfo=timezone.utc)
+
+
+def test_update_robot_part_and_stale_updates_are_aborted(server):
+    async def body(fleet: FleetClient) -> None:
+        part_id = await new_part(fleet)
+        read = await fleet.get_robot_part(part_id)
+        assert read.robot_config_json == "{}"
+
+        updated = await fleet.update_robot_part(
+            part_id, read.name, config={"components": [{"name": "arm1"}]}, last_known_update=utc(read.last_updated)
+        )
+        assert isinstance(updated, app_pb2.RobotPart) and updated.id == part_id
+        assert struct_to_dict(updated.robot_config) == {"components": [{"name": "arm1"}]}
+        assert utc(updated.last_updated) > utc(read.last_updated)
+
+        # A second writer that read the same version is refused, and nothing changes.
+        with pytest.raises(Aborted) as caught:
+            await fleet.update_robot_part(part_id, "renamed", config_json='{"x":1}', last_known_update=utc(read.last_updated))
+        error = caught.value
+        assert error.code == grpc.StatusCode.ABORTED and error.reason == "ABORTED"
+        assert error.violations and error.violations[0].subject == "last_known_update"
+        assert "re-read" in error.message and error.hint
+        current = await fleet.get_robot_part(part_id)
+        assert (current.name, current.robot_config_json, current.last_updated) == (
+            read.name,
+            '{"components":[{"name":"arm1"}]}',
+            updated.last_updated,
+        )
+
+        # config_json keeps key order (stored compact); the Timestamp itself works as last_known_update.
+        text = '{\n  "zeta": 1,\n  "alpha": {"y": [1, 2.5, "é"], "b": null},\n  "mid": true\n}'
+        ordered = await fleet.update_robot_part(part_id, "renamed", config_json=text, last_known_update=current.last_updated)
+        assert ordered.robot_config_json == '{"zeta":1,"alpha":{"y":[1,2.5,"é"],"b":null},"mid":true}'
+        assert ordered.name == "renamed" and ordered.dns_name == read.dns_name, "renaming keeps the dns name"
+
+        # neither config: kept; no last_known_update: no check
+        kept = await fleet.update_robot_part(part_id, "renamed again")
+        assert (kept.name, kept.robot_config_json) == ("renamed again", ordered.robot_config_json)
+
+        with pytest.raises(ValueError):
+            await fleet.update_robot_part(part_id, "x", config={}, config_json="{}")
+        with pytest.raises(InvalidArgument) as invalid:
+            await fleet.update_robot_part(part_id, "renamed again", config_json="[1, 2]")
+        assert invalid.value.field == "robot_config_json"
+        with pytest.raises(InvalidArgument) as invalid:
+            await fleet.update_robot_part(part_id, "  ")
+        assert invalid.value.field == "name"
+        with pytest.raises(PermissionDenied):
+            await fleet.update_robot_part(UNKNOWN_PART, "x")
+        assert (await fleet.get_robot_part(part_id)).last_updated == kept.last_updated, "refused updates write nothing"
+
+    run(body, server)
+
+
+def test_part_history_pages_and_iterator(server):
+    async def body(fleet: FleetClient) -> None:
+        part_id = await new_part(fleet)
+        assert await fleet.get_robot_part_history(part_id) == client.PartHistoryPage([], "")
+        assert [e async for e in fleet.iter_robot_part_history(part_id)] == []
+        original = (await fleet.get_robot_part(part_id)).name
+        for i in range(5):
+            await fleet.update_robot_part(part_id, f"v{i}", config_json=f'{{"step":{i}}}')
+        # entry i holds the part before update i: names original, v0..v3, newest first
+        expected = [f"v{i}" for i in reversed(range(4))] + [original]
+
+        page = await fleet.get_robot_part_history(part_id, limit=2)
+        assert isinstance(page, client.PartHistoryPage)
+        assert [e.old.name for e in page.entries] == expected[:2] and page.next_page_token
+        entry = page.entries[0]
+        assert isinstance(entry, app_pb2.RobotPartHistoryEntry)
+        assert (entry.part, entry.old.robot_config_json) == (part_id, '{"step":3}')
+        assert (entry.edited_by.type, entry.edited_by.value) == (app_pb2.AUTHENTICATION_TYPE_API_KEY, server.boot.api_key_id)
+        assert not entry.edited_by.is_deactivated
+        assert entry.when == (await fleet.get_robot_part(part_id)).last_updated, "when = the part's new last_updated"
+        second = await fleet.get_robot_part_history(part_id, page_token=page.next_page_token, limit=2)
+        assert [e.old.name for e in second.entries] == expected[2:4]
+
+        calls: list[str] = []
+        fetch = fleet.get_robot_part_history
+
+        async def counting(*args: Any, **kwargs: Any) -> client.PartHistoryPage:
+            calls.append(kwargs.get("page_token", ""))
+            return await fetch(*args, **kwargs)
+
+        fleet.get_robot_part_history = counting  # type: ignore[method-assign]
+        entries = [e async for e in fleet.iter_robot_part_history(part_id, page_size=2)]
+        assert [e.old.name for e in entries] == expected
+        assert len(calls) == 3 and calls[0] == "" and all(calls[1:]), "three pages of 2, following the tokens"
+        assert [e.old.name async for e in fleet.iter_robot_part_history(part_id)] == expected
+        assert len(calls) == 4, "the default page holds them all"
+
+        whens = [utc(e.when) for e in entries]
+        window = [e.old.name async for e in fleet.iter_robot_part_history(part_id, start=whens[3], end=whens[1])]
+        assert window == expected[2:4], "start inclusive, end exclusive"
+        with pytest.raises(InvalidArgument) as caught:
+            await fleet.get_robot_part_history(part_id, page_token="not-a-token")
+        assert caught.value.field == "page_token"
+
+    run(body, server)
+
+
+def test_machine_config_and_restart_flag(server):
+    async def body(fleet: FleetClient) -> None:
+        part_id = await new_part(fleet)
+        part = await fleet.get_robot_part(part_id)
+        await fleet.update_robot_part(
+            part_id, part.name, config_json='{"components":[{"name":"arm1","api":"rdk:component:arm","model":"fake"}],"extra":1}'
+        )
+        with pytest.raises(ValueError):
+            await fleet.needs_restart()  # an API-key client has no part of its own
+        with pytest.raises(ValueError):
+            await fleet.config()
+        async with machine_of(fleet, part_id) as machine:
+            response = await machine.config(agent_info=robot_pb2.AgentInfo(host="rover-host", os="linux", version="0.1"))
+            assert isinstance(response, robot_pb2.ConfigResponse)
+            assert (response.config.cloud.id, response.config.cloud.fqdn) == (part_id, part.fqdn)
+            assert [c.name for c in response.config.components] == ["arm1"]
+            revision = response.config.revision
+            assert revision
+
+            assert await machine.needs_restart() is False
+            await fleet.mark_part_for_restart(part_id)
+            await fleet.mark_part_for_restart(part_id)  # marking twice changes nothing
+            assert await machine.needs_restart() is True
+            assert await machine.needs_restart() is False, "reported once, then cleared"
+
+            await fleet.update_robot_part(part_id, part.name, config={})
+            assert (await machine.config()).config.revision != revision, "the revision follows updates"
+            other = await new_part(fleet)
+            with pytest.raises(PermissionDenied):
+                await machine.needs_restart(part_id=other)
+            with pytest.raises(PermissionDenied):
+                await machine.mark_part_for_restart(part_id)  # machines only call RobotService
+        assert (await fleet.get_robot_part(part_id)).online_state == app_pb2.ONLINE_STATE_ONLINE
+        with pytest.raises(PermissionDenied):
+            await fleet.mark_part_for_restart(UNKNOWN_PART)
 
     run(body, server)
 
