@@ -77,11 +77,19 @@ def baseline_run(batches: int) -> float:
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=FULL")
-    connection.execute("INSERT INTO organization VALUES ('o','o',NULL,'r',NULL,NULL,NULL,'{}','2026-01-01')")
-    connection.execute("INSERT INTO location VALUES ('l','o',NULL,'l','r','{}','2026-01-01')")
-    connection.execute("INSERT INTO robot VALUES ('r','l','r','{}','2026-01-01',NULL)")
+    # Named columns: the tables gain columns over time.
+    connection.execute(
+        "INSERT INTO organization (id, name, default_region, metadata_json, created_on) VALUES ('o','o','r','{}','2026-01-01')"
+    )
+    connection.execute(
+        "INSERT INTO location (id, organization_id, name, region, metadata_json, created_on) VALUES ('l','o','l','r','{}','2026-01-01')"
+    )
+    connection.execute("INSERT INTO robot (id, location_id, name, metadata_json, created_on) VALUES ('r','l','r','{}','2026-01-01')")
     for m in range(MACHINES):
-        connection.execute(f"INSERT INTO robot_part VALUES ('p{m}','r','p{m}','p{m}',0,'{{}}','{{}}','2026-01-01','2026-01-01',NULL)")
+        connection.execute(
+            "INSERT INTO robot_part (id, robot_id, name, dns_name, main_part, config_json, metadata_json, created_on, last_updated)"
+            f" VALUES ('p{m}','r','p{m}','p{m}',0,'{{}}','{{}}','2026-01-01','2026-01-01')"
+        )
     rows = [
         [(f"p{m}", e.time.ToNanoseconds(), e.level, e.message, e.SerializeToString()) for e in make_batch(m, b)]
         for m in range(MACHINES)
