@@ -64,7 +64,8 @@ def _indexes(engine) -> dict[str, list[tuple[str, tuple[str, ...]]]]:  # type: i
 
 
 # Tables and columns that later versions added to the version 1 schema.
-LATER_TABLES = {"log_entry", "user_account", "organization_invite", "location_share", "robot_part_history"}
+LATER_TABLES = {"log_entry", "user_account", "organization_invite", "location_share", "robot_part_history",
+                "fragment", "fragment_revision", "fragment_tag", "fragment_import", "part_fragment"}
 LATER_COLUMNS = {"robot_part": ["restart_requested", "agent_info"]}
 
 

@@ -97,12 +97,67 @@ def _v3_to_v4_add_part_history_and_restart(connection: Connection) -> None:
     table.create(connection)
 
 
+def _v4_to_v5_add_fragments(connection: Connection) -> None:
+    metadata = MetaData()
+    Table("organization", metadata, Column("id", String, primary_key=True))  # FK targets, already present
+    Table("robot_part", metadata, Column("id", String, primary_key=True))
+    fragment = Table(
+        "fragment",
+        metadata,
+        Column("id", String, primary_key=True),
+        Column("organization_id", String, ForeignKey("organization.id", ondelete="CASCADE"), nullable=False, index=True),
+        Column("name", String, nullable=False),
+        Column("visibility", String, nullable=False),
+        Column("config_json", String, nullable=False),
+        Column("revision", Integer, nullable=False),
+        Column("created_on", DateTime(timezone=True), nullable=False),
+        Column("last_updated", DateTime(timezone=True), nullable=False),
+    )
+    revision = Table(
+        "fragment_revision",
+        metadata,
+        Column("fragment_id", String, ForeignKey("fragment.id", ondelete="CASCADE"), primary_key=True),
+        Column("revision", Integer, primary_key=True),
+        Column("name", String, nullable=False),
+        Column("visibility", String, nullable=False),
+        Column("config_json", String, nullable=False),
+        Column("created_on", DateTime(timezone=True), nullable=False),
+        Column("editor_id", String, nullable=False),
+        Column("editor_type", String, nullable=False),
+        Column("editor_name", String, nullable=False),
+    )
+    tag = Table(
+        "fragment_tag",
+        metadata,
+        Column("fragment_id", String, ForeignKey("fragment.id", ondelete="CASCADE"), primary_key=True),
+        Column("tag", String, primary_key=True),
+        Column("revision", Integer, nullable=False),
+    )
+    imports = Table(
+        "fragment_import",
+        metadata,
+        Column("fragment_id", String, ForeignKey("fragment.id", ondelete="CASCADE"), primary_key=True),
+        Column("imported_id", String, primary_key=True, index=True),
+        Column("version", String, nullable=True),
+    )
+    uses = Table(
+        "part_fragment",
+        metadata,
+        Column("part_id", String, ForeignKey("robot_part.id", ondelete="CASCADE"), primary_key=True),
+        Column("fragment_id", String, primary_key=True, index=True),
+        Column("version", String, nullable=True),
+    )
+    for table in (fragment, revision, tag, imports, uses):
+        table.create(connection)
+
+
 # MIGRATIONS[i] upgrades a database from version i + 1 to version i + 2.
 # Version 1 is the first released schema.
 MIGRATIONS: list[Migration] = [
     _v1_to_v2_add_log_entries,
     _v2_to_v3_add_users_invites_shares,
     _v3_to_v4_add_part_history_and_restart,
+    _v4_to_v5_add_fragments,
 ]
 LATEST = 1 + len(MIGRATIONS)
 

@@ -189,3 +189,57 @@ class LocationShare(SQLModel, table=True):
     location_id: str = Field(foreign_key="location.id", ondelete="CASCADE", primary_key=True)
     organization_id: str = Field(foreign_key="organization.id", ondelete="CASCADE", primary_key=True, index=True)
     created_on: datetime
+
+
+class Fragment(SQLModel, table=True):
+    """A reusable piece of config owned by an organization; `config_json` is its newest revision."""
+
+    __tablename__ = "fragment"
+    id: str = Field(primary_key=True)
+    organization_id: str = Field(foreign_key="organization.id", ondelete="CASCADE", index=True)
+    name: str
+    visibility: str  # "private" | "public" | "unlisted"
+    config_json: str = "{}"
+    revision: int  # the newest revision number, 1 for a new fragment
+    created_on: datetime
+    last_updated: datetime
+
+
+class FragmentRevision(SQLModel, table=True):
+    """One stored version of a fragment: every create and update writes one."""
+
+    __tablename__ = "fragment_revision"
+    fragment_id: str = Field(foreign_key="fragment.id", ondelete="CASCADE", primary_key=True)
+    revision: int = Field(primary_key=True)
+    name: str
+    visibility: str
+    config_json: str
+    created_on: datetime
+    editor_id: str
+    editor_type: str  # "api-key" | "user"
+    editor_name: str
+
+
+class FragmentTag(SQLModel, table=True):
+    __tablename__ = "fragment_tag"
+    fragment_id: str = Field(foreign_key="fragment.id", ondelete="CASCADE", primary_key=True)
+    tag: str = Field(primary_key=True)
+    revision: int
+
+
+class FragmentImport(SQLModel, table=True):
+    """A fragment's current config imports another (by id; the reference may pin a version)."""
+
+    __tablename__ = "fragment_import"
+    fragment_id: str = Field(foreign_key="fragment.id", ondelete="CASCADE", primary_key=True)
+    imported_id: str = Field(primary_key=True, index=True)
+    version: str | None = None
+
+
+class PartFragment(SQLModel, table=True):
+    """A part's config uses a fragment (its top-level "fragments"); kept in step by UpdateRobotPart."""
+
+    __tablename__ = "part_fragment"
+    part_id: str = Field(foreign_key="robot_part.id", ondelete="CASCADE", primary_key=True)
+    fragment_id: str = Field(primary_key=True, index=True)
+    version: str | None = None

@@ -1,5 +1,7 @@
 """What machines do with their part secret besides logging: fetch their config, check in, ask about restarts.
 
+The config a machine gets has its fragments merged in (fragments.resolved_config).
+
 Every Config and NeedsRestart call is a heartbeat. To keep check-ins from
 writing to the database on every call, a part's `last_access` (and its
 machine's) is written at most once per HEARTBEAT_WRITE_SECONDS, so it lags
@@ -14,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from server.db.models import Location, Robot, RobotPart
-from server.domain import parts, secrets
+from server.domain import fragments, parts, secrets
 from server.domain.context import DomainContext
 from server.domain.secrets import SecretView
 from server.domain.status import as_utc
@@ -56,6 +58,8 @@ def machine_config(ctx: DomainContext, part_id: str, agent_info: bytes | None) -
     domain = ctx.facts.dns_domain
     last_updated = as_utc(part.last_updated)
     assert last_updated is not None
+    # `last_updated` (the config's revision) also moves when a fragment it uses changes.
+    config, changed = fragments.resolved_config(ctx, json.loads(part.config_json), location.organization_id, last_updated)
     return MachineConfig(
         part_id=part.id,
         robot_id=robot.id,
@@ -65,8 +69,8 @@ def machine_config(ctx: DomainContext, part_id: str, agent_info: bytes | None) -
         local_fqdn=f"{part.dns_name}.{location.id}.local.{domain}",
         part_secret=part_secrets[-1].secret if part_secrets else "",
         location_secrets=secrets.location_secrets(ctx, location.id),
-        config=json.loads(part.config_json),
-        last_updated=last_updated,
+        config=config,
+        last_updated=changed,
     )
 
 

@@ -175,6 +175,9 @@ def update_robot_part(
     part.name = clean
     if new_config is not None:
         part.config_json = new_config
+        from server.domain import fragments  # imports this module
+
+        fragments.sync_part_uses(ctx, part.id, new_config)
     part.last_updated = updated
     ctx.session.add(part)
     return parts.view(ctx, part)

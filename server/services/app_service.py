@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from generated.viam.app.v1 import app_pb2_grpc
+from server.services.app.fragments import FragmentRpcs
 from server.services.app.keys import KeyRpcs
 from server.services.app.locations import LocationRpcs
 from server.services.app.logs import LogRpcs
@@ -21,6 +22,7 @@ class AppService(
     LocationRpcs,
     RobotRpcs,
     PartRpcs,
+    FragmentRpcs,
     LogRpcs,
     MemberRpcs,
     SecretRpcs,

@@ -25,6 +25,7 @@ _ONLINE_STATES = {
     OnlineState.OFFLINE: pb.ONLINE_STATE_OFFLINE,
     OnlineState.AWAITING_SETUP: pb.ONLINE_STATE_AWAITING_SETUP,
 }
+ONLINE_STATES = _ONLINE_STATES
 
 
 def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:

@@ -40,6 +40,21 @@ class LogOrder(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     LOG_ORDER_UNSPECIFIED: _ClassVar[LogOrder]
     LOG_ORDER_ASCENDING: _ClassVar[LogOrder]
     LOG_ORDER_DESCENDING: _ClassVar[LogOrder]
+
+class FragmentVisibility(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FRAGMENT_VISIBILITY_UNSPECIFIED: _ClassVar[FragmentVisibility]
+    FRAGMENT_VISIBILITY_PRIVATE: _ClassVar[FragmentVisibility]
+    FRAGMENT_VISIBILITY_PUBLIC: _ClassVar[FragmentVisibility]
+    FRAGMENT_VISIBILITY_PUBLIC_UNLISTED: _ClassVar[FragmentVisibility]
+
+class FragmentErrorType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FRAGMENT_ERROR_TYPE_UNSPECIFIED: _ClassVar[FragmentErrorType]
+    FRAGMENT_ERROR_TYPE_NO_ACCESS: _ClassVar[FragmentErrorType]
+    FRAGMENT_ERROR_TYPE_NESTING_LIMIT_EXCEEDED: _ClassVar[FragmentErrorType]
+    FRAGMENT_ERROR_TYPE_CHILD_ID_INVALID: _ClassVar[FragmentErrorType]
+    FRAGMENT_ERROR_TYPE_CYCLE_DETECTED: _ClassVar[FragmentErrorType]
 LOGIN_METHOD_UNSPECIFIED: LoginMethod
 LOGIN_METHOD_PASSWORD: LoginMethod
 LOGIN_METHOD_GOOGLE: LoginMethod
@@ -57,6 +72,15 @@ AUTHENTICATION_TYPE_LOCATION_SECRET: AuthenticationType
 LOG_ORDER_UNSPECIFIED: LogOrder
 LOG_ORDER_ASCENDING: LogOrder
 LOG_ORDER_DESCENDING: LogOrder
+FRAGMENT_VISIBILITY_UNSPECIFIED: FragmentVisibility
+FRAGMENT_VISIBILITY_PRIVATE: FragmentVisibility
+FRAGMENT_VISIBILITY_PUBLIC: FragmentVisibility
+FRAGMENT_VISIBILITY_PUBLIC_UNLISTED: FragmentVisibility
+FRAGMENT_ERROR_TYPE_UNSPECIFIED: FragmentErrorType
+FRAGMENT_ERROR_TYPE_NO_ACCESS: FragmentErrorType
+FRAGMENT_ERROR_TYPE_NESTING_LIMIT_EXCEEDED: FragmentErrorType
+FRAGMENT_ERROR_TYPE_CHILD_ID_INVALID: FragmentErrorType
+FRAGMENT_ERROR_TYPE_CYCLE_DETECTED: FragmentErrorType
 
 class CreateOrganizationRequest(_message.Message):
     __slots__ = ("name",)
@@ -1244,3 +1268,393 @@ class AuthorizationDetails(_message.Message):
     resource_id: str
     org_id: str
     def __init__(self, authorization_type: _Optional[str] = ..., authorization_id: _Optional[str] = ..., resource_type: _Optional[str] = ..., resource_id: _Optional[str] = ..., org_id: _Optional[str] = ...) -> None: ...
+
+class ListFragmentsRequest(_message.Message):
+    __slots__ = ("organization_id", "show_public", "fragment_visibility")
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SHOW_PUBLIC_FIELD_NUMBER: _ClassVar[int]
+    FRAGMENT_VISIBILITY_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    show_public: bool
+    fragment_visibility: _containers.RepeatedScalarFieldContainer[FragmentVisibility]
+    def __init__(self, organization_id: _Optional[str] = ..., show_public: _Optional[bool] = ..., fragment_visibility: _Optional[_Iterable[_Union[FragmentVisibility, str]]] = ...) -> None: ...
+
+class ListFragmentsResponse(_message.Message):
+    __slots__ = ("fragments", "fragment_usages")
+    FRAGMENTS_FIELD_NUMBER: _ClassVar[int]
+    FRAGMENT_USAGES_FIELD_NUMBER: _ClassVar[int]
+    fragments: _containers.RepeatedCompositeFieldContainer[Fragment]
+    fragment_usages: _containers.RepeatedCompositeFieldContainer[FragmentUsage]
+    def __init__(self, fragments: _Optional[_Iterable[_Union[Fragment, _Mapping]]] = ..., fragment_usages: _Optional[_Iterable[_Union[FragmentUsage, _Mapping]]] = ...) -> None: ...
+
+class Fragment(_message.Message):
+    __slots__ = ("id", "name", "fragment", "organization_owner", "public", "created_on", "organization_name", "robot_part_count", "organization_count", "only_used_by_owner", "visibility", "last_updated", "revision", "public_namespace", "fragment_config_json")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    FRAGMENT_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_OWNER_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_FIELD_NUMBER: _ClassVar[int]
+    CREATED_ON_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_NAME_FIELD_NUMBER: _ClassVar[int]
+    ROBOT_PART_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ONLY_USED_BY_OWNER_FIELD_NUMBER: _ClassVar[int]
+    VISIBILITY_FIELD_NUMBER: _ClassVar[int]
+    LAST_UPDATED_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    FRAGMENT_CONFIG_JSON_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    fragment: _struct_pb2.Struct
+    organization_owner: str
+    public: bool
+    created_on: _timestamp_pb2.Timestamp
+    organization_name: str
+    robot_part_count: int
+    organization_count: int
+    only_used_by_owner: bool
+    visibility: FragmentVisibility
+    last_updated: _timestamp_pb2.Timestamp
+    revision: str
+    public_namespace: str
+    fragment_config_json: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., fragment: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., organization_owner: _Optional[str] = ..., public: _Optional[bool] = ..., created_on: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., organization_name: _Optional[str] = ..., robot_part_count: _Optional[int] = ..., organization_count: _Optional[int] = ..., only_used_by_owner: _Optional[bool] = ..., visibility: _Optional[_Union[FragmentVisibility, str]] = ..., last_updated: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revision: _Optional[str] = ..., public_namespace: _Optional[str] = ..., fragment_config_json: _Optional[str] = ...) -> None: ...
+
+class FragmentUsage(_message.Message):
+    __slots__ = ("fragment_id", "organizations", "machines", "machines_in_current_org", "version")
+    FRAGMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATIONS_FIELD_NUMBER: _ClassVar[int]
+    MACHINES_FIELD_NUMBER: _ClassVar[int]
+    MACHINES_IN_CURRENT_ORG_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    fragment_id: str
+    organizations: int
+    machines: int
+    machines_in_current_org: int
+    version: str
+    def __init__(self, fragment_id: _Optional[str] = ..., organizations: _Optional[int] = ..., machines: _Optional[int] = ..., machines_in_current_org: _Optional[int] = ..., version: _Optional[str] = ...) -> None: ...
+
+class GetFragmentRequest(_message.Message):
+    __slots__ = ("id", "current_organization_id", "version")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    current_organization_id: str
+    version: str
+    def __init__(self, id: _Optional[str] = ..., current_organization_id: _Optional[str] = ..., version: _Optional[str] = ...) -> None: ...
+
+class GetFragmentResponse(_message.Message):
+    __slots__ = ("fragment", "fragment_usage", "revisions", "tags")
+    FRAGMENT_FIELD_NUMBER: _ClassVar[int]
+    FRAGMENT_USAGE_FIELD_NUMBER: _ClassVar[int]
+    REVISIONS_FIELD_NUMBER: _ClassVar[int]
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    fragment: Fragment
+    fragment_usage: FragmentUsage
+    revisions: _containers.RepeatedCompositeFieldContainer[FragmentRevision]
+    tags: _containers.RepeatedCompositeFieldContainer[FragmentTag]
+    def __init__(self, fragment: _Optional[_Union[Fragment, _Mapping]] = ..., fragment_usage: _Optional[_Union[FragmentUsage, _Mapping]] = ..., revisions: _Optional[_Iterable[_Union[FragmentRevision, _Mapping]]] = ..., tags: _Optional[_Iterable[_Union[FragmentTag, _Mapping]]] = ...) -> None: ...
+
+class FragmentRevision(_message.Message):
+    __slots__ = ("revision", "created_at")
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    revision: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, revision: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class FragmentTag(_message.Message):
+    __slots__ = ("tag", "revision")
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    tag: str
+    revision: str
+    def __init__(self, tag: _Optional[str] = ..., revision: _Optional[str] = ...) -> None: ...
+
+class CreateFragmentRequest(_message.Message):
+    __slots__ = ("name", "config", "organization_id", "visibility")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    VISIBILITY_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    config: _struct_pb2.Struct
+    organization_id: str
+    visibility: FragmentVisibility
+    def __init__(self, name: _Optional[str] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., organization_id: _Optional[str] = ..., visibility: _Optional[_Union[FragmentVisibility, str]] = ...) -> None: ...
+
+class CreateFragmentResponse(_message.Message):
+    __slots__ = ("fragment",)
+    FRAGMENT_FIELD_NUMBER: _ClassVar[int]
+    fragment: Fragment
+    def __init__(self, fragment: _Optional[_Union[Fragment, _Mapping]] = ...) -> None: ...
+
+class UpdateFragmentRequest(_message.Message):
+    __slots__ = ("id", "name", "config", "public", "visibility", "last_known_update", "fragment_config_json")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_FIELD_NUMBER: _ClassVar[int]
+    VISIBILITY_FIELD_NUMBER: _ClassVar[int]
+    LAST_KNOWN_UPDATE_FIELD_NUMBER: _ClassVar[int]
+    FRAGMENT_CONFIG_JSON_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    config: _struct_pb2.Struct
+    public: bool
+    visibility: FragmentVisibility
+    last_known_update: _timestamp_pb2.Timestamp
+    fragment_config_json: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., public: _Optional[bool] = ..., visibility: _Optional[_Union[FragmentVisibility, str]] = ..., last_known_update: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fragment_config_json: _Optional[str] = ...) -> None: ...
+
+class UpdateFragmentResponse(_message.Message):
+    __slots__ = ("fragment",)
+    FRAGMENT_FIELD_NUMBER: _ClassVar[int]
+    fragment: Fragment
+    def __init__(self, fragment: _Optional[_Union[Fragment, _Mapping]] = ...) -> None: ...
+
+class DeleteFragmentRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class DeleteFragmentResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListNestedFragmentsRequest(_message.Message):
+    __slots__ = ("fragment_id", "additional_fragments")
+    FRAGMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    ADDITIONAL_FRAGMENTS_FIELD_NUMBER: _ClassVar[int]
+    fragment_id: str
+    additional_fragments: _containers.RepeatedCompositeFieldContainer[AdditionalFragment]
+    def __init__(self, fragment_id: _Optional[str] = ..., additional_fragments: _Optional[_Iterable[_Union[AdditionalFragment, _Mapping]]] = ...) -> None: ...
+
+class AdditionalFragment(_message.Message):
+    __slots__ = ("fragment_id", "version")
+    FRAGMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    fragment_id: str
+    version: str
+    def __init__(self, fragment_id: _Optional[str] = ..., version: _Optional[str] = ...) -> None: ...
+
+class ListNestedFragmentsResponse(_message.Message):
+    __slots__ = ("fragments", "resolved_fragments")
+    FRAGMENTS_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_FRAGMENTS_FIELD_NUMBER: _ClassVar[int]
+    fragments: _containers.RepeatedCompositeFieldContainer[Fragment]
+    resolved_fragments: _containers.RepeatedCompositeFieldContainer[ResolvedFragment]
+    def __init__(self, fragments: _Optional[_Iterable[_Union[Fragment, _Mapping]]] = ..., resolved_fragments: _Optional[_Iterable[_Union[ResolvedFragment, _Mapping]]] = ...) -> None: ...
+
+class ResolvedFragment(_message.Message):
+    __slots__ = ("fragment_id", "resolved_config", "error", "revision")
+    FRAGMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_CONFIG_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    fragment_id: str
+    resolved_config: _struct_pb2.Struct
+    error: FragmentError
+    revision: str
+    def __init__(self, fragment_id: _Optional[str] = ..., resolved_config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., error: _Optional[_Union[FragmentError, _Mapping]] = ..., revision: _Optional[str] = ...) -> None: ...
+
+class FragmentError(_message.Message):
+    __slots__ = ("error_type", "fragment_id", "detail")
+    ERROR_TYPE_FIELD_NUMBER: _ClassVar[int]
+    FRAGMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    error_type: FragmentErrorType
+    fragment_id: str
+    detail: str
+    def __init__(self, error_type: _Optional[_Union[FragmentErrorType, str]] = ..., fragment_id: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
+
+class ListMachineFragmentsRequest(_message.Message):
+    __slots__ = ("machine_id", "additional_fragment_ids", "additional_fragments")
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    ADDITIONAL_FRAGMENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    ADDITIONAL_FRAGMENTS_FIELD_NUMBER: _ClassVar[int]
+    machine_id: str
+    additional_fragment_ids: _containers.RepeatedScalarFieldContainer[str]
+    additional_fragments: _containers.RepeatedCompositeFieldContainer[AdditionalFragment]
+    def __init__(self, machine_id: _Optional[str] = ..., additional_fragment_ids: _Optional[_Iterable[str]] = ..., additional_fragments: _Optional[_Iterable[_Union[AdditionalFragment, _Mapping]]] = ...) -> None: ...
+
+class ListMachineFragmentsResponse(_message.Message):
+    __slots__ = ("fragments", "resolved_fragments")
+    FRAGMENTS_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_FRAGMENTS_FIELD_NUMBER: _ClassVar[int]
+    fragments: _containers.RepeatedCompositeFieldContainer[Fragment]
+    resolved_fragments: _containers.RepeatedCompositeFieldContainer[ResolvedFragment]
+    def __init__(self, fragments: _Optional[_Iterable[_Union[Fragment, _Mapping]]] = ..., resolved_fragments: _Optional[_Iterable[_Union[ResolvedFragment, _Mapping]]] = ...) -> None: ...
+
+class ListMachineSummariesRequest(_message.Message):
+    __slots__ = ("organization_id", "fragment_ids", "location_ids", "limit")
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    FRAGMENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_IDS_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    fragment_ids: _containers.RepeatedScalarFieldContainer[str]
+    location_ids: _containers.RepeatedScalarFieldContainer[str]
+    limit: int
+    def __init__(self, organization_id: _Optional[str] = ..., fragment_ids: _Optional[_Iterable[str]] = ..., location_ids: _Optional[_Iterable[str]] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListMachineSummariesResponse(_message.Message):
+    __slots__ = ("location_summaries",)
+    LOCATION_SUMMARIES_FIELD_NUMBER: _ClassVar[int]
+    location_summaries: _containers.RepeatedCompositeFieldContainer[LocationSummary]
+    def __init__(self, location_summaries: _Optional[_Iterable[_Union[LocationSummary, _Mapping]]] = ...) -> None: ...
+
+class LocationSummary(_message.Message):
+    __slots__ = ("location_id", "location_name", "machine_summaries")
+    LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_NAME_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_SUMMARIES_FIELD_NUMBER: _ClassVar[int]
+    location_id: str
+    location_name: str
+    machine_summaries: _containers.RepeatedCompositeFieldContainer[MachineSummary]
+    def __init__(self, location_id: _Optional[str] = ..., location_name: _Optional[str] = ..., machine_summaries: _Optional[_Iterable[_Union[MachineSummary, _Mapping]]] = ...) -> None: ...
+
+class MachineSummary(_message.Message):
+    __slots__ = ("machine_id", "machine_name", "part_summaries")
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_NAME_FIELD_NUMBER: _ClassVar[int]
+    PART_SUMMARIES_FIELD_NUMBER: _ClassVar[int]
+    machine_id: str
+    machine_name: str
+    part_summaries: _containers.RepeatedCompositeFieldContainer[PartSummary]
+    def __init__(self, machine_id: _Optional[str] = ..., machine_name: _Optional[str] = ..., part_summaries: _Optional[_Iterable[_Union[PartSummary, _Mapping]]] = ...) -> None: ...
+
+class PartSummary(_message.Message):
+    __slots__ = ("part_id", "part_name", "is_main_part", "online_state", "seconds_since_online", "last_access", "last_online", "viam_server_version", "viam_agent_version", "os", "platform", "public_ip_address", "dns_name", "fragments")
+    PART_ID_FIELD_NUMBER: _ClassVar[int]
+    PART_NAME_FIELD_NUMBER: _ClassVar[int]
+    IS_MAIN_PART_FIELD_NUMBER: _ClassVar[int]
+    ONLINE_STATE_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_SINCE_ONLINE_FIELD_NUMBER: _ClassVar[int]
+    LAST_ACCESS_FIELD_NUMBER: _ClassVar[int]
+    LAST_ONLINE_FIELD_NUMBER: _ClassVar[int]
+    VIAM_SERVER_VERSION_FIELD_NUMBER: _ClassVar[int]
+    VIAM_AGENT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    OS_FIELD_NUMBER: _ClassVar[int]
+    PLATFORM_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_IP_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    DNS_NAME_FIELD_NUMBER: _ClassVar[int]
+    FRAGMENTS_FIELD_NUMBER: _ClassVar[int]
+    part_id: str
+    part_name: str
+    is_main_part: bool
+    online_state: OnlineState
+    seconds_since_online: int
+    last_access: _timestamp_pb2.Timestamp
+    last_online: _timestamp_pb2.Timestamp
+    viam_server_version: ViamServerVersion
+    viam_agent_version: ViamAgentVersion
+    os: str
+    platform: str
+    public_ip_address: str
+    dns_name: str
+    fragments: _containers.RepeatedCompositeFieldContainer[FragmentSummary]
+    def __init__(self, part_id: _Optional[str] = ..., part_name: _Optional[str] = ..., is_main_part: _Optional[bool] = ..., online_state: _Optional[_Union[OnlineState, str]] = ..., seconds_since_online: _Optional[int] = ..., last_access: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_online: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., viam_server_version: _Optional[_Union[ViamServerVersion, _Mapping]] = ..., viam_agent_version: _Optional[_Union[ViamAgentVersion, _Mapping]] = ..., os: _Optional[str] = ..., platform: _Optional[str] = ..., public_ip_address: _Optional[str] = ..., dns_name: _Optional[str] = ..., fragments: _Optional[_Iterable[_Union[FragmentSummary, _Mapping]]] = ...) -> None: ...
+
+class ViamServerVersion(_message.Message):
+    __slots__ = ("major", "minor")
+    MAJOR_FIELD_NUMBER: _ClassVar[int]
+    MINOR_FIELD_NUMBER: _ClassVar[int]
+    major: str
+    minor: str
+    def __init__(self, major: _Optional[str] = ..., minor: _Optional[str] = ...) -> None: ...
+
+class ViamAgentVersion(_message.Message):
+    __slots__ = ("major", "minor")
+    MAJOR_FIELD_NUMBER: _ClassVar[int]
+    MINOR_FIELD_NUMBER: _ClassVar[int]
+    major: str
+    minor: str
+    def __init__(self, major: _Optional[str] = ..., minor: _Optional[str] = ...) -> None: ...
+
+class FragmentSummary(_message.Message):
+    __slots__ = ("id", "name")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class GetFragmentHistoryRequest(_message.Message):
+    __slots__ = ("id", "page_token", "page_limit")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    PAGE_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    page_token: str
+    page_limit: int
+    def __init__(self, id: _Optional[str] = ..., page_token: _Optional[str] = ..., page_limit: _Optional[int] = ...) -> None: ...
+
+class GetFragmentHistoryResponse(_message.Message):
+    __slots__ = ("history", "next_page_token")
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    history: _containers.RepeatedCompositeFieldContainer[FragmentHistoryEntry]
+    next_page_token: str
+    def __init__(self, history: _Optional[_Iterable[_Union[FragmentHistoryEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class FragmentHistoryEntry(_message.Message):
+    __slots__ = ("fragment", "edited_on", "old", "edited_by", "revision", "config")
+    FRAGMENT_FIELD_NUMBER: _ClassVar[int]
+    EDITED_ON_FIELD_NUMBER: _ClassVar[int]
+    OLD_FIELD_NUMBER: _ClassVar[int]
+    EDITED_BY_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_FIELD_NUMBER: _ClassVar[int]
+    fragment: str
+    edited_on: _timestamp_pb2.Timestamp
+    old: Fragment
+    edited_by: AuthenticatorInfo
+    revision: str
+    config: _struct_pb2.Struct
+    def __init__(self, fragment: _Optional[str] = ..., edited_on: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., old: _Optional[_Union[Fragment, _Mapping]] = ..., edited_by: _Optional[_Union[AuthenticatorInfo, _Mapping]] = ..., revision: _Optional[str] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class GetFragmentUsageRequest(_message.Message):
+    __slots__ = ("fragment_id",)
+    FRAGMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    fragment_id: str
+    def __init__(self, fragment_id: _Optional[str] = ...) -> None: ...
+
+class GetFragmentUsageResponse(_message.Message):
+    __slots__ = ("version_usages",)
+    VERSION_USAGES_FIELD_NUMBER: _ClassVar[int]
+    version_usages: _containers.RepeatedCompositeFieldContainer[FragmentUsage]
+    def __init__(self, version_usages: _Optional[_Iterable[_Union[FragmentUsage, _Mapping]]] = ...) -> None: ...
+
+class SetFragmentTagRequest(_message.Message):
+    __slots__ = ("fragment_id", "tag", "revision")
+    FRAGMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    fragment_id: str
+    tag: str
+    revision: str
+    def __init__(self, fragment_id: _Optional[str] = ..., tag: _Optional[str] = ..., revision: _Optional[str] = ...) -> None: ...
+
+class SetFragmentTagResponse(_message.Message):
+    __slots__ = ("tags",)
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    tags: _containers.RepeatedCompositeFieldContainer[FragmentTag]
+    def __init__(self, tags: _Optional[_Iterable[_Union[FragmentTag, _Mapping]]] = ...) -> None: ...
+
+class DeleteFragmentTagRequest(_message.Message):
+    __slots__ = ("fragment_id", "tag")
+    FRAGMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    fragment_id: str
+    tag: str
+    def __init__(self, fragment_id: _Optional[str] = ..., tag: _Optional[str] = ...) -> None: ...
+
+class DeleteFragmentTagResponse(_message.Message):
+    __slots__ = ("tags",)
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    tags: _containers.RepeatedCompositeFieldContainer[FragmentTag]
+    def __init__(self, tags: _Optional[_Iterable[_Union[FragmentTag, _Mapping]]] = ...) -> None: ...

@@ -213,6 +213,66 @@ class AppServiceStub:
                 request_serializer=viam_dot_app_dot_v1_dot_app__pb2.MarkPartForRestartRequest.SerializeToString,
                 response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.MarkPartForRestartResponse.FromString,
                 _registered_method=True)
+        self.ListFragments = channel.unary_unary(
+                '/viam.app.v1.AppService/ListFragments',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.ListFragmentsRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.ListFragmentsResponse.FromString,
+                _registered_method=True)
+        self.GetFragment = channel.unary_unary(
+                '/viam.app.v1.AppService/GetFragment',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.GetFragmentRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.GetFragmentResponse.FromString,
+                _registered_method=True)
+        self.CreateFragment = channel.unary_unary(
+                '/viam.app.v1.AppService/CreateFragment',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.CreateFragmentRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.CreateFragmentResponse.FromString,
+                _registered_method=True)
+        self.UpdateFragment = channel.unary_unary(
+                '/viam.app.v1.AppService/UpdateFragment',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.UpdateFragmentRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.UpdateFragmentResponse.FromString,
+                _registered_method=True)
+        self.DeleteFragment = channel.unary_unary(
+                '/viam.app.v1.AppService/DeleteFragment',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteFragmentRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteFragmentResponse.FromString,
+                _registered_method=True)
+        self.ListNestedFragments = channel.unary_unary(
+                '/viam.app.v1.AppService/ListNestedFragments',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.ListNestedFragmentsRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.ListNestedFragmentsResponse.FromString,
+                _registered_method=True)
+        self.ListMachineFragments = channel.unary_unary(
+                '/viam.app.v1.AppService/ListMachineFragments',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.ListMachineFragmentsRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.ListMachineFragmentsResponse.FromString,
+                _registered_method=True)
+        self.ListMachineSummaries = channel.unary_unary(
+                '/viam.app.v1.AppService/ListMachineSummaries',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.ListMachineSummariesRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.ListMachineSummariesResponse.FromString,
+                _registered_method=True)
+        self.GetFragmentHistory = channel.unary_unary(
+                '/viam.app.v1.AppService/GetFragmentHistory',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.GetFragmentHistoryRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.GetFragmentHistoryResponse.FromString,
+                _registered_method=True)
+        self.GetFragmentUsage = channel.unary_unary(
+                '/viam.app.v1.AppService/GetFragmentUsage',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.GetFragmentUsageRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.GetFragmentUsageResponse.FromString,
+                _registered_method=True)
+        self.SetFragmentTag = channel.unary_unary(
+                '/viam.app.v1.AppService/SetFragmentTag',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.SetFragmentTagRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.SetFragmentTagResponse.FromString,
+                _registered_method=True)
+        self.DeleteFragmentTag = channel.unary_unary(
+                '/viam.app.v1.AppService/DeleteFragmentTag',
+                request_serializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteFragmentTagRequest.SerializeToString,
+                response_deserializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteFragmentTagResponse.FromString,
+                _registered_method=True)
         self.CreateKey = channel.unary_unary(
                 '/viam.app.v1.AppService/CreateKey',
                 request_serializer=viam_dot_app_dot_v1_dot_app__pb2.CreateKeyRequest.SerializeToString,
@@ -610,6 +670,95 @@ class AppServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListFragments(self, request, context):
+        """Fragments: reusable config pieces owned by an organization. A part uses a
+        fragment by listing it in its config's top-level "fragments" (an id, or
+        {"id": ..., "version": ...} to pin a revision or tag); a fragment imports
+        others the same way. Every create or update stores a new revision.
+
+        Own fragments filtered by `fragment_visibility` (empty: all), plus the
+        listed public fragments of other organizations when `show_public` is set.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetFragment(self, request, context):
+        """By id; `version` picks a revision number or a tag.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateFragment(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateFragment(self, request, context):
+        """ABORTED when `last_known_update` is not the fragment's current one.
+        An import cycle is INVALID_ARGUMENT.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteFragment(self, request, context):
+        """FAILED_PRECONDITION while a part or another fragment uses it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListNestedFragments(self, request, context):
+        """The fragments a fragment imports, directly or not.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMachineFragments(self, request, context):
+        """The fragments a machine's parts use, nested ones included, plus the additional ones.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMachineSummaries(self, request, context):
+        """Locations, their machines and the machines' parts with status and fragments.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetFragmentHistory(self, request, context):
+        """Earlier revisions, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetFragmentUsage(self, request, context):
+        """How many parts, machines and organizations use the fragment, per pinned version.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetFragmentTag(self, request, context):
+        """Points a tag at an existing revision.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteFragmentTag(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateKey(self, request, context):
         """API keys. The key itself is returned only by CreateKey, RotateKey and
         CreateKeyFromExistingKeyAuthorizations: the server keeps only a hash.
@@ -998,6 +1147,66 @@ def add_AppServiceServicer_to_server(servicer, server):
                     servicer.MarkPartForRestart,
                     request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.MarkPartForRestartRequest.FromString,
                     response_serializer=viam_dot_app_dot_v1_dot_app__pb2.MarkPartForRestartResponse.SerializeToString,
+            ),
+            'ListFragments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListFragments,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.ListFragmentsRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.ListFragmentsResponse.SerializeToString,
+            ),
+            'GetFragment': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFragment,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.GetFragmentRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.GetFragmentResponse.SerializeToString,
+            ),
+            'CreateFragment': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateFragment,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.CreateFragmentRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.CreateFragmentResponse.SerializeToString,
+            ),
+            'UpdateFragment': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateFragment,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.UpdateFragmentRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.UpdateFragmentResponse.SerializeToString,
+            ),
+            'DeleteFragment': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteFragment,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteFragmentRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteFragmentResponse.SerializeToString,
+            ),
+            'ListNestedFragments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListNestedFragments,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.ListNestedFragmentsRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.ListNestedFragmentsResponse.SerializeToString,
+            ),
+            'ListMachineFragments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMachineFragments,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.ListMachineFragmentsRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.ListMachineFragmentsResponse.SerializeToString,
+            ),
+            'ListMachineSummaries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMachineSummaries,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.ListMachineSummariesRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.ListMachineSummariesResponse.SerializeToString,
+            ),
+            'GetFragmentHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFragmentHistory,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.GetFragmentHistoryRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.GetFragmentHistoryResponse.SerializeToString,
+            ),
+            'GetFragmentUsage': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFragmentUsage,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.GetFragmentUsageRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.GetFragmentUsageResponse.SerializeToString,
+            ),
+            'SetFragmentTag': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetFragmentTag,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.SetFragmentTagRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.SetFragmentTagResponse.SerializeToString,
+            ),
+            'DeleteFragmentTag': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteFragmentTag,
+                    request_deserializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteFragmentTagRequest.FromString,
+                    response_serializer=viam_dot_app_dot_v1_dot_app__pb2.DeleteFragmentTagResponse.SerializeToString,
             ),
             'CreateKey': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateKey,
@@ -2099,6 +2308,330 @@ class AppService:
             '/viam.app.v1.AppService/MarkPartForRestart',
             viam_dot_app_dot_v1_dot_app__pb2.MarkPartForRestartRequest.SerializeToString,
             viam_dot_app_dot_v1_dot_app__pb2.MarkPartForRestartResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListFragments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/ListFragments',
+            viam_dot_app_dot_v1_dot_app__pb2.ListFragmentsRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.ListFragmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFragment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/GetFragment',
+            viam_dot_app_dot_v1_dot_app__pb2.GetFragmentRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.GetFragmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateFragment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/CreateFragment',
+            viam_dot_app_dot_v1_dot_app__pb2.CreateFragmentRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.CreateFragmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateFragment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/UpdateFragment',
+            viam_dot_app_dot_v1_dot_app__pb2.UpdateFragmentRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.UpdateFragmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteFragment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/DeleteFragment',
+            viam_dot_app_dot_v1_dot_app__pb2.DeleteFragmentRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.DeleteFragmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListNestedFragments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/ListNestedFragments',
+            viam_dot_app_dot_v1_dot_app__pb2.ListNestedFragmentsRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.ListNestedFragmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMachineFragments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/ListMachineFragments',
+            viam_dot_app_dot_v1_dot_app__pb2.ListMachineFragmentsRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.ListMachineFragmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMachineSummaries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/ListMachineSummaries',
+            viam_dot_app_dot_v1_dot_app__pb2.ListMachineSummariesRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.ListMachineSummariesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFragmentHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/GetFragmentHistory',
+            viam_dot_app_dot_v1_dot_app__pb2.GetFragmentHistoryRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.GetFragmentHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFragmentUsage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/GetFragmentUsage',
+            viam_dot_app_dot_v1_dot_app__pb2.GetFragmentUsageRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.GetFragmentUsageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetFragmentTag(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/SetFragmentTag',
+            viam_dot_app_dot_v1_dot_app__pb2.SetFragmentTagRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.SetFragmentTagResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteFragmentTag(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/viam.app.v1.AppService/DeleteFragmentTag',
+            viam_dot_app_dot_v1_dot_app__pb2.DeleteFragmentTagRequest.SerializeToString,
+            viam_dot_app_dot_v1_dot_app__pb2.DeleteFragmentTagResponse.FromString,
             options,
             channel_credentials,
             insecure,

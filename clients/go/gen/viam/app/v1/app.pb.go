@@ -242,6 +242,113 @@ func (LogOrder) EnumDescriptor() ([]byte, []int) {
 	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{3}
 }
 
+type FragmentVisibility int32
+
+const (
+	FragmentVisibility_FRAGMENT_VISIBILITY_UNSPECIFIED     FragmentVisibility = 0
+	FragmentVisibility_FRAGMENT_VISIBILITY_PRIVATE         FragmentVisibility = 1
+	FragmentVisibility_FRAGMENT_VISIBILITY_PUBLIC          FragmentVisibility = 2
+	FragmentVisibility_FRAGMENT_VISIBILITY_PUBLIC_UNLISTED FragmentVisibility = 3
+)
+
+// Enum value maps for FragmentVisibility.
+var (
+	FragmentVisibility_name = map[int32]string{
+		0: "FRAGMENT_VISIBILITY_UNSPECIFIED",
+		1: "FRAGMENT_VISIBILITY_PRIVATE",
+		2: "FRAGMENT_VISIBILITY_PUBLIC",
+		3: "FRAGMENT_VISIBILITY_PUBLIC_UNLISTED",
+	}
+	FragmentVisibility_value = map[string]int32{
+		"FRAGMENT_VISIBILITY_UNSPECIFIED":     0,
+		"FRAGMENT_VISIBILITY_PRIVATE":         1,
+		"FRAGMENT_VISIBILITY_PUBLIC":          2,
+		"FRAGMENT_VISIBILITY_PUBLIC_UNLISTED": 3,
+	}
+)
+
+func (x FragmentVisibility) Enum() *FragmentVisibility {
+	p := new(FragmentVisibility)
+	*p = x
+	return p
+}
+
+func (x FragmentVisibility) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (FragmentVisibility) Descriptor() protoreflect.EnumDescriptor {
+	return file_viam_app_v1_app_proto_enumTypes[4].Descriptor()
+}
+
+func (FragmentVisibility) Type() protoreflect.EnumType {
+	return &file_viam_app_v1_app_proto_enumTypes[4]
+}
+
+func (x FragmentVisibility) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use FragmentVisibility.Descriptor instead.
+func (FragmentVisibility) EnumDescriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{4}
+}
+
+type FragmentErrorType int32
+
+const (
+	FragmentErrorType_FRAGMENT_ERROR_TYPE_UNSPECIFIED            FragmentErrorType = 0
+	FragmentErrorType_FRAGMENT_ERROR_TYPE_NO_ACCESS              FragmentErrorType = 1
+	FragmentErrorType_FRAGMENT_ERROR_TYPE_NESTING_LIMIT_EXCEEDED FragmentErrorType = 2
+	FragmentErrorType_FRAGMENT_ERROR_TYPE_CHILD_ID_INVALID       FragmentErrorType = 3
+	FragmentErrorType_FRAGMENT_ERROR_TYPE_CYCLE_DETECTED         FragmentErrorType = 4
+)
+
+// Enum value maps for FragmentErrorType.
+var (
+	FragmentErrorType_name = map[int32]string{
+		0: "FRAGMENT_ERROR_TYPE_UNSPECIFIED",
+		1: "FRAGMENT_ERROR_TYPE_NO_ACCESS",
+		2: "FRAGMENT_ERROR_TYPE_NESTING_LIMIT_EXCEEDED",
+		3: "FRAGMENT_ERROR_TYPE_CHILD_ID_INVALID",
+		4: "FRAGMENT_ERROR_TYPE_CYCLE_DETECTED",
+	}
+	FragmentErrorType_value = map[string]int32{
+		"FRAGMENT_ERROR_TYPE_UNSPECIFIED":            0,
+		"FRAGMENT_ERROR_TYPE_NO_ACCESS":              1,
+		"FRAGMENT_ERROR_TYPE_NESTING_LIMIT_EXCEEDED": 2,
+		"FRAGMENT_ERROR_TYPE_CHILD_ID_INVALID":       3,
+		"FRAGMENT_ERROR_TYPE_CYCLE_DETECTED":         4,
+	}
+)
+
+func (x FragmentErrorType) Enum() *FragmentErrorType {
+	p := new(FragmentErrorType)
+	*p = x
+	return p
+}
+
+func (x FragmentErrorType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (FragmentErrorType) Descriptor() protoreflect.EnumDescriptor {
+	return file_viam_app_v1_app_proto_enumTypes[5].Descriptor()
+}
+
+func (FragmentErrorType) Type() protoreflect.EnumType {
+	return &file_viam_app_v1_app_proto_enumTypes[5]
+}
+
+func (x FragmentErrorType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use FragmentErrorType.Descriptor instead.
+func (FragmentErrorType) EnumDescriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{5}
+}
+
 type SharedSecret_State int32
 
 const (
@@ -275,11 +382,11 @@ func (x SharedSecret_State) String() string {
 }
 
 func (SharedSecret_State) Descriptor() protoreflect.EnumDescriptor {
-	return file_viam_app_v1_app_proto_enumTypes[4].Descriptor()
+	return file_viam_app_v1_app_proto_enumTypes[6].Descriptor()
 }
 
 func (SharedSecret_State) Type() protoreflect.EnumType {
-	return &file_viam_app_v1_app_proto_enumTypes[4]
+	return &file_viam_app_v1_app_proto_enumTypes[6]
 }
 
 func (x SharedSecret_State) Number() protoreflect.EnumNumber {
@@ -8051,6 +8158,2386 @@ func (x *AuthorizationDetails) GetOrgId() string {
 	return ""
 }
 
+type ListFragmentsRequest struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	OrganizationId     string                 `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	ShowPublic         bool                   `protobuf:"varint,2,opt,name=show_public,json=showPublic,proto3" json:"show_public,omitempty"`
+	FragmentVisibility []FragmentVisibility   `protobuf:"varint,3,rep,packed,name=fragment_visibility,json=fragmentVisibility,proto3,enum=viam.app.v1.FragmentVisibility" json:"fragment_visibility,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *ListFragmentsRequest) Reset() {
+	*x = ListFragmentsRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[152]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListFragmentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListFragmentsRequest) ProtoMessage() {}
+
+func (x *ListFragmentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[152]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListFragmentsRequest.ProtoReflect.Descriptor instead.
+func (*ListFragmentsRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{152}
+}
+
+func (x *ListFragmentsRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *ListFragmentsRequest) GetShowPublic() bool {
+	if x != nil {
+		return x.ShowPublic
+	}
+	return false
+}
+
+func (x *ListFragmentsRequest) GetFragmentVisibility() []FragmentVisibility {
+	if x != nil {
+		return x.FragmentVisibility
+	}
+	return nil
+}
+
+type ListFragmentsResponse struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Fragments      []*Fragment            `protobuf:"bytes,1,rep,name=fragments,proto3" json:"fragments,omitempty"`
+	FragmentUsages []*FragmentUsage       `protobuf:"bytes,2,rep,name=fragment_usages,json=fragmentUsages,proto3" json:"fragment_usages,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ListFragmentsResponse) Reset() {
+	*x = ListFragmentsResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[153]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListFragmentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListFragmentsResponse) ProtoMessage() {}
+
+func (x *ListFragmentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[153]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListFragmentsResponse.ProtoReflect.Descriptor instead.
+func (*ListFragmentsResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{153}
+}
+
+func (x *ListFragmentsResponse) GetFragments() []*Fragment {
+	if x != nil {
+		return x.Fragments
+	}
+	return nil
+}
+
+func (x *ListFragmentsResponse) GetFragmentUsages() []*FragmentUsage {
+	if x != nil {
+		return x.FragmentUsages
+	}
+	return nil
+}
+
+type Fragment struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	Id                 string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name               string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Fragment           *structpb.Struct       `protobuf:"bytes,3,opt,name=fragment,proto3" json:"fragment,omitempty"`
+	OrganizationOwner  string                 `protobuf:"bytes,4,opt,name=organization_owner,json=organizationOwner,proto3" json:"organization_owner,omitempty"`
+	Public             bool                   `protobuf:"varint,5,opt,name=public,proto3" json:"public,omitempty"`
+	CreatedOn          *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_on,json=createdOn,proto3" json:"created_on,omitempty"`
+	OrganizationName   string                 `protobuf:"bytes,7,opt,name=organization_name,json=organizationName,proto3" json:"organization_name,omitempty"`
+	RobotPartCount     int32                  `protobuf:"varint,9,opt,name=robot_part_count,json=robotPartCount,proto3" json:"robot_part_count,omitempty"`
+	OrganizationCount  int32                  `protobuf:"varint,10,opt,name=organization_count,json=organizationCount,proto3" json:"organization_count,omitempty"`
+	OnlyUsedByOwner    bool                   `protobuf:"varint,11,opt,name=only_used_by_owner,json=onlyUsedByOwner,proto3" json:"only_used_by_owner,omitempty"`
+	Visibility         FragmentVisibility     `protobuf:"varint,12,opt,name=visibility,proto3,enum=viam.app.v1.FragmentVisibility" json:"visibility,omitempty"`
+	LastUpdated        *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=last_updated,json=lastUpdated,proto3" json:"last_updated,omitempty"`
+	Revision           string                 `protobuf:"bytes,14,opt,name=revision,proto3" json:"revision,omitempty"`
+	PublicNamespace    *string                `protobuf:"bytes,15,opt,name=public_namespace,json=publicNamespace,proto3,oneof" json:"public_namespace,omitempty"`
+	FragmentConfigJson *string                `protobuf:"bytes,16,opt,name=fragment_config_json,json=fragmentConfigJson,proto3,oneof" json:"fragment_config_json,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *Fragment) Reset() {
+	*x = Fragment{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[154]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Fragment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Fragment) ProtoMessage() {}
+
+func (x *Fragment) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[154]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Fragment.ProtoReflect.Descriptor instead.
+func (*Fragment) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{154}
+}
+
+func (x *Fragment) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Fragment) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Fragment) GetFragment() *structpb.Struct {
+	if x != nil {
+		return x.Fragment
+	}
+	return nil
+}
+
+func (x *Fragment) GetOrganizationOwner() string {
+	if x != nil {
+		return x.OrganizationOwner
+	}
+	return ""
+}
+
+func (x *Fragment) GetPublic() bool {
+	if x != nil {
+		return x.Public
+	}
+	return false
+}
+
+func (x *Fragment) GetCreatedOn() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedOn
+	}
+	return nil
+}
+
+func (x *Fragment) GetOrganizationName() string {
+	if x != nil {
+		return x.OrganizationName
+	}
+	return ""
+}
+
+func (x *Fragment) GetRobotPartCount() int32 {
+	if x != nil {
+		return x.RobotPartCount
+	}
+	return 0
+}
+
+func (x *Fragment) GetOrganizationCount() int32 {
+	if x != nil {
+		return x.OrganizationCount
+	}
+	return 0
+}
+
+func (x *Fragment) GetOnlyUsedByOwner() bool {
+	if x != nil {
+		return x.OnlyUsedByOwner
+	}
+	return false
+}
+
+func (x *Fragment) GetVisibility() FragmentVisibility {
+	if x != nil {
+		return x.Visibility
+	}
+	return FragmentVisibility_FRAGMENT_VISIBILITY_UNSPECIFIED
+}
+
+func (x *Fragment) GetLastUpdated() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastUpdated
+	}
+	return nil
+}
+
+func (x *Fragment) GetRevision() string {
+	if x != nil {
+		return x.Revision
+	}
+	return ""
+}
+
+func (x *Fragment) GetPublicNamespace() string {
+	if x != nil && x.PublicNamespace != nil {
+		return *x.PublicNamespace
+	}
+	return ""
+}
+
+func (x *Fragment) GetFragmentConfigJson() string {
+	if x != nil && x.FragmentConfigJson != nil {
+		return *x.FragmentConfigJson
+	}
+	return ""
+}
+
+type FragmentUsage struct {
+	state                protoimpl.MessageState `protogen:"open.v1"`
+	FragmentId           string                 `protobuf:"bytes,1,opt,name=fragment_id,json=fragmentId,proto3" json:"fragment_id,omitempty"`
+	Organizations        int32                  `protobuf:"varint,2,opt,name=organizations,proto3" json:"organizations,omitempty"`
+	Machines             int32                  `protobuf:"varint,3,opt,name=machines,proto3" json:"machines,omitempty"`
+	MachinesInCurrentOrg int32                  `protobuf:"varint,4,opt,name=machines_in_current_org,json=machinesInCurrentOrg,proto3" json:"machines_in_current_org,omitempty"`
+	Version              *string                `protobuf:"bytes,5,opt,name=version,proto3,oneof" json:"version,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *FragmentUsage) Reset() {
+	*x = FragmentUsage{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[155]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FragmentUsage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FragmentUsage) ProtoMessage() {}
+
+func (x *FragmentUsage) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[155]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FragmentUsage.ProtoReflect.Descriptor instead.
+func (*FragmentUsage) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{155}
+}
+
+func (x *FragmentUsage) GetFragmentId() string {
+	if x != nil {
+		return x.FragmentId
+	}
+	return ""
+}
+
+func (x *FragmentUsage) GetOrganizations() int32 {
+	if x != nil {
+		return x.Organizations
+	}
+	return 0
+}
+
+func (x *FragmentUsage) GetMachines() int32 {
+	if x != nil {
+		return x.Machines
+	}
+	return 0
+}
+
+func (x *FragmentUsage) GetMachinesInCurrentOrg() int32 {
+	if x != nil {
+		return x.MachinesInCurrentOrg
+	}
+	return 0
+}
+
+func (x *FragmentUsage) GetVersion() string {
+	if x != nil && x.Version != nil {
+		return *x.Version
+	}
+	return ""
+}
+
+type GetFragmentRequest struct {
+	state                 protoimpl.MessageState `protogen:"open.v1"`
+	Id                    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	CurrentOrganizationId string                 `protobuf:"bytes,2,opt,name=current_organization_id,json=currentOrganizationId,proto3" json:"current_organization_id,omitempty"`
+	Version               *string                `protobuf:"bytes,3,opt,name=version,proto3,oneof" json:"version,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
+}
+
+func (x *GetFragmentRequest) Reset() {
+	*x = GetFragmentRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[156]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetFragmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetFragmentRequest) ProtoMessage() {}
+
+func (x *GetFragmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[156]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetFragmentRequest.ProtoReflect.Descriptor instead.
+func (*GetFragmentRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{156}
+}
+
+func (x *GetFragmentRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *GetFragmentRequest) GetCurrentOrganizationId() string {
+	if x != nil {
+		return x.CurrentOrganizationId
+	}
+	return ""
+}
+
+func (x *GetFragmentRequest) GetVersion() string {
+	if x != nil && x.Version != nil {
+		return *x.Version
+	}
+	return ""
+}
+
+type GetFragmentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Fragment      *Fragment              `protobuf:"bytes,1,opt,name=fragment,proto3" json:"fragment,omitempty"`
+	FragmentUsage *FragmentUsage         `protobuf:"bytes,2,opt,name=fragment_usage,json=fragmentUsage,proto3" json:"fragment_usage,omitempty"`
+	Revisions     []*FragmentRevision    `protobuf:"bytes,3,rep,name=revisions,proto3" json:"revisions,omitempty"`
+	Tags          []*FragmentTag         `protobuf:"bytes,4,rep,name=tags,proto3" json:"tags,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetFragmentResponse) Reset() {
+	*x = GetFragmentResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[157]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetFragmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetFragmentResponse) ProtoMessage() {}
+
+func (x *GetFragmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[157]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetFragmentResponse.ProtoReflect.Descriptor instead.
+func (*GetFragmentResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{157}
+}
+
+func (x *GetFragmentResponse) GetFragment() *Fragment {
+	if x != nil {
+		return x.Fragment
+	}
+	return nil
+}
+
+func (x *GetFragmentResponse) GetFragmentUsage() *FragmentUsage {
+	if x != nil {
+		return x.FragmentUsage
+	}
+	return nil
+}
+
+func (x *GetFragmentResponse) GetRevisions() []*FragmentRevision {
+	if x != nil {
+		return x.Revisions
+	}
+	return nil
+}
+
+func (x *GetFragmentResponse) GetTags() []*FragmentTag {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+type FragmentRevision struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Revision      string                 `protobuf:"bytes,1,opt,name=revision,proto3" json:"revision,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FragmentRevision) Reset() {
+	*x = FragmentRevision{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[158]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FragmentRevision) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FragmentRevision) ProtoMessage() {}
+
+func (x *FragmentRevision) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[158]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FragmentRevision.ProtoReflect.Descriptor instead.
+func (*FragmentRevision) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{158}
+}
+
+func (x *FragmentRevision) GetRevision() string {
+	if x != nil {
+		return x.Revision
+	}
+	return ""
+}
+
+func (x *FragmentRevision) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+type FragmentTag struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tag           string                 `protobuf:"bytes,1,opt,name=tag,proto3" json:"tag,omitempty"`
+	Revision      string                 `protobuf:"bytes,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FragmentTag) Reset() {
+	*x = FragmentTag{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[159]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FragmentTag) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FragmentTag) ProtoMessage() {}
+
+func (x *FragmentTag) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[159]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FragmentTag.ProtoReflect.Descriptor instead.
+func (*FragmentTag) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{159}
+}
+
+func (x *FragmentTag) GetTag() string {
+	if x != nil {
+		return x.Tag
+	}
+	return ""
+}
+
+func (x *FragmentTag) GetRevision() string {
+	if x != nil {
+		return x.Revision
+	}
+	return ""
+}
+
+type CreateFragmentRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Name           string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Config         *structpb.Struct       `protobuf:"bytes,2,opt,name=config,proto3" json:"config,omitempty"`
+	OrganizationId string                 `protobuf:"bytes,3,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	Visibility     *FragmentVisibility    `protobuf:"varint,4,opt,name=visibility,proto3,enum=viam.app.v1.FragmentVisibility,oneof" json:"visibility,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *CreateFragmentRequest) Reset() {
+	*x = CreateFragmentRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[160]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateFragmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateFragmentRequest) ProtoMessage() {}
+
+func (x *CreateFragmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[160]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateFragmentRequest.ProtoReflect.Descriptor instead.
+func (*CreateFragmentRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{160}
+}
+
+func (x *CreateFragmentRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CreateFragmentRequest) GetConfig() *structpb.Struct {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
+func (x *CreateFragmentRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *CreateFragmentRequest) GetVisibility() FragmentVisibility {
+	if x != nil && x.Visibility != nil {
+		return *x.Visibility
+	}
+	return FragmentVisibility_FRAGMENT_VISIBILITY_UNSPECIFIED
+}
+
+type CreateFragmentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Fragment      *Fragment              `protobuf:"bytes,1,opt,name=fragment,proto3" json:"fragment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateFragmentResponse) Reset() {
+	*x = CreateFragmentResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[161]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateFragmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateFragmentResponse) ProtoMessage() {}
+
+func (x *CreateFragmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[161]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateFragmentResponse.ProtoReflect.Descriptor instead.
+func (*CreateFragmentResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{161}
+}
+
+func (x *CreateFragmentResponse) GetFragment() *Fragment {
+	if x != nil {
+		return x.Fragment
+	}
+	return nil
+}
+
+type UpdateFragmentRequest struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	Id                 string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name               string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Config             *structpb.Struct       `protobuf:"bytes,3,opt,name=config,proto3" json:"config,omitempty"`
+	Public             *bool                  `protobuf:"varint,4,opt,name=public,proto3,oneof" json:"public,omitempty"`
+	Visibility         *FragmentVisibility    `protobuf:"varint,5,opt,name=visibility,proto3,enum=viam.app.v1.FragmentVisibility,oneof" json:"visibility,omitempty"`
+	LastKnownUpdate    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=last_known_update,json=lastKnownUpdate,proto3,oneof" json:"last_known_update,omitempty"`
+	FragmentConfigJson *string                `protobuf:"bytes,7,opt,name=fragment_config_json,json=fragmentConfigJson,proto3,oneof" json:"fragment_config_json,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *UpdateFragmentRequest) Reset() {
+	*x = UpdateFragmentRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[162]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateFragmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateFragmentRequest) ProtoMessage() {}
+
+func (x *UpdateFragmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[162]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateFragmentRequest.ProtoReflect.Descriptor instead.
+func (*UpdateFragmentRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{162}
+}
+
+func (x *UpdateFragmentRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *UpdateFragmentRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *UpdateFragmentRequest) GetConfig() *structpb.Struct {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
+func (x *UpdateFragmentRequest) GetPublic() bool {
+	if x != nil && x.Public != nil {
+		return *x.Public
+	}
+	return false
+}
+
+func (x *UpdateFragmentRequest) GetVisibility() FragmentVisibility {
+	if x != nil && x.Visibility != nil {
+		return *x.Visibility
+	}
+	return FragmentVisibility_FRAGMENT_VISIBILITY_UNSPECIFIED
+}
+
+func (x *UpdateFragmentRequest) GetLastKnownUpdate() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastKnownUpdate
+	}
+	return nil
+}
+
+func (x *UpdateFragmentRequest) GetFragmentConfigJson() string {
+	if x != nil && x.FragmentConfigJson != nil {
+		return *x.FragmentConfigJson
+	}
+	return ""
+}
+
+type UpdateFragmentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Fragment      *Fragment              `protobuf:"bytes,1,opt,name=fragment,proto3" json:"fragment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateFragmentResponse) Reset() {
+	*x = UpdateFragmentResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[163]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateFragmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateFragmentResponse) ProtoMessage() {}
+
+func (x *UpdateFragmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[163]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateFragmentResponse.ProtoReflect.Descriptor instead.
+func (*UpdateFragmentResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{163}
+}
+
+func (x *UpdateFragmentResponse) GetFragment() *Fragment {
+	if x != nil {
+		return x.Fragment
+	}
+	return nil
+}
+
+type DeleteFragmentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteFragmentRequest) Reset() {
+	*x = DeleteFragmentRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[164]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteFragmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteFragmentRequest) ProtoMessage() {}
+
+func (x *DeleteFragmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[164]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteFragmentRequest.ProtoReflect.Descriptor instead.
+func (*DeleteFragmentRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{164}
+}
+
+func (x *DeleteFragmentRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type DeleteFragmentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteFragmentResponse) Reset() {
+	*x = DeleteFragmentResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[165]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteFragmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteFragmentResponse) ProtoMessage() {}
+
+func (x *DeleteFragmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[165]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteFragmentResponse.ProtoReflect.Descriptor instead.
+func (*DeleteFragmentResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{165}
+}
+
+type ListNestedFragmentsRequest struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	FragmentId          *string                `protobuf:"bytes,1,opt,name=fragment_id,json=fragmentId,proto3,oneof" json:"fragment_id,omitempty"`
+	AdditionalFragments []*AdditionalFragment  `protobuf:"bytes,2,rep,name=additional_fragments,json=additionalFragments,proto3" json:"additional_fragments,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *ListNestedFragmentsRequest) Reset() {
+	*x = ListNestedFragmentsRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[166]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNestedFragmentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNestedFragmentsRequest) ProtoMessage() {}
+
+func (x *ListNestedFragmentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[166]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNestedFragmentsRequest.ProtoReflect.Descriptor instead.
+func (*ListNestedFragmentsRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{166}
+}
+
+func (x *ListNestedFragmentsRequest) GetFragmentId() string {
+	if x != nil && x.FragmentId != nil {
+		return *x.FragmentId
+	}
+	return ""
+}
+
+func (x *ListNestedFragmentsRequest) GetAdditionalFragments() []*AdditionalFragment {
+	if x != nil {
+		return x.AdditionalFragments
+	}
+	return nil
+}
+
+type AdditionalFragment struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	FragmentId    string                 `protobuf:"bytes,1,opt,name=fragment_id,json=fragmentId,proto3" json:"fragment_id,omitempty"`
+	Version       *string                `protobuf:"bytes,2,opt,name=version,proto3,oneof" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdditionalFragment) Reset() {
+	*x = AdditionalFragment{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[167]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdditionalFragment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdditionalFragment) ProtoMessage() {}
+
+func (x *AdditionalFragment) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[167]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdditionalFragment.ProtoReflect.Descriptor instead.
+func (*AdditionalFragment) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{167}
+}
+
+func (x *AdditionalFragment) GetFragmentId() string {
+	if x != nil {
+		return x.FragmentId
+	}
+	return ""
+}
+
+func (x *AdditionalFragment) GetVersion() string {
+	if x != nil && x.Version != nil {
+		return *x.Version
+	}
+	return ""
+}
+
+type ListNestedFragmentsResponse struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	Fragments         []*Fragment            `protobuf:"bytes,1,rep,name=fragments,proto3" json:"fragments,omitempty"`
+	ResolvedFragments []*ResolvedFragment    `protobuf:"bytes,2,rep,name=resolved_fragments,json=resolvedFragments,proto3" json:"resolved_fragments,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *ListNestedFragmentsResponse) Reset() {
+	*x = ListNestedFragmentsResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[168]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNestedFragmentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNestedFragmentsResponse) ProtoMessage() {}
+
+func (x *ListNestedFragmentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[168]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNestedFragmentsResponse.ProtoReflect.Descriptor instead.
+func (*ListNestedFragmentsResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{168}
+}
+
+func (x *ListNestedFragmentsResponse) GetFragments() []*Fragment {
+	if x != nil {
+		return x.Fragments
+	}
+	return nil
+}
+
+func (x *ListNestedFragmentsResponse) GetResolvedFragments() []*ResolvedFragment {
+	if x != nil {
+		return x.ResolvedFragments
+	}
+	return nil
+}
+
+type ResolvedFragment struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	FragmentId     string                 `protobuf:"bytes,1,opt,name=fragment_id,json=fragmentId,proto3" json:"fragment_id,omitempty"`
+	ResolvedConfig *structpb.Struct       `protobuf:"bytes,2,opt,name=resolved_config,json=resolvedConfig,proto3" json:"resolved_config,omitempty"`
+	Error          *FragmentError         `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	Revision       string                 `protobuf:"bytes,4,opt,name=revision,proto3" json:"revision,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ResolvedFragment) Reset() {
+	*x = ResolvedFragment{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[169]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResolvedFragment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResolvedFragment) ProtoMessage() {}
+
+func (x *ResolvedFragment) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[169]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResolvedFragment.ProtoReflect.Descriptor instead.
+func (*ResolvedFragment) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{169}
+}
+
+func (x *ResolvedFragment) GetFragmentId() string {
+	if x != nil {
+		return x.FragmentId
+	}
+	return ""
+}
+
+func (x *ResolvedFragment) GetResolvedConfig() *structpb.Struct {
+	if x != nil {
+		return x.ResolvedConfig
+	}
+	return nil
+}
+
+func (x *ResolvedFragment) GetError() *FragmentError {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+func (x *ResolvedFragment) GetRevision() string {
+	if x != nil {
+		return x.Revision
+	}
+	return ""
+}
+
+type FragmentError struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ErrorType     FragmentErrorType      `protobuf:"varint,1,opt,name=error_type,json=errorType,proto3,enum=viam.app.v1.FragmentErrorType" json:"error_type,omitempty"`
+	FragmentId    string                 `protobuf:"bytes,2,opt,name=fragment_id,json=fragmentId,proto3" json:"fragment_id,omitempty"`
+	Detail        string                 `protobuf:"bytes,3,opt,name=detail,proto3" json:"detail,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FragmentError) Reset() {
+	*x = FragmentError{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[170]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FragmentError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FragmentError) ProtoMessage() {}
+
+func (x *FragmentError) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[170]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FragmentError.ProtoReflect.Descriptor instead.
+func (*FragmentError) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{170}
+}
+
+func (x *FragmentError) GetErrorType() FragmentErrorType {
+	if x != nil {
+		return x.ErrorType
+	}
+	return FragmentErrorType_FRAGMENT_ERROR_TYPE_UNSPECIFIED
+}
+
+func (x *FragmentError) GetFragmentId() string {
+	if x != nil {
+		return x.FragmentId
+	}
+	return ""
+}
+
+func (x *FragmentError) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
+type ListMachineFragmentsRequest struct {
+	state                 protoimpl.MessageState `protogen:"open.v1"`
+	MachineId             string                 `protobuf:"bytes,1,opt,name=machine_id,json=machineId,proto3" json:"machine_id,omitempty"`
+	AdditionalFragmentIds []string               `protobuf:"bytes,2,rep,name=additional_fragment_ids,json=additionalFragmentIds,proto3" json:"additional_fragment_ids,omitempty"`
+	AdditionalFragments   []*AdditionalFragment  `protobuf:"bytes,3,rep,name=additional_fragments,json=additionalFragments,proto3" json:"additional_fragments,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
+}
+
+func (x *ListMachineFragmentsRequest) Reset() {
+	*x = ListMachineFragmentsRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[171]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMachineFragmentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMachineFragmentsRequest) ProtoMessage() {}
+
+func (x *ListMachineFragmentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[171]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMachineFragmentsRequest.ProtoReflect.Descriptor instead.
+func (*ListMachineFragmentsRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{171}
+}
+
+func (x *ListMachineFragmentsRequest) GetMachineId() string {
+	if x != nil {
+		return x.MachineId
+	}
+	return ""
+}
+
+func (x *ListMachineFragmentsRequest) GetAdditionalFragmentIds() []string {
+	if x != nil {
+		return x.AdditionalFragmentIds
+	}
+	return nil
+}
+
+func (x *ListMachineFragmentsRequest) GetAdditionalFragments() []*AdditionalFragment {
+	if x != nil {
+		return x.AdditionalFragments
+	}
+	return nil
+}
+
+type ListMachineFragmentsResponse struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	Fragments         []*Fragment            `protobuf:"bytes,1,rep,name=fragments,proto3" json:"fragments,omitempty"`
+	ResolvedFragments []*ResolvedFragment    `protobuf:"bytes,2,rep,name=resolved_fragments,json=resolvedFragments,proto3" json:"resolved_fragments,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *ListMachineFragmentsResponse) Reset() {
+	*x = ListMachineFragmentsResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[172]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMachineFragmentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMachineFragmentsResponse) ProtoMessage() {}
+
+func (x *ListMachineFragmentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[172]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMachineFragmentsResponse.ProtoReflect.Descriptor instead.
+func (*ListMachineFragmentsResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{172}
+}
+
+func (x *ListMachineFragmentsResponse) GetFragments() []*Fragment {
+	if x != nil {
+		return x.Fragments
+	}
+	return nil
+}
+
+func (x *ListMachineFragmentsResponse) GetResolvedFragments() []*ResolvedFragment {
+	if x != nil {
+		return x.ResolvedFragments
+	}
+	return nil
+}
+
+type ListMachineSummariesRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	OrganizationId string                 `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	FragmentIds    []string               `protobuf:"bytes,2,rep,name=fragment_ids,json=fragmentIds,proto3" json:"fragment_ids,omitempty"`
+	LocationIds    []string               `protobuf:"bytes,3,rep,name=location_ids,json=locationIds,proto3" json:"location_ids,omitempty"`
+	Limit          *int32                 `protobuf:"varint,4,opt,name=limit,proto3,oneof" json:"limit,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ListMachineSummariesRequest) Reset() {
+	*x = ListMachineSummariesRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[173]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMachineSummariesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMachineSummariesRequest) ProtoMessage() {}
+
+func (x *ListMachineSummariesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[173]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMachineSummariesRequest.ProtoReflect.Descriptor instead.
+func (*ListMachineSummariesRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{173}
+}
+
+func (x *ListMachineSummariesRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *ListMachineSummariesRequest) GetFragmentIds() []string {
+	if x != nil {
+		return x.FragmentIds
+	}
+	return nil
+}
+
+func (x *ListMachineSummariesRequest) GetLocationIds() []string {
+	if x != nil {
+		return x.LocationIds
+	}
+	return nil
+}
+
+func (x *ListMachineSummariesRequest) GetLimit() int32 {
+	if x != nil && x.Limit != nil {
+		return *x.Limit
+	}
+	return 0
+}
+
+type ListMachineSummariesResponse struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	LocationSummaries []*LocationSummary     `protobuf:"bytes,1,rep,name=location_summaries,json=locationSummaries,proto3" json:"location_summaries,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *ListMachineSummariesResponse) Reset() {
+	*x = ListMachineSummariesResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[174]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMachineSummariesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMachineSummariesResponse) ProtoMessage() {}
+
+func (x *ListMachineSummariesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[174]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMachineSummariesResponse.ProtoReflect.Descriptor instead.
+func (*ListMachineSummariesResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{174}
+}
+
+func (x *ListMachineSummariesResponse) GetLocationSummaries() []*LocationSummary {
+	if x != nil {
+		return x.LocationSummaries
+	}
+	return nil
+}
+
+type LocationSummary struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	LocationId       string                 `protobuf:"bytes,1,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
+	LocationName     string                 `protobuf:"bytes,2,opt,name=location_name,json=locationName,proto3" json:"location_name,omitempty"`
+	MachineSummaries []*MachineSummary      `protobuf:"bytes,3,rep,name=machine_summaries,json=machineSummaries,proto3" json:"machine_summaries,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *LocationSummary) Reset() {
+	*x = LocationSummary{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[175]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LocationSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LocationSummary) ProtoMessage() {}
+
+func (x *LocationSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[175]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LocationSummary.ProtoReflect.Descriptor instead.
+func (*LocationSummary) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{175}
+}
+
+func (x *LocationSummary) GetLocationId() string {
+	if x != nil {
+		return x.LocationId
+	}
+	return ""
+}
+
+func (x *LocationSummary) GetLocationName() string {
+	if x != nil {
+		return x.LocationName
+	}
+	return ""
+}
+
+func (x *LocationSummary) GetMachineSummaries() []*MachineSummary {
+	if x != nil {
+		return x.MachineSummaries
+	}
+	return nil
+}
+
+type MachineSummary struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MachineId     string                 `protobuf:"bytes,1,opt,name=machine_id,json=machineId,proto3" json:"machine_id,omitempty"`
+	MachineName   string                 `protobuf:"bytes,2,opt,name=machine_name,json=machineName,proto3" json:"machine_name,omitempty"`
+	PartSummaries []*PartSummary         `protobuf:"bytes,3,rep,name=part_summaries,json=partSummaries,proto3" json:"part_summaries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MachineSummary) Reset() {
+	*x = MachineSummary{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[176]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MachineSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MachineSummary) ProtoMessage() {}
+
+func (x *MachineSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[176]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MachineSummary.ProtoReflect.Descriptor instead.
+func (*MachineSummary) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{176}
+}
+
+func (x *MachineSummary) GetMachineId() string {
+	if x != nil {
+		return x.MachineId
+	}
+	return ""
+}
+
+func (x *MachineSummary) GetMachineName() string {
+	if x != nil {
+		return x.MachineName
+	}
+	return ""
+}
+
+func (x *MachineSummary) GetPartSummaries() []*PartSummary {
+	if x != nil {
+		return x.PartSummaries
+	}
+	return nil
+}
+
+type PartSummary struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	PartId             string                 `protobuf:"bytes,1,opt,name=part_id,json=partId,proto3" json:"part_id,omitempty"`
+	PartName           string                 `protobuf:"bytes,2,opt,name=part_name,json=partName,proto3" json:"part_name,omitempty"`
+	IsMainPart         bool                   `protobuf:"varint,11,opt,name=is_main_part,json=isMainPart,proto3" json:"is_main_part,omitempty"`
+	OnlineState        OnlineState            `protobuf:"varint,12,opt,name=online_state,json=onlineState,proto3,enum=viam.app.v1.OnlineState" json:"online_state,omitempty"`
+	SecondsSinceOnline int64                  `protobuf:"varint,13,opt,name=seconds_since_online,json=secondsSinceOnline,proto3" json:"seconds_since_online,omitempty"`
+	LastAccess         *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=last_access,json=lastAccess,proto3,oneof" json:"last_access,omitempty"`
+	LastOnline         *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=last_online,json=lastOnline,proto3,oneof" json:"last_online,omitempty"`
+	ViamServerVersion  *ViamServerVersion     `protobuf:"bytes,4,opt,name=viam_server_version,json=viamServerVersion,proto3,oneof" json:"viam_server_version,omitempty"`
+	ViamAgentVersion   *ViamAgentVersion      `protobuf:"bytes,5,opt,name=viam_agent_version,json=viamAgentVersion,proto3,oneof" json:"viam_agent_version,omitempty"`
+	Os                 *string                `protobuf:"bytes,6,opt,name=os,proto3,oneof" json:"os,omitempty"`
+	Platform           *string                `protobuf:"bytes,7,opt,name=platform,proto3,oneof" json:"platform,omitempty"`
+	PublicIpAddress    *string                `protobuf:"bytes,8,opt,name=public_ip_address,json=publicIpAddress,proto3,oneof" json:"public_ip_address,omitempty"`
+	DnsName            *string                `protobuf:"bytes,10,opt,name=dns_name,json=dnsName,proto3,oneof" json:"dns_name,omitempty"`
+	Fragments          []*FragmentSummary     `protobuf:"bytes,9,rep,name=fragments,proto3" json:"fragments,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *PartSummary) Reset() {
+	*x = PartSummary{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[177]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PartSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PartSummary) ProtoMessage() {}
+
+func (x *PartSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[177]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PartSummary.ProtoReflect.Descriptor instead.
+func (*PartSummary) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{177}
+}
+
+func (x *PartSummary) GetPartId() string {
+	if x != nil {
+		return x.PartId
+	}
+	return ""
+}
+
+func (x *PartSummary) GetPartName() string {
+	if x != nil {
+		return x.PartName
+	}
+	return ""
+}
+
+func (x *PartSummary) GetIsMainPart() bool {
+	if x != nil {
+		return x.IsMainPart
+	}
+	return false
+}
+
+func (x *PartSummary) GetOnlineState() OnlineState {
+	if x != nil {
+		return x.OnlineState
+	}
+	return OnlineState_ONLINE_STATE_UNSPECIFIED
+}
+
+func (x *PartSummary) GetSecondsSinceOnline() int64 {
+	if x != nil {
+		return x.SecondsSinceOnline
+	}
+	return 0
+}
+
+func (x *PartSummary) GetLastAccess() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastAccess
+	}
+	return nil
+}
+
+func (x *PartSummary) GetLastOnline() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastOnline
+	}
+	return nil
+}
+
+func (x *PartSummary) GetViamServerVersion() *ViamServerVersion {
+	if x != nil {
+		return x.ViamServerVersion
+	}
+	return nil
+}
+
+func (x *PartSummary) GetViamAgentVersion() *ViamAgentVersion {
+	if x != nil {
+		return x.ViamAgentVersion
+	}
+	return nil
+}
+
+func (x *PartSummary) GetOs() string {
+	if x != nil && x.Os != nil {
+		return *x.Os
+	}
+	return ""
+}
+
+func (x *PartSummary) GetPlatform() string {
+	if x != nil && x.Platform != nil {
+		return *x.Platform
+	}
+	return ""
+}
+
+func (x *PartSummary) GetPublicIpAddress() string {
+	if x != nil && x.PublicIpAddress != nil {
+		return *x.PublicIpAddress
+	}
+	return ""
+}
+
+func (x *PartSummary) GetDnsName() string {
+	if x != nil && x.DnsName != nil {
+		return *x.DnsName
+	}
+	return ""
+}
+
+func (x *PartSummary) GetFragments() []*FragmentSummary {
+	if x != nil {
+		return x.Fragments
+	}
+	return nil
+}
+
+type ViamServerVersion struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Version:
+	//
+	//	*ViamServerVersion_Major
+	//	*ViamServerVersion_Minor
+	Version       isViamServerVersion_Version `protobuf_oneof:"version"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ViamServerVersion) Reset() {
+	*x = ViamServerVersion{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[178]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ViamServerVersion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ViamServerVersion) ProtoMessage() {}
+
+func (x *ViamServerVersion) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[178]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ViamServerVersion.ProtoReflect.Descriptor instead.
+func (*ViamServerVersion) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{178}
+}
+
+func (x *ViamServerVersion) GetVersion() isViamServerVersion_Version {
+	if x != nil {
+		return x.Version
+	}
+	return nil
+}
+
+func (x *ViamServerVersion) GetMajor() string {
+	if x != nil {
+		if x, ok := x.Version.(*ViamServerVersion_Major); ok {
+			return x.Major
+		}
+	}
+	return ""
+}
+
+func (x *ViamServerVersion) GetMinor() string {
+	if x != nil {
+		if x, ok := x.Version.(*ViamServerVersion_Minor); ok {
+			return x.Minor
+		}
+	}
+	return ""
+}
+
+type isViamServerVersion_Version interface {
+	isViamServerVersion_Version()
+}
+
+type ViamServerVersion_Major struct {
+	Major string `protobuf:"bytes,1,opt,name=major,proto3,oneof"`
+}
+
+type ViamServerVersion_Minor struct {
+	Minor string `protobuf:"bytes,2,opt,name=minor,proto3,oneof"`
+}
+
+func (*ViamServerVersion_Major) isViamServerVersion_Version() {}
+
+func (*ViamServerVersion_Minor) isViamServerVersion_Version() {}
+
+type ViamAgentVersion struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Version:
+	//
+	//	*ViamAgentVersion_Major
+	//	*ViamAgentVersion_Minor
+	Version       isViamAgentVersion_Version `protobuf_oneof:"version"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ViamAgentVersion) Reset() {
+	*x = ViamAgentVersion{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[179]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ViamAgentVersion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ViamAgentVersion) ProtoMessage() {}
+
+func (x *ViamAgentVersion) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[179]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ViamAgentVersion.ProtoReflect.Descriptor instead.
+func (*ViamAgentVersion) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{179}
+}
+
+func (x *ViamAgentVersion) GetVersion() isViamAgentVersion_Version {
+	if x != nil {
+		return x.Version
+	}
+	return nil
+}
+
+func (x *ViamAgentVersion) GetMajor() string {
+	if x != nil {
+		if x, ok := x.Version.(*ViamAgentVersion_Major); ok {
+			return x.Major
+		}
+	}
+	return ""
+}
+
+func (x *ViamAgentVersion) GetMinor() string {
+	if x != nil {
+		if x, ok := x.Version.(*ViamAgentVersion_Minor); ok {
+			return x.Minor
+		}
+	}
+	return ""
+}
+
+type isViamAgentVersion_Version interface {
+	isViamAgentVersion_Version()
+}
+
+type ViamAgentVersion_Major struct {
+	Major string `protobuf:"bytes,1,opt,name=major,proto3,oneof"`
+}
+
+type ViamAgentVersion_Minor struct {
+	Minor string `protobuf:"bytes,2,opt,name=minor,proto3,oneof"`
+}
+
+func (*ViamAgentVersion_Major) isViamAgentVersion_Version() {}
+
+func (*ViamAgentVersion_Minor) isViamAgentVersion_Version() {}
+
+type FragmentSummary struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FragmentSummary) Reset() {
+	*x = FragmentSummary{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[180]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FragmentSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FragmentSummary) ProtoMessage() {}
+
+func (x *FragmentSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[180]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FragmentSummary.ProtoReflect.Descriptor instead.
+func (*FragmentSummary) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{180}
+}
+
+func (x *FragmentSummary) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *FragmentSummary) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type GetFragmentHistoryRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	PageToken     *string                `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3,oneof" json:"page_token,omitempty"`
+	PageLimit     *int64                 `protobuf:"varint,3,opt,name=page_limit,json=pageLimit,proto3,oneof" json:"page_limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetFragmentHistoryRequest) Reset() {
+	*x = GetFragmentHistoryRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[181]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetFragmentHistoryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetFragmentHistoryRequest) ProtoMessage() {}
+
+func (x *GetFragmentHistoryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[181]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetFragmentHistoryRequest.ProtoReflect.Descriptor instead.
+func (*GetFragmentHistoryRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{181}
+}
+
+func (x *GetFragmentHistoryRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *GetFragmentHistoryRequest) GetPageToken() string {
+	if x != nil && x.PageToken != nil {
+		return *x.PageToken
+	}
+	return ""
+}
+
+func (x *GetFragmentHistoryRequest) GetPageLimit() int64 {
+	if x != nil && x.PageLimit != nil {
+		return *x.PageLimit
+	}
+	return 0
+}
+
+type GetFragmentHistoryResponse struct {
+	state         protoimpl.MessageState  `protogen:"open.v1"`
+	History       []*FragmentHistoryEntry `protobuf:"bytes,1,rep,name=history,proto3" json:"history,omitempty"`
+	NextPageToken string                  `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetFragmentHistoryResponse) Reset() {
+	*x = GetFragmentHistoryResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[182]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetFragmentHistoryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetFragmentHistoryResponse) ProtoMessage() {}
+
+func (x *GetFragmentHistoryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[182]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetFragmentHistoryResponse.ProtoReflect.Descriptor instead.
+func (*GetFragmentHistoryResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{182}
+}
+
+func (x *GetFragmentHistoryResponse) GetHistory() []*FragmentHistoryEntry {
+	if x != nil {
+		return x.History
+	}
+	return nil
+}
+
+func (x *GetFragmentHistoryResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type FragmentHistoryEntry struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Fragment      string                 `protobuf:"bytes,1,opt,name=fragment,proto3" json:"fragment,omitempty"`
+	EditedOn      *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=edited_on,json=editedOn,proto3" json:"edited_on,omitempty"`
+	Old           *Fragment              `protobuf:"bytes,3,opt,name=old,proto3" json:"old,omitempty"`
+	EditedBy      *AuthenticatorInfo     `protobuf:"bytes,4,opt,name=edited_by,json=editedBy,proto3" json:"edited_by,omitempty"`
+	Revision      string                 `protobuf:"bytes,5,opt,name=revision,proto3" json:"revision,omitempty"`
+	Config        *structpb.Struct       `protobuf:"bytes,6,opt,name=config,proto3" json:"config,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FragmentHistoryEntry) Reset() {
+	*x = FragmentHistoryEntry{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[183]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FragmentHistoryEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FragmentHistoryEntry) ProtoMessage() {}
+
+func (x *FragmentHistoryEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[183]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FragmentHistoryEntry.ProtoReflect.Descriptor instead.
+func (*FragmentHistoryEntry) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{183}
+}
+
+func (x *FragmentHistoryEntry) GetFragment() string {
+	if x != nil {
+		return x.Fragment
+	}
+	return ""
+}
+
+func (x *FragmentHistoryEntry) GetEditedOn() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EditedOn
+	}
+	return nil
+}
+
+func (x *FragmentHistoryEntry) GetOld() *Fragment {
+	if x != nil {
+		return x.Old
+	}
+	return nil
+}
+
+func (x *FragmentHistoryEntry) GetEditedBy() *AuthenticatorInfo {
+	if x != nil {
+		return x.EditedBy
+	}
+	return nil
+}
+
+func (x *FragmentHistoryEntry) GetRevision() string {
+	if x != nil {
+		return x.Revision
+	}
+	return ""
+}
+
+func (x *FragmentHistoryEntry) GetConfig() *structpb.Struct {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
+type GetFragmentUsageRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	FragmentId    string                 `protobuf:"bytes,1,opt,name=fragment_id,json=fragmentId,proto3" json:"fragment_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetFragmentUsageRequest) Reset() {
+	*x = GetFragmentUsageRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[184]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetFragmentUsageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetFragmentUsageRequest) ProtoMessage() {}
+
+func (x *GetFragmentUsageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[184]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetFragmentUsageRequest.ProtoReflect.Descriptor instead.
+func (*GetFragmentUsageRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{184}
+}
+
+func (x *GetFragmentUsageRequest) GetFragmentId() string {
+	if x != nil {
+		return x.FragmentId
+	}
+	return ""
+}
+
+type GetFragmentUsageResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	VersionUsages []*FragmentUsage       `protobuf:"bytes,1,rep,name=version_usages,json=versionUsages,proto3" json:"version_usages,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetFragmentUsageResponse) Reset() {
+	*x = GetFragmentUsageResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[185]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetFragmentUsageResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetFragmentUsageResponse) ProtoMessage() {}
+
+func (x *GetFragmentUsageResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[185]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetFragmentUsageResponse.ProtoReflect.Descriptor instead.
+func (*GetFragmentUsageResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{185}
+}
+
+func (x *GetFragmentUsageResponse) GetVersionUsages() []*FragmentUsage {
+	if x != nil {
+		return x.VersionUsages
+	}
+	return nil
+}
+
+type SetFragmentTagRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	FragmentId    string                 `protobuf:"bytes,1,opt,name=fragment_id,json=fragmentId,proto3" json:"fragment_id,omitempty"`
+	Tag           string                 `protobuf:"bytes,2,opt,name=tag,proto3" json:"tag,omitempty"`
+	Revision      string                 `protobuf:"bytes,3,opt,name=revision,proto3" json:"revision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetFragmentTagRequest) Reset() {
+	*x = SetFragmentTagRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[186]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetFragmentTagRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetFragmentTagRequest) ProtoMessage() {}
+
+func (x *SetFragmentTagRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[186]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetFragmentTagRequest.ProtoReflect.Descriptor instead.
+func (*SetFragmentTagRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{186}
+}
+
+func (x *SetFragmentTagRequest) GetFragmentId() string {
+	if x != nil {
+		return x.FragmentId
+	}
+	return ""
+}
+
+func (x *SetFragmentTagRequest) GetTag() string {
+	if x != nil {
+		return x.Tag
+	}
+	return ""
+}
+
+func (x *SetFragmentTagRequest) GetRevision() string {
+	if x != nil {
+		return x.Revision
+	}
+	return ""
+}
+
+type SetFragmentTagResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tags          []*FragmentTag         `protobuf:"bytes,1,rep,name=tags,proto3" json:"tags,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetFragmentTagResponse) Reset() {
+	*x = SetFragmentTagResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[187]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetFragmentTagResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetFragmentTagResponse) ProtoMessage() {}
+
+func (x *SetFragmentTagResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[187]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetFragmentTagResponse.ProtoReflect.Descriptor instead.
+func (*SetFragmentTagResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{187}
+}
+
+func (x *SetFragmentTagResponse) GetTags() []*FragmentTag {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+type DeleteFragmentTagRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	FragmentId    string                 `protobuf:"bytes,1,opt,name=fragment_id,json=fragmentId,proto3" json:"fragment_id,omitempty"`
+	Tag           string                 `protobuf:"bytes,2,opt,name=tag,proto3" json:"tag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteFragmentTagRequest) Reset() {
+	*x = DeleteFragmentTagRequest{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[188]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteFragmentTagRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteFragmentTagRequest) ProtoMessage() {}
+
+func (x *DeleteFragmentTagRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[188]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteFragmentTagRequest.ProtoReflect.Descriptor instead.
+func (*DeleteFragmentTagRequest) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{188}
+}
+
+func (x *DeleteFragmentTagRequest) GetFragmentId() string {
+	if x != nil {
+		return x.FragmentId
+	}
+	return ""
+}
+
+func (x *DeleteFragmentTagRequest) GetTag() string {
+	if x != nil {
+		return x.Tag
+	}
+	return ""
+}
+
+type DeleteFragmentTagResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tags          []*FragmentTag         `protobuf:"bytes,1,rep,name=tags,proto3" json:"tags,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteFragmentTagResponse) Reset() {
+	*x = DeleteFragmentTagResponse{}
+	mi := &file_viam_app_v1_app_proto_msgTypes[189]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteFragmentTagResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteFragmentTagResponse) ProtoMessage() {}
+
+func (x *DeleteFragmentTagResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_viam_app_v1_app_proto_msgTypes[189]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteFragmentTagResponse.ProtoReflect.Descriptor instead.
+func (*DeleteFragmentTagResponse) Descriptor() ([]byte, []int) {
+	return file_viam_app_v1_app_proto_rawDescGZIP(), []int{189}
+}
+
+func (x *DeleteFragmentTagResponse) GetTags() []*FragmentTag {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
 var File_viam_app_v1_app_proto protoreflect.FileDescriptor
 
 const file_viam_app_v1_app_proto_rawDesc = "" +
@@ -8580,7 +11067,219 @@ const file_viam_app_v1_app_proto_rawDesc = "" +
 	"\rresource_type\x18\x03 \x01(\tR\fresourceType\x12\x1f\n" +
 	"\vresource_id\x18\x04 \x01(\tR\n" +
 	"resourceId\x12\x15\n" +
-	"\x06org_id\x18\x05 \x01(\tR\x05orgId*\x90\x01\n" +
+	"\x06org_id\x18\x05 \x01(\tR\x05orgId\"\xb2\x01\n" +
+	"\x14ListFragmentsRequest\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x1f\n" +
+	"\vshow_public\x18\x02 \x01(\bR\n" +
+	"showPublic\x12P\n" +
+	"\x13fragment_visibility\x18\x03 \x03(\x0e2\x1f.viam.app.v1.FragmentVisibilityR\x12fragmentVisibility\"\x91\x01\n" +
+	"\x15ListFragmentsResponse\x123\n" +
+	"\tfragments\x18\x01 \x03(\v2\x15.viam.app.v1.FragmentR\tfragments\x12C\n" +
+	"\x0ffragment_usages\x18\x02 \x03(\v2\x1a.viam.app.v1.FragmentUsageR\x0efragmentUsages\"\xc9\x05\n" +
+	"\bFragment\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x123\n" +
+	"\bfragment\x18\x03 \x01(\v2\x17.google.protobuf.StructR\bfragment\x12-\n" +
+	"\x12organization_owner\x18\x04 \x01(\tR\x11organizationOwner\x12\x16\n" +
+	"\x06public\x18\x05 \x01(\bR\x06public\x129\n" +
+	"\n" +
+	"created_on\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedOn\x12+\n" +
+	"\x11organization_name\x18\a \x01(\tR\x10organizationName\x12(\n" +
+	"\x10robot_part_count\x18\t \x01(\x05R\x0erobotPartCount\x12-\n" +
+	"\x12organization_count\x18\n" +
+	" \x01(\x05R\x11organizationCount\x12+\n" +
+	"\x12only_used_by_owner\x18\v \x01(\bR\x0fonlyUsedByOwner\x12?\n" +
+	"\n" +
+	"visibility\x18\f \x01(\x0e2\x1f.viam.app.v1.FragmentVisibilityR\n" +
+	"visibility\x12=\n" +
+	"\flast_updated\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\vlastUpdated\x12\x1a\n" +
+	"\brevision\x18\x0e \x01(\tR\brevision\x12.\n" +
+	"\x10public_namespace\x18\x0f \x01(\tH\x00R\x0fpublicNamespace\x88\x01\x01\x125\n" +
+	"\x14fragment_config_json\x18\x10 \x01(\tH\x01R\x12fragmentConfigJson\x88\x01\x01B\x13\n" +
+	"\x11_public_namespaceB\x17\n" +
+	"\x15_fragment_config_json\"\xd4\x01\n" +
+	"\rFragmentUsage\x12\x1f\n" +
+	"\vfragment_id\x18\x01 \x01(\tR\n" +
+	"fragmentId\x12$\n" +
+	"\rorganizations\x18\x02 \x01(\x05R\rorganizations\x12\x1a\n" +
+	"\bmachines\x18\x03 \x01(\x05R\bmachines\x125\n" +
+	"\x17machines_in_current_org\x18\x04 \x01(\x05R\x14machinesInCurrentOrg\x12\x1d\n" +
+	"\aversion\x18\x05 \x01(\tH\x00R\aversion\x88\x01\x01B\n" +
+	"\n" +
+	"\b_version\"\x87\x01\n" +
+	"\x12GetFragmentRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x126\n" +
+	"\x17current_organization_id\x18\x02 \x01(\tR\x15currentOrganizationId\x12\x1d\n" +
+	"\aversion\x18\x03 \x01(\tH\x00R\aversion\x88\x01\x01B\n" +
+	"\n" +
+	"\b_version\"\xf6\x01\n" +
+	"\x13GetFragmentResponse\x121\n" +
+	"\bfragment\x18\x01 \x01(\v2\x15.viam.app.v1.FragmentR\bfragment\x12A\n" +
+	"\x0efragment_usage\x18\x02 \x01(\v2\x1a.viam.app.v1.FragmentUsageR\rfragmentUsage\x12;\n" +
+	"\trevisions\x18\x03 \x03(\v2\x1d.viam.app.v1.FragmentRevisionR\trevisions\x12,\n" +
+	"\x04tags\x18\x04 \x03(\v2\x18.viam.app.v1.FragmentTagR\x04tags\"i\n" +
+	"\x10FragmentRevision\x12\x1a\n" +
+	"\brevision\x18\x01 \x01(\tR\brevision\x129\n" +
+	"\n" +
+	"created_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\";\n" +
+	"\vFragmentTag\x12\x10\n" +
+	"\x03tag\x18\x01 \x01(\tR\x03tag\x12\x1a\n" +
+	"\brevision\x18\x02 \x01(\tR\brevision\"\xda\x01\n" +
+	"\x15CreateFragmentRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12/\n" +
+	"\x06config\x18\x02 \x01(\v2\x17.google.protobuf.StructR\x06config\x12'\n" +
+	"\x0forganization_id\x18\x03 \x01(\tR\x0eorganizationId\x12D\n" +
+	"\n" +
+	"visibility\x18\x04 \x01(\x0e2\x1f.viam.app.v1.FragmentVisibilityH\x00R\n" +
+	"visibility\x88\x01\x01B\r\n" +
+	"\v_visibility\"K\n" +
+	"\x16CreateFragmentResponse\x121\n" +
+	"\bfragment\x18\x01 \x01(\v2\x15.viam.app.v1.FragmentR\bfragment\"\x9c\x03\n" +
+	"\x15UpdateFragmentRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12/\n" +
+	"\x06config\x18\x03 \x01(\v2\x17.google.protobuf.StructR\x06config\x12\x1b\n" +
+	"\x06public\x18\x04 \x01(\bH\x00R\x06public\x88\x01\x01\x12D\n" +
+	"\n" +
+	"visibility\x18\x05 \x01(\x0e2\x1f.viam.app.v1.FragmentVisibilityH\x01R\n" +
+	"visibility\x88\x01\x01\x12K\n" +
+	"\x11last_known_update\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampH\x02R\x0flastKnownUpdate\x88\x01\x01\x125\n" +
+	"\x14fragment_config_json\x18\a \x01(\tH\x03R\x12fragmentConfigJson\x88\x01\x01B\t\n" +
+	"\a_publicB\r\n" +
+	"\v_visibilityB\x14\n" +
+	"\x12_last_known_updateB\x17\n" +
+	"\x15_fragment_config_json\"K\n" +
+	"\x16UpdateFragmentResponse\x121\n" +
+	"\bfragment\x18\x01 \x01(\v2\x15.viam.app.v1.FragmentR\bfragment\"'\n" +
+	"\x15DeleteFragmentRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x18\n" +
+	"\x16DeleteFragmentResponse\"\xa6\x01\n" +
+	"\x1aListNestedFragmentsRequest\x12$\n" +
+	"\vfragment_id\x18\x01 \x01(\tH\x00R\n" +
+	"fragmentId\x88\x01\x01\x12R\n" +
+	"\x14additional_fragments\x18\x02 \x03(\v2\x1f.viam.app.v1.AdditionalFragmentR\x13additionalFragmentsB\x0e\n" +
+	"\f_fragment_id\"`\n" +
+	"\x12AdditionalFragment\x12\x1f\n" +
+	"\vfragment_id\x18\x01 \x01(\tR\n" +
+	"fragmentId\x12\x1d\n" +
+	"\aversion\x18\x02 \x01(\tH\x00R\aversion\x88\x01\x01B\n" +
+	"\n" +
+	"\b_version\"\xa0\x01\n" +
+	"\x1bListNestedFragmentsResponse\x123\n" +
+	"\tfragments\x18\x01 \x03(\v2\x15.viam.app.v1.FragmentR\tfragments\x12L\n" +
+	"\x12resolved_fragments\x18\x02 \x03(\v2\x1d.viam.app.v1.ResolvedFragmentR\x11resolvedFragments\"\xc3\x01\n" +
+	"\x10ResolvedFragment\x12\x1f\n" +
+	"\vfragment_id\x18\x01 \x01(\tR\n" +
+	"fragmentId\x12@\n" +
+	"\x0fresolved_config\x18\x02 \x01(\v2\x17.google.protobuf.StructR\x0eresolvedConfig\x120\n" +
+	"\x05error\x18\x03 \x01(\v2\x1a.viam.app.v1.FragmentErrorR\x05error\x12\x1a\n" +
+	"\brevision\x18\x04 \x01(\tR\brevision\"\x87\x01\n" +
+	"\rFragmentError\x12=\n" +
+	"\n" +
+	"error_type\x18\x01 \x01(\x0e2\x1e.viam.app.v1.FragmentErrorTypeR\terrorType\x12\x1f\n" +
+	"\vfragment_id\x18\x02 \x01(\tR\n" +
+	"fragmentId\x12\x16\n" +
+	"\x06detail\x18\x03 \x01(\tR\x06detail\"\xc8\x01\n" +
+	"\x1bListMachineFragmentsRequest\x12\x1d\n" +
+	"\n" +
+	"machine_id\x18\x01 \x01(\tR\tmachineId\x126\n" +
+	"\x17additional_fragment_ids\x18\x02 \x03(\tR\x15additionalFragmentIds\x12R\n" +
+	"\x14additional_fragments\x18\x03 \x03(\v2\x1f.viam.app.v1.AdditionalFragmentR\x13additionalFragments\"\xa1\x01\n" +
+	"\x1cListMachineFragmentsResponse\x123\n" +
+	"\tfragments\x18\x01 \x03(\v2\x15.viam.app.v1.FragmentR\tfragments\x12L\n" +
+	"\x12resolved_fragments\x18\x02 \x03(\v2\x1d.viam.app.v1.ResolvedFragmentR\x11resolvedFragments\"\xb1\x01\n" +
+	"\x1bListMachineSummariesRequest\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12!\n" +
+	"\ffragment_ids\x18\x02 \x03(\tR\vfragmentIds\x12!\n" +
+	"\flocation_ids\x18\x03 \x03(\tR\vlocationIds\x12\x19\n" +
+	"\x05limit\x18\x04 \x01(\x05H\x00R\x05limit\x88\x01\x01B\b\n" +
+	"\x06_limit\"k\n" +
+	"\x1cListMachineSummariesResponse\x12K\n" +
+	"\x12location_summaries\x18\x01 \x03(\v2\x1c.viam.app.v1.LocationSummaryR\x11locationSummaries\"\xa1\x01\n" +
+	"\x0fLocationSummary\x12\x1f\n" +
+	"\vlocation_id\x18\x01 \x01(\tR\n" +
+	"locationId\x12#\n" +
+	"\rlocation_name\x18\x02 \x01(\tR\flocationName\x12H\n" +
+	"\x11machine_summaries\x18\x03 \x03(\v2\x1b.viam.app.v1.MachineSummaryR\x10machineSummaries\"\x93\x01\n" +
+	"\x0eMachineSummary\x12\x1d\n" +
+	"\n" +
+	"machine_id\x18\x01 \x01(\tR\tmachineId\x12!\n" +
+	"\fmachine_name\x18\x02 \x01(\tR\vmachineName\x12?\n" +
+	"\x0epart_summaries\x18\x03 \x03(\v2\x18.viam.app.v1.PartSummaryR\rpartSummaries\"\xc8\x06\n" +
+	"\vPartSummary\x12\x17\n" +
+	"\apart_id\x18\x01 \x01(\tR\x06partId\x12\x1b\n" +
+	"\tpart_name\x18\x02 \x01(\tR\bpartName\x12 \n" +
+	"\fis_main_part\x18\v \x01(\bR\n" +
+	"isMainPart\x12;\n" +
+	"\fonline_state\x18\f \x01(\x0e2\x18.viam.app.v1.OnlineStateR\vonlineState\x120\n" +
+	"\x14seconds_since_online\x18\r \x01(\x03R\x12secondsSinceOnline\x12@\n" +
+	"\vlast_access\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampH\x00R\n" +
+	"lastAccess\x88\x01\x01\x12@\n" +
+	"\vlast_online\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampH\x01R\n" +
+	"lastOnline\x88\x01\x01\x12S\n" +
+	"\x13viam_server_version\x18\x04 \x01(\v2\x1e.viam.app.v1.ViamServerVersionH\x02R\x11viamServerVersion\x88\x01\x01\x12P\n" +
+	"\x12viam_agent_version\x18\x05 \x01(\v2\x1d.viam.app.v1.ViamAgentVersionH\x03R\x10viamAgentVersion\x88\x01\x01\x12\x13\n" +
+	"\x02os\x18\x06 \x01(\tH\x04R\x02os\x88\x01\x01\x12\x1f\n" +
+	"\bplatform\x18\a \x01(\tH\x05R\bplatform\x88\x01\x01\x12/\n" +
+	"\x11public_ip_address\x18\b \x01(\tH\x06R\x0fpublicIpAddress\x88\x01\x01\x12\x1e\n" +
+	"\bdns_name\x18\n" +
+	" \x01(\tH\aR\adnsName\x88\x01\x01\x12:\n" +
+	"\tfragments\x18\t \x03(\v2\x1c.viam.app.v1.FragmentSummaryR\tfragmentsB\x0e\n" +
+	"\f_last_accessB\x0e\n" +
+	"\f_last_onlineB\x16\n" +
+	"\x14_viam_server_versionB\x15\n" +
+	"\x13_viam_agent_versionB\x05\n" +
+	"\x03_osB\v\n" +
+	"\t_platformB\x14\n" +
+	"\x12_public_ip_addressB\v\n" +
+	"\t_dns_name\"N\n" +
+	"\x11ViamServerVersion\x12\x16\n" +
+	"\x05major\x18\x01 \x01(\tH\x00R\x05major\x12\x16\n" +
+	"\x05minor\x18\x02 \x01(\tH\x00R\x05minorB\t\n" +
+	"\aversion\"M\n" +
+	"\x10ViamAgentVersion\x12\x16\n" +
+	"\x05major\x18\x01 \x01(\tH\x00R\x05major\x12\x16\n" +
+	"\x05minor\x18\x02 \x01(\tH\x00R\x05minorB\t\n" +
+	"\aversion\"5\n" +
+	"\x0fFragmentSummary\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\"\x91\x01\n" +
+	"\x19GetFragmentHistoryRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\"\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tH\x00R\tpageToken\x88\x01\x01\x12\"\n" +
+	"\n" +
+	"page_limit\x18\x03 \x01(\x03H\x01R\tpageLimit\x88\x01\x01B\r\n" +
+	"\v_page_tokenB\r\n" +
+	"\v_page_limit\"\x81\x01\n" +
+	"\x1aGetFragmentHistoryResponse\x12;\n" +
+	"\ahistory\x18\x01 \x03(\v2!.viam.app.v1.FragmentHistoryEntryR\ahistory\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9e\x02\n" +
+	"\x14FragmentHistoryEntry\x12\x1a\n" +
+	"\bfragment\x18\x01 \x01(\tR\bfragment\x127\n" +
+	"\tedited_on\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\beditedOn\x12'\n" +
+	"\x03old\x18\x03 \x01(\v2\x15.viam.app.v1.FragmentR\x03old\x12;\n" +
+	"\tedited_by\x18\x04 \x01(\v2\x1e.viam.app.v1.AuthenticatorInfoR\beditedBy\x12\x1a\n" +
+	"\brevision\x18\x05 \x01(\tR\brevision\x12/\n" +
+	"\x06config\x18\x06 \x01(\v2\x17.google.protobuf.StructR\x06config\":\n" +
+	"\x17GetFragmentUsageRequest\x12\x1f\n" +
+	"\vfragment_id\x18\x01 \x01(\tR\n" +
+	"fragmentId\"]\n" +
+	"\x18GetFragmentUsageResponse\x12A\n" +
+	"\x0eversion_usages\x18\x01 \x03(\v2\x1a.viam.app.v1.FragmentUsageR\rversionUsages\"f\n" +
+	"\x15SetFragmentTagRequest\x12\x1f\n" +
+	"\vfragment_id\x18\x01 \x01(\tR\n" +
+	"fragmentId\x12\x10\n" +
+	"\x03tag\x18\x02 \x01(\tR\x03tag\x12\x1a\n" +
+	"\brevision\x18\x03 \x01(\tR\brevision\"F\n" +
+	"\x16SetFragmentTagResponse\x12,\n" +
+	"\x04tags\x18\x01 \x03(\v2\x18.viam.app.v1.FragmentTagR\x04tags\"M\n" +
+	"\x18DeleteFragmentTagRequest\x12\x1f\n" +
+	"\vfragment_id\x18\x01 \x01(\tR\n" +
+	"fragmentId\x12\x10\n" +
+	"\x03tag\x18\x02 \x01(\tR\x03tag\"I\n" +
+	"\x19DeleteFragmentTagResponse\x12,\n" +
+	"\x04tags\x18\x01 \x03(\v2\x18.viam.app.v1.FragmentTagR\x04tags*\x90\x01\n" +
 	"\vLoginMethod\x12\x1c\n" +
 	"\x18LOGIN_METHOD_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15LOGIN_METHOD_PASSWORD\x10\x01\x12\x17\n" +
@@ -8601,7 +11300,18 @@ const file_viam_app_v1_app_proto_rawDesc = "" +
 	"\bLogOrder\x12\x19\n" +
 	"\x15LOG_ORDER_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13LOG_ORDER_ASCENDING\x10\x01\x12\x18\n" +
-	"\x14LOG_ORDER_DESCENDING\x10\x022\xce3\n" +
+	"\x14LOG_ORDER_DESCENDING\x10\x02*\xa3\x01\n" +
+	"\x12FragmentVisibility\x12#\n" +
+	"\x1fFRAGMENT_VISIBILITY_UNSPECIFIED\x10\x00\x12\x1f\n" +
+	"\x1bFRAGMENT_VISIBILITY_PRIVATE\x10\x01\x12\x1e\n" +
+	"\x1aFRAGMENT_VISIBILITY_PUBLIC\x10\x02\x12'\n" +
+	"#FRAGMENT_VISIBILITY_PUBLIC_UNLISTED\x10\x03*\xdd\x01\n" +
+	"\x11FragmentErrorType\x12#\n" +
+	"\x1fFRAGMENT_ERROR_TYPE_UNSPECIFIED\x10\x00\x12!\n" +
+	"\x1dFRAGMENT_ERROR_TYPE_NO_ACCESS\x10\x01\x12.\n" +
+	"*FRAGMENT_ERROR_TYPE_NESTING_LIMIT_EXCEEDED\x10\x02\x12(\n" +
+	"$FRAGMENT_ERROR_TYPE_CHILD_ID_INVALID\x10\x03\x12&\n" +
+	"\"FRAGMENT_ERROR_TYPE_CYCLE_DETECTED\x10\x042\xd4<\n" +
 	"\n" +
 	"AppService\x12e\n" +
 	"\x12CreateOrganization\x12&.viam.app.v1.CreateOrganizationRequest\x1a'.viam.app.v1.CreateOrganizationResponse\x12b\n" +
@@ -8639,7 +11349,19 @@ const file_viam_app_v1_app_proto_rawDesc = "" +
 	"\x17UpdateRobotPartMetadata\x12+.viam.app.v1.UpdateRobotPartMetadataRequest\x1a,.viam.app.v1.UpdateRobotPartMetadataResponse\x12\\\n" +
 	"\x0fUpdateRobotPart\x12#.viam.app.v1.UpdateRobotPartRequest\x1a$.viam.app.v1.UpdateRobotPartResponse\x12h\n" +
 	"\x13GetRobotPartHistory\x12'.viam.app.v1.GetRobotPartHistoryRequest\x1a(.viam.app.v1.GetRobotPartHistoryResponse\x12e\n" +
-	"\x12MarkPartForRestart\x12&.viam.app.v1.MarkPartForRestartRequest\x1a'.viam.app.v1.MarkPartForRestartResponse\x12J\n" +
+	"\x12MarkPartForRestart\x12&.viam.app.v1.MarkPartForRestartRequest\x1a'.viam.app.v1.MarkPartForRestartResponse\x12V\n" +
+	"\rListFragments\x12!.viam.app.v1.ListFragmentsRequest\x1a\".viam.app.v1.ListFragmentsResponse\x12P\n" +
+	"\vGetFragment\x12\x1f.viam.app.v1.GetFragmentRequest\x1a .viam.app.v1.GetFragmentResponse\x12Y\n" +
+	"\x0eCreateFragment\x12\".viam.app.v1.CreateFragmentRequest\x1a#.viam.app.v1.CreateFragmentResponse\x12Y\n" +
+	"\x0eUpdateFragment\x12\".viam.app.v1.UpdateFragmentRequest\x1a#.viam.app.v1.UpdateFragmentResponse\x12Y\n" +
+	"\x0eDeleteFragment\x12\".viam.app.v1.DeleteFragmentRequest\x1a#.viam.app.v1.DeleteFragmentResponse\x12h\n" +
+	"\x13ListNestedFragments\x12'.viam.app.v1.ListNestedFragmentsRequest\x1a(.viam.app.v1.ListNestedFragmentsResponse\x12k\n" +
+	"\x14ListMachineFragments\x12(.viam.app.v1.ListMachineFragmentsRequest\x1a).viam.app.v1.ListMachineFragmentsResponse\x12k\n" +
+	"\x14ListMachineSummaries\x12(.viam.app.v1.ListMachineSummariesRequest\x1a).viam.app.v1.ListMachineSummariesResponse\x12e\n" +
+	"\x12GetFragmentHistory\x12&.viam.app.v1.GetFragmentHistoryRequest\x1a'.viam.app.v1.GetFragmentHistoryResponse\x12_\n" +
+	"\x10GetFragmentUsage\x12$.viam.app.v1.GetFragmentUsageRequest\x1a%.viam.app.v1.GetFragmentUsageResponse\x12Y\n" +
+	"\x0eSetFragmentTag\x12\".viam.app.v1.SetFragmentTagRequest\x1a#.viam.app.v1.SetFragmentTagResponse\x12b\n" +
+	"\x11DeleteFragmentTag\x12%.viam.app.v1.DeleteFragmentTagRequest\x1a&.viam.app.v1.DeleteFragmentTagResponse\x12J\n" +
 	"\tCreateKey\x12\x1d.viam.app.v1.CreateKeyRequest\x1a\x1e.viam.app.v1.CreateKeyResponse\x12G\n" +
 	"\bListKeys\x12\x1c.viam.app.v1.ListKeysRequest\x1a\x1d.viam.app.v1.ListKeysResponse\x12J\n" +
 	"\tDeleteKey\x12\x1d.viam.app.v1.DeleteKeyRequest\x1a\x1e.viam.app.v1.DeleteKeyResponse\x12J\n" +
@@ -8685,404 +11407,513 @@ func file_viam_app_v1_app_proto_rawDescGZIP() []byte {
 	return file_viam_app_v1_app_proto_rawDescData
 }
 
-var file_viam_app_v1_app_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_viam_app_v1_app_proto_msgTypes = make([]protoimpl.MessageInfo, 153)
+var file_viam_app_v1_app_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_viam_app_v1_app_proto_msgTypes = make([]protoimpl.MessageInfo, 191)
 var file_viam_app_v1_app_proto_goTypes = []any{
 	(LoginMethod)(0),                                       // 0: viam.app.v1.LoginMethod
 	(OnlineState)(0),                                       // 1: viam.app.v1.OnlineState
 	(AuthenticationType)(0),                                // 2: viam.app.v1.AuthenticationType
 	(LogOrder)(0),                                          // 3: viam.app.v1.LogOrder
-	(SharedSecret_State)(0),                                // 4: viam.app.v1.SharedSecret.State
-	(*CreateOrganizationRequest)(nil),                      // 5: viam.app.v1.CreateOrganizationRequest
-	(*CreateOrganizationResponse)(nil),                     // 6: viam.app.v1.CreateOrganizationResponse
-	(*Organization)(nil),                                   // 7: viam.app.v1.Organization
-	(*FragmentImportList)(nil),                             // 8: viam.app.v1.FragmentImportList
-	(*FragmentImport)(nil),                                 // 9: viam.app.v1.FragmentImport
-	(*AllowedLoginMethods)(nil),                            // 10: viam.app.v1.AllowedLoginMethods
-	(*ListOrganizationsRequest)(nil),                       // 11: viam.app.v1.ListOrganizationsRequest
-	(*ListOrganizationsResponse)(nil),                      // 12: viam.app.v1.ListOrganizationsResponse
-	(*GetOrganizationRequest)(nil),                         // 13: viam.app.v1.GetOrganizationRequest
-	(*GetOrganizationResponse)(nil),                        // 14: viam.app.v1.GetOrganizationResponse
-	(*GetOrganizationNamespaceAvailabilityRequest)(nil),    // 15: viam.app.v1.GetOrganizationNamespaceAvailabilityRequest
-	(*GetOrganizationNamespaceAvailabilityResponse)(nil),   // 16: viam.app.v1.GetOrganizationNamespaceAvailabilityResponse
-	(*UpdateOrganizationRequest)(nil),                      // 17: viam.app.v1.UpdateOrganizationRequest
-	(*UpdateOrganizationResponse)(nil),                     // 18: viam.app.v1.UpdateOrganizationResponse
-	(*DeleteOrganizationRequest)(nil),                      // 19: viam.app.v1.DeleteOrganizationRequest
-	(*DeleteOrganizationResponse)(nil),                     // 20: viam.app.v1.DeleteOrganizationResponse
-	(*GetOrganizationMetadataRequest)(nil),                 // 21: viam.app.v1.GetOrganizationMetadataRequest
-	(*GetOrganizationMetadataResponse)(nil),                // 22: viam.app.v1.GetOrganizationMetadataResponse
-	(*UpdateOrganizationMetadataRequest)(nil),              // 23: viam.app.v1.UpdateOrganizationMetadataRequest
-	(*UpdateOrganizationMetadataResponse)(nil),             // 24: viam.app.v1.UpdateOrganizationMetadataResponse
-	(*CreateLocationRequest)(nil),                          // 25: viam.app.v1.CreateLocationRequest
-	(*CreateLocationResponse)(nil),                         // 26: viam.app.v1.CreateLocationResponse
-	(*Location)(nil),                                       // 27: viam.app.v1.Location
-	(*LocationAuth)(nil),                                   // 28: viam.app.v1.LocationAuth
-	(*SharedSecret)(nil),                                   // 29: viam.app.v1.SharedSecret
-	(*LocationOrganization)(nil),                           // 30: viam.app.v1.LocationOrganization
-	(*StorageConfig)(nil),                                  // 31: viam.app.v1.StorageConfig
-	(*OrganizationIdentity)(nil),                           // 32: viam.app.v1.OrganizationIdentity
-	(*GetLocationRequest)(nil),                             // 33: viam.app.v1.GetLocationRequest
-	(*GetLocationResponse)(nil),                            // 34: viam.app.v1.GetLocationResponse
-	(*UpdateLocationRequest)(nil),                          // 35: viam.app.v1.UpdateLocationRequest
-	(*UpdateLocationResponse)(nil),                         // 36: viam.app.v1.UpdateLocationResponse
-	(*DeleteLocationRequest)(nil),                          // 37: viam.app.v1.DeleteLocationRequest
-	(*DeleteLocationResponse)(nil),                         // 38: viam.app.v1.DeleteLocationResponse
-	(*ListLocationsRequest)(nil),                           // 39: viam.app.v1.ListLocationsRequest
-	(*ListLocationsResponse)(nil),                          // 40: viam.app.v1.ListLocationsResponse
-	(*GetLocationMetadataRequest)(nil),                     // 41: viam.app.v1.GetLocationMetadataRequest
-	(*GetLocationMetadataResponse)(nil),                    // 42: viam.app.v1.GetLocationMetadataResponse
-	(*UpdateLocationMetadataRequest)(nil),                  // 43: viam.app.v1.UpdateLocationMetadataRequest
-	(*UpdateLocationMetadataResponse)(nil),                 // 44: viam.app.v1.UpdateLocationMetadataResponse
-	(*NewRobotRequest)(nil),                                // 45: viam.app.v1.NewRobotRequest
-	(*NewRobotResponse)(nil),                               // 46: viam.app.v1.NewRobotResponse
-	(*GetRobotRequest)(nil),                                // 47: viam.app.v1.GetRobotRequest
-	(*GetRobotResponse)(nil),                               // 48: viam.app.v1.GetRobotResponse
-	(*Robot)(nil),                                          // 49: viam.app.v1.Robot
-	(*UpdateRobotRequest)(nil),                             // 50: viam.app.v1.UpdateRobotRequest
-	(*UpdateRobotResponse)(nil),                            // 51: viam.app.v1.UpdateRobotResponse
-	(*DeleteRobotRequest)(nil),                             // 52: viam.app.v1.DeleteRobotRequest
-	(*DeleteRobotResponse)(nil),                            // 53: viam.app.v1.DeleteRobotResponse
-	(*ListRobotsRequest)(nil),                              // 54: viam.app.v1.ListRobotsRequest
-	(*ListRobotsResponse)(nil),                             // 55: viam.app.v1.ListRobotsResponse
-	(*ListRobotsForOrgRequest)(nil),                        // 56: viam.app.v1.ListRobotsForOrgRequest
-	(*ListRobotsForOrgResponse)(nil),                       // 57: viam.app.v1.ListRobotsForOrgResponse
-	(*ListRobotsForLocationsRequest)(nil),                  // 58: viam.app.v1.ListRobotsForLocationsRequest
-	(*ListRobotsForLocationsResponse)(nil),                 // 59: viam.app.v1.ListRobotsForLocationsResponse
-	(*GetRobotMetadataRequest)(nil),                        // 60: viam.app.v1.GetRobotMetadataRequest
-	(*GetRobotMetadataResponse)(nil),                       // 61: viam.app.v1.GetRobotMetadataResponse
-	(*UpdateRobotMetadataRequest)(nil),                     // 62: viam.app.v1.UpdateRobotMetadataRequest
-	(*UpdateRobotMetadataResponse)(nil),                    // 63: viam.app.v1.UpdateRobotMetadataResponse
-	(*NewRobotPartRequest)(nil),                            // 64: viam.app.v1.NewRobotPartRequest
-	(*NewRobotPartResponse)(nil),                           // 65: viam.app.v1.NewRobotPartResponse
-	(*GetRobotPartRequest)(nil),                            // 66: viam.app.v1.GetRobotPartRequest
-	(*GetRobotPartResponse)(nil),                           // 67: viam.app.v1.GetRobotPartResponse
-	(*RobotPart)(nil),                                      // 68: viam.app.v1.RobotPart
-	(*GetRobotPartsRequest)(nil),                           // 69: viam.app.v1.GetRobotPartsRequest
-	(*GetRobotPartsResponse)(nil),                          // 70: viam.app.v1.GetRobotPartsResponse
-	(*GetRobotPartByNameAndLocationRequest)(nil),           // 71: viam.app.v1.GetRobotPartByNameAndLocationRequest
-	(*GetRobotPartByNameAndLocationResponse)(nil),          // 72: viam.app.v1.GetRobotPartByNameAndLocationResponse
-	(*DeleteRobotPartRequest)(nil),                         // 73: viam.app.v1.DeleteRobotPartRequest
-	(*DeleteRobotPartResponse)(nil),                        // 74: viam.app.v1.DeleteRobotPartResponse
-	(*MarkPartAsMainRequest)(nil),                          // 75: viam.app.v1.MarkPartAsMainRequest
-	(*MarkPartAsMainResponse)(nil),                         // 76: viam.app.v1.MarkPartAsMainResponse
-	(*GetRobotPartMetadataRequest)(nil),                    // 77: viam.app.v1.GetRobotPartMetadataRequest
-	(*GetRobotPartMetadataResponse)(nil),                   // 78: viam.app.v1.GetRobotPartMetadataResponse
-	(*UpdateRobotPartMetadataRequest)(nil),                 // 79: viam.app.v1.UpdateRobotPartMetadataRequest
-	(*UpdateRobotPartMetadataResponse)(nil),                // 80: viam.app.v1.UpdateRobotPartMetadataResponse
-	(*UpdateRobotPartRequest)(nil),                         // 81: viam.app.v1.UpdateRobotPartRequest
-	(*UpdateRobotPartResponse)(nil),                        // 82: viam.app.v1.UpdateRobotPartResponse
-	(*GetRobotPartHistoryRequest)(nil),                     // 83: viam.app.v1.GetRobotPartHistoryRequest
-	(*GetRobotPartHistoryResponse)(nil),                    // 84: viam.app.v1.GetRobotPartHistoryResponse
-	(*RobotPartHistoryEntry)(nil),                          // 85: viam.app.v1.RobotPartHistoryEntry
-	(*AuthenticatorInfo)(nil),                              // 86: viam.app.v1.AuthenticatorInfo
-	(*MarkPartForRestartRequest)(nil),                      // 87: viam.app.v1.MarkPartForRestartRequest
-	(*MarkPartForRestartResponse)(nil),                     // 88: viam.app.v1.MarkPartForRestartResponse
-	(*GetRobotPartLogsRequest)(nil),                        // 89: viam.app.v1.GetRobotPartLogsRequest
-	(*GetRobotPartLogsResponse)(nil),                       // 90: viam.app.v1.GetRobotPartLogsResponse
-	(*TailRobotPartLogsRequest)(nil),                       // 91: viam.app.v1.TailRobotPartLogsRequest
-	(*TailRobotPartLogsResponse)(nil),                      // 92: viam.app.v1.TailRobotPartLogsResponse
-	(*CreateKeyRequest)(nil),                               // 93: viam.app.v1.CreateKeyRequest
-	(*CreateKeyResponse)(nil),                              // 94: viam.app.v1.CreateKeyResponse
-	(*ListKeysRequest)(nil),                                // 95: viam.app.v1.ListKeysRequest
-	(*ListKeysResponse)(nil),                               // 96: viam.app.v1.ListKeysResponse
-	(*DeleteKeyRequest)(nil),                               // 97: viam.app.v1.DeleteKeyRequest
-	(*DeleteKeyResponse)(nil),                              // 98: viam.app.v1.DeleteKeyResponse
-	(*RotateKeyRequest)(nil),                               // 99: viam.app.v1.RotateKeyRequest
-	(*RotateKeyResponse)(nil),                              // 100: viam.app.v1.RotateKeyResponse
-	(*RenameKeyRequest)(nil),                               // 101: viam.app.v1.RenameKeyRequest
-	(*RenameKeyResponse)(nil),                              // 102: viam.app.v1.RenameKeyResponse
-	(*CreateKeyFromExistingKeyAuthorizationsRequest)(nil),  // 103: viam.app.v1.CreateKeyFromExistingKeyAuthorizationsRequest
-	(*CreateKeyFromExistingKeyAuthorizationsResponse)(nil), // 104: viam.app.v1.CreateKeyFromExistingKeyAuthorizationsResponse
-	(*GetRobotAPIKeysRequest)(nil),                         // 105: viam.app.v1.GetRobotAPIKeysRequest
-	(*GetRobotAPIKeysResponse)(nil),                        // 106: viam.app.v1.GetRobotAPIKeysResponse
-	(*AddRoleRequest)(nil),                                 // 107: viam.app.v1.AddRoleRequest
-	(*AddRoleResponse)(nil),                                // 108: viam.app.v1.AddRoleResponse
-	(*RemoveRoleRequest)(nil),                              // 109: viam.app.v1.RemoveRoleRequest
-	(*RemoveRoleResponse)(nil),                             // 110: viam.app.v1.RemoveRoleResponse
-	(*ChangeRoleRequest)(nil),                              // 111: viam.app.v1.ChangeRoleRequest
-	(*ChangeRoleResponse)(nil),                             // 112: viam.app.v1.ChangeRoleResponse
-	(*ListAuthorizationsRequest)(nil),                      // 113: viam.app.v1.ListAuthorizationsRequest
-	(*ListAuthorizationsResponse)(nil),                     // 114: viam.app.v1.ListAuthorizationsResponse
-	(*CheckPermissionsRequest)(nil),                        // 115: viam.app.v1.CheckPermissionsRequest
-	(*CheckPermissionsResponse)(nil),                       // 116: viam.app.v1.CheckPermissionsResponse
-	(*GetUserIDByEmailRequest)(nil),                        // 117: viam.app.v1.GetUserIDByEmailRequest
-	(*GetUserIDByEmailResponse)(nil),                       // 118: viam.app.v1.GetUserIDByEmailResponse
-	(*ListOrganizationsByUserRequest)(nil),                 // 119: viam.app.v1.ListOrganizationsByUserRequest
-	(*ListOrganizationsByUserResponse)(nil),                // 120: viam.app.v1.ListOrganizationsByUserResponse
-	(*GetOrganizationsWithAccessToLocationRequest)(nil),    // 121: viam.app.v1.GetOrganizationsWithAccessToLocationRequest
-	(*GetOrganizationsWithAccessToLocationResponse)(nil),   // 122: viam.app.v1.GetOrganizationsWithAccessToLocationResponse
-	(*ListOrganizationMembersRequest)(nil),                 // 123: viam.app.v1.ListOrganizationMembersRequest
-	(*ListOrganizationMembersResponse)(nil),                // 124: viam.app.v1.ListOrganizationMembersResponse
-	(*CreateOrganizationInviteRequest)(nil),                // 125: viam.app.v1.CreateOrganizationInviteRequest
-	(*CreateOrganizationInviteResponse)(nil),               // 126: viam.app.v1.CreateOrganizationInviteResponse
-	(*UpdateOrganizationInviteAuthorizationsRequest)(nil),  // 127: viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest
-	(*UpdateOrganizationInviteAuthorizationsResponse)(nil), // 128: viam.app.v1.UpdateOrganizationInviteAuthorizationsResponse
-	(*DeleteOrganizationInviteRequest)(nil),                // 129: viam.app.v1.DeleteOrganizationInviteRequest
-	(*DeleteOrganizationInviteResponse)(nil),               // 130: viam.app.v1.DeleteOrganizationInviteResponse
-	(*ResendOrganizationInviteRequest)(nil),                // 131: viam.app.v1.ResendOrganizationInviteRequest
-	(*ResendOrganizationInviteResponse)(nil),               // 132: viam.app.v1.ResendOrganizationInviteResponse
-	(*DeleteOrganizationMemberRequest)(nil),                // 133: viam.app.v1.DeleteOrganizationMemberRequest
-	(*DeleteOrganizationMemberResponse)(nil),               // 134: viam.app.v1.DeleteOrganizationMemberResponse
-	(*LocationAuthRequest)(nil),                            // 135: viam.app.v1.LocationAuthRequest
-	(*LocationAuthResponse)(nil),                           // 136: viam.app.v1.LocationAuthResponse
-	(*CreateLocationSecretRequest)(nil),                    // 137: viam.app.v1.CreateLocationSecretRequest
-	(*CreateLocationSecretResponse)(nil),                   // 138: viam.app.v1.CreateLocationSecretResponse
-	(*DeleteLocationSecretRequest)(nil),                    // 139: viam.app.v1.DeleteLocationSecretRequest
-	(*DeleteLocationSecretResponse)(nil),                   // 140: viam.app.v1.DeleteLocationSecretResponse
-	(*CreateRobotPartSecretRequest)(nil),                   // 141: viam.app.v1.CreateRobotPartSecretRequest
-	(*CreateRobotPartSecretResponse)(nil),                  // 142: viam.app.v1.CreateRobotPartSecretResponse
-	(*DeleteRobotPartSecretRequest)(nil),                   // 143: viam.app.v1.DeleteRobotPartSecretRequest
-	(*DeleteRobotPartSecretResponse)(nil),                  // 144: viam.app.v1.DeleteRobotPartSecretResponse
-	(*ShareLocationRequest)(nil),                           // 145: viam.app.v1.ShareLocationRequest
-	(*ShareLocationResponse)(nil),                          // 146: viam.app.v1.ShareLocationResponse
-	(*UnshareLocationRequest)(nil),                         // 147: viam.app.v1.UnshareLocationRequest
-	(*UnshareLocationResponse)(nil),                        // 148: viam.app.v1.UnshareLocationResponse
-	(*Authorization)(nil),                                  // 149: viam.app.v1.Authorization
-	(*APIKeyWithAuthorizations)(nil),                       // 150: viam.app.v1.APIKeyWithAuthorizations
-	(*AuthorizedPermissions)(nil),                          // 151: viam.app.v1.AuthorizedPermissions
-	(*OrgDetails)(nil),                                     // 152: viam.app.v1.OrgDetails
-	(*OrganizationMember)(nil),                             // 153: viam.app.v1.OrganizationMember
-	(*OrganizationInvite)(nil),                             // 154: viam.app.v1.OrganizationInvite
-	(*APIKey)(nil),                                         // 155: viam.app.v1.APIKey
-	(*AuthorizationDetails)(nil),                           // 156: viam.app.v1.AuthorizationDetails
-	nil,                                                    // 157: viam.app.v1.FragmentImport.VariablesEntry
-	(*timestamppb.Timestamp)(nil),                          // 158: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),                                // 159: google.protobuf.Struct
-	(*v1.LogEntry)(nil),                                    // 160: viam.common.v1.LogEntry
+	(FragmentVisibility)(0),                                // 4: viam.app.v1.FragmentVisibility
+	(FragmentErrorType)(0),                                 // 5: viam.app.v1.FragmentErrorType
+	(SharedSecret_State)(0),                                // 6: viam.app.v1.SharedSecret.State
+	(*CreateOrganizationRequest)(nil),                      // 7: viam.app.v1.CreateOrganizationRequest
+	(*CreateOrganizationResponse)(nil),                     // 8: viam.app.v1.CreateOrganizationResponse
+	(*Organization)(nil),                                   // 9: viam.app.v1.Organization
+	(*FragmentImportList)(nil),                             // 10: viam.app.v1.FragmentImportList
+	(*FragmentImport)(nil),                                 // 11: viam.app.v1.FragmentImport
+	(*AllowedLoginMethods)(nil),                            // 12: viam.app.v1.AllowedLoginMethods
+	(*ListOrganizationsRequest)(nil),                       // 13: viam.app.v1.ListOrganizationsRequest
+	(*ListOrganizationsResponse)(nil),                      // 14: viam.app.v1.ListOrganizationsResponse
+	(*GetOrganizationRequest)(nil),                         // 15: viam.app.v1.GetOrganizationRequest
+	(*GetOrganizationResponse)(nil),                        // 16: viam.app.v1.GetOrganizationResponse
+	(*GetOrganizationNamespaceAvailabilityRequest)(nil),    // 17: viam.app.v1.GetOrganizationNamespaceAvailabilityRequest
+	(*GetOrganizationNamespaceAvailabilityResponse)(nil),   // 18: viam.app.v1.GetOrganizationNamespaceAvailabilityResponse
+	(*UpdateOrganizationRequest)(nil),                      // 19: viam.app.v1.UpdateOrganizationRequest
+	(*UpdateOrganizationResponse)(nil),                     // 20: viam.app.v1.UpdateOrganizationResponse
+	(*DeleteOrganizationRequest)(nil),                      // 21: viam.app.v1.DeleteOrganizationRequest
+	(*DeleteOrganizationResponse)(nil),                     // 22: viam.app.v1.DeleteOrganizationResponse
+	(*GetOrganizationMetadataRequest)(nil),                 // 23: viam.app.v1.GetOrganizationMetadataRequest
+	(*GetOrganizationMetadataResponse)(nil),                // 24: viam.app.v1.GetOrganizationMetadataResponse
+	(*UpdateOrganizationMetadataRequest)(nil),              // 25: viam.app.v1.UpdateOrganizationMetadataRequest
+	(*UpdateOrganizationMetadataResponse)(nil),             // 26: viam.app.v1.UpdateOrganizationMetadataResponse
+	(*CreateLocationRequest)(nil),                          // 27: viam.app.v1.CreateLocationRequest
+	(*CreateLocationResponse)(nil),                         // 28: viam.app.v1.CreateLocationResponse
+	(*Location)(nil),                                       // 29: viam.app.v1.Location
+	(*LocationAuth)(nil),                                   // 30: viam.app.v1.LocationAuth
+	(*SharedSecret)(nil),                                   // 31: viam.app.v1.SharedSecret
+	(*LocationOrganization)(nil),                           // 32: viam.app.v1.LocationOrganization
+	(*StorageConfig)(nil),                                  // 33: viam.app.v1.StorageConfig
+	(*OrganizationIdentity)(nil),                           // 34: viam.app.v1.OrganizationIdentity
+	(*GetLocationRequest)(nil),                             // 35: viam.app.v1.GetLocationRequest
+	(*GetLocationResponse)(nil),                            // 36: viam.app.v1.GetLocationResponse
+	(*UpdateLocationRequest)(nil),                          // 37: viam.app.v1.UpdateLocationRequest
+	(*UpdateLocationResponse)(nil),                         // 38: viam.app.v1.UpdateLocationResponse
+	(*DeleteLocationRequest)(nil),                          // 39: viam.app.v1.DeleteLocationRequest
+	(*DeleteLocationResponse)(nil),                         // 40: viam.app.v1.DeleteLocationResponse
+	(*ListLocationsRequest)(nil),                           // 41: viam.app.v1.ListLocationsRequest
+	(*ListLocationsResponse)(nil),                          // 42: viam.app.v1.ListLocationsResponse
+	(*GetLocationMetadataRequest)(nil),                     // 43: viam.app.v1.GetLocationMetadataRequest
+	(*GetLocationMetadataResponse)(nil),                    // 44: viam.app.v1.GetLocationMetadataResponse
+	(*UpdateLocationMetadataRequest)(nil),                  // 45: viam.app.v1.UpdateLocationMetadataRequest
+	(*UpdateLocationMetadataResponse)(nil),                 // 46: viam.app.v1.UpdateLocationMetadataResponse
+	(*NewRobotRequest)(nil),                                // 47: viam.app.v1.NewRobotRequest
+	(*NewRobotResponse)(nil),                               // 48: viam.app.v1.NewRobotResponse
+	(*GetRobotRequest)(nil),                                // 49: viam.app.v1.GetRobotRequest
+	(*GetRobotResponse)(nil),                               // 50: viam.app.v1.GetRobotResponse
+	(*Robot)(nil),                                          // 51: viam.app.v1.Robot
+	(*UpdateRobotRequest)(nil),                             // 52: viam.app.v1.UpdateRobotRequest
+	(*UpdateRobotResponse)(nil),                            // 53: viam.app.v1.UpdateRobotResponse
+	(*DeleteRobotRequest)(nil),                             // 54: viam.app.v1.DeleteRobotRequest
+	(*DeleteRobotResponse)(nil),                            // 55: viam.app.v1.DeleteRobotResponse
+	(*ListRobotsRequest)(nil),                              // 56: viam.app.v1.ListRobotsRequest
+	(*ListRobotsResponse)(nil),                             // 57: viam.app.v1.ListRobotsResponse
+	(*ListRobotsForOrgRequest)(nil),                        // 58: viam.app.v1.ListRobotsForOrgRequest
+	(*ListRobotsForOrgResponse)(nil),                       // 59: viam.app.v1.ListRobotsForOrgResponse
+	(*ListRobotsForLocationsRequest)(nil),                  // 60: viam.app.v1.ListRobotsForLocationsRequest
+	(*ListRobotsForLocationsResponse)(nil),                 // 61: viam.app.v1.ListRobotsForLocationsResponse
+	(*GetRobotMetadataRequest)(nil),                        // 62: viam.app.v1.GetRobotMetadataRequest
+	(*GetRobotMetadataResponse)(nil),                       // 63: viam.app.v1.GetRobotMetadataResponse
+	(*UpdateRobotMetadataRequest)(nil),                     // 64: viam.app.v1.UpdateRobotMetadataRequest
+	(*UpdateRobotMetadataResponse)(nil),                    // 65: viam.app.v1.UpdateRobotMetadataResponse
+	(*NewRobotPartRequest)(nil),                            // 66: viam.app.v1.NewRobotPartRequest
+	(*NewRobotPartResponse)(nil),                           // 67: viam.app.v1.NewRobotPartResponse
+	(*GetRobotPartRequest)(nil),                            // 68: viam.app.v1.GetRobotPartRequest
+	(*GetRobotPartResponse)(nil),                           // 69: viam.app.v1.GetRobotPartResponse
+	(*RobotPart)(nil),                                      // 70: viam.app.v1.RobotPart
+	(*GetRobotPartsRequest)(nil),                           // 71: viam.app.v1.GetRobotPartsRequest
+	(*GetRobotPartsResponse)(nil),                          // 72: viam.app.v1.GetRobotPartsResponse
+	(*GetRobotPartByNameAndLocationRequest)(nil),           // 73: viam.app.v1.GetRobotPartByNameAndLocationRequest
+	(*GetRobotPartByNameAndLocationResponse)(nil),          // 74: viam.app.v1.GetRobotPartByNameAndLocationResponse
+	(*DeleteRobotPartRequest)(nil),                         // 75: viam.app.v1.DeleteRobotPartRequest
+	(*DeleteRobotPartResponse)(nil),                        // 76: viam.app.v1.DeleteRobotPartResponse
+	(*MarkPartAsMainRequest)(nil),                          // 77: viam.app.v1.MarkPartAsMainRequest
+	(*MarkPartAsMainResponse)(nil),                         // 78: viam.app.v1.MarkPartAsMainResponse
+	(*GetRobotPartMetadataRequest)(nil),                    // 79: viam.app.v1.GetRobotPartMetadataRequest
+	(*GetRobotPartMetadataResponse)(nil),                   // 80: viam.app.v1.GetRobotPartMetadataResponse
+	(*UpdateRobotPartMetadataRequest)(nil),                 // 81: viam.app.v1.UpdateRobotPartMetadataRequest
+	(*UpdateRobotPartMetadataResponse)(nil),                // 82: viam.app.v1.UpdateRobotPartMetadataResponse
+	(*UpdateRobotPartRequest)(nil),                         // 83: viam.app.v1.UpdateRobotPartRequest
+	(*UpdateRobotPartResponse)(nil),                        // 84: viam.app.v1.UpdateRobotPartResponse
+	(*GetRobotPartHistoryRequest)(nil),                     // 85: viam.app.v1.GetRobotPartHistoryRequest
+	(*GetRobotPartHistoryResponse)(nil),                    // 86: viam.app.v1.GetRobotPartHistoryResponse
+	(*RobotPartHistoryEntry)(nil),                          // 87: viam.app.v1.RobotPartHistoryEntry
+	(*AuthenticatorInfo)(nil),                              // 88: viam.app.v1.AuthenticatorInfo
+	(*MarkPartForRestartRequest)(nil),                      // 89: viam.app.v1.MarkPartForRestartRequest
+	(*MarkPartForRestartResponse)(nil),                     // 90: viam.app.v1.MarkPartForRestartResponse
+	(*GetRobotPartLogsRequest)(nil),                        // 91: viam.app.v1.GetRobotPartLogsRequest
+	(*GetRobotPartLogsResponse)(nil),                       // 92: viam.app.v1.GetRobotPartLogsResponse
+	(*TailRobotPartLogsRequest)(nil),                       // 93: viam.app.v1.TailRobotPartLogsRequest
+	(*TailRobotPartLogsResponse)(nil),                      // 94: viam.app.v1.TailRobotPartLogsResponse
+	(*CreateKeyRequest)(nil),                               // 95: viam.app.v1.CreateKeyRequest
+	(*CreateKeyResponse)(nil),                              // 96: viam.app.v1.CreateKeyResponse
+	(*ListKeysRequest)(nil),                                // 97: viam.app.v1.ListKeysRequest
+	(*ListKeysResponse)(nil),                               // 98: viam.app.v1.ListKeysResponse
+	(*DeleteKeyRequest)(nil),                               // 99: viam.app.v1.DeleteKeyRequest
+	(*DeleteKeyResponse)(nil),                              // 100: viam.app.v1.DeleteKeyResponse
+	(*RotateKeyRequest)(nil),                               // 101: viam.app.v1.RotateKeyRequest
+	(*RotateKeyResponse)(nil),                              // 102: viam.app.v1.RotateKeyResponse
+	(*RenameKeyRequest)(nil),                               // 103: viam.app.v1.RenameKeyRequest
+	(*RenameKeyResponse)(nil),                              // 104: viam.app.v1.RenameKeyResponse
+	(*CreateKeyFromExistingKeyAuthorizationsRequest)(nil),  // 105: viam.app.v1.CreateKeyFromExistingKeyAuthorizationsRequest
+	(*CreateKeyFromExistingKeyAuthorizationsResponse)(nil), // 106: viam.app.v1.CreateKeyFromExistingKeyAuthorizationsResponse
+	(*GetRobotAPIKeysRequest)(nil),                         // 107: viam.app.v1.GetRobotAPIKeysRequest
+	(*GetRobotAPIKeysResponse)(nil),                        // 108: viam.app.v1.GetRobotAPIKeysResponse
+	(*AddRoleRequest)(nil),                                 // 109: viam.app.v1.AddRoleRequest
+	(*AddRoleResponse)(nil),                                // 110: viam.app.v1.AddRoleResponse
+	(*RemoveRoleRequest)(nil),                              // 111: viam.app.v1.RemoveRoleRequest
+	(*RemoveRoleResponse)(nil),                             // 112: viam.app.v1.RemoveRoleResponse
+	(*ChangeRoleRequest)(nil),                              // 113: viam.app.v1.ChangeRoleRequest
+	(*ChangeRoleResponse)(nil),                             // 114: viam.app.v1.ChangeRoleResponse
+	(*ListAuthorizationsRequest)(nil),                      // 115: viam.app.v1.ListAuthorizationsRequest
+	(*ListAuthorizationsResponse)(nil),                     // 116: viam.app.v1.ListAuthorizationsResponse
+	(*CheckPermissionsRequest)(nil),                        // 117: viam.app.v1.CheckPermissionsRequest
+	(*CheckPermissionsResponse)(nil),                       // 118: viam.app.v1.CheckPermissionsResponse
+	(*GetUserIDByEmailRequest)(nil),                        // 119: viam.app.v1.GetUserIDByEmailRequest
+	(*GetUserIDByEmailResponse)(nil),                       // 120: viam.app.v1.GetUserIDByEmailResponse
+	(*ListOrganizationsByUserRequest)(nil),                 // 121: viam.app.v1.ListOrganizationsByUserRequest
+	(*ListOrganizationsByUserResponse)(nil),                // 122: viam.app.v1.ListOrganizationsByUserResponse
+	(*GetOrganizationsWithAccessToLocationRequest)(nil),    // 123: viam.app.v1.GetOrganizationsWithAccessToLocationRequest
+	(*GetOrganizationsWithAccessToLocationResponse)(nil),   // 124: viam.app.v1.GetOrganizationsWithAccessToLocationResponse
+	(*ListOrganizationMembersRequest)(nil),                 // 125: viam.app.v1.ListOrganizationMembersRequest
+	(*ListOrganizationMembersResponse)(nil),                // 126: viam.app.v1.ListOrganizationMembersResponse
+	(*CreateOrganizationInviteRequest)(nil),                // 127: viam.app.v1.CreateOrganizationInviteRequest
+	(*CreateOrganizationInviteResponse)(nil),               // 128: viam.app.v1.CreateOrganizationInviteResponse
+	(*UpdateOrganizationInviteAuthorizationsRequest)(nil),  // 129: viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest
+	(*UpdateOrganizationInviteAuthorizationsResponse)(nil), // 130: viam.app.v1.UpdateOrganizationInviteAuthorizationsResponse
+	(*DeleteOrganizationInviteRequest)(nil),                // 131: viam.app.v1.DeleteOrganizationInviteRequest
+	(*DeleteOrganizationInviteResponse)(nil),               // 132: viam.app.v1.DeleteOrganizationInviteResponse
+	(*ResendOrganizationInviteRequest)(nil),                // 133: viam.app.v1.ResendOrganizationInviteRequest
+	(*ResendOrganizationInviteResponse)(nil),               // 134: viam.app.v1.ResendOrganizationInviteResponse
+	(*DeleteOrganizationMemberRequest)(nil),                // 135: viam.app.v1.DeleteOrganizationMemberRequest
+	(*DeleteOrganizationMemberResponse)(nil),               // 136: viam.app.v1.DeleteOrganizationMemberResponse
+	(*LocationAuthRequest)(nil),                            // 137: viam.app.v1.LocationAuthRequest
+	(*LocationAuthResponse)(nil),                           // 138: viam.app.v1.LocationAuthResponse
+	(*CreateLocationSecretRequest)(nil),                    // 139: viam.app.v1.CreateLocationSecretRequest
+	(*CreateLocationSecretResponse)(nil),                   // 140: viam.app.v1.CreateLocationSecretResponse
+	(*DeleteLocationSecretRequest)(nil),                    // 141: viam.app.v1.DeleteLocationSecretRequest
+	(*DeleteLocationSecretResponse)(nil),                   // 142: viam.app.v1.DeleteLocationSecretResponse
+	(*CreateRobotPartSecretRequest)(nil),                   // 143: viam.app.v1.CreateRobotPartSecretRequest
+	(*CreateRobotPartSecretResponse)(nil),                  // 144: viam.app.v1.CreateRobotPartSecretResponse
+	(*DeleteRobotPartSecretRequest)(nil),                   // 145: viam.app.v1.DeleteRobotPartSecretRequest
+	(*DeleteRobotPartSecretResponse)(nil),                  // 146: viam.app.v1.DeleteRobotPartSecretResponse
+	(*ShareLocationRequest)(nil),                           // 147: viam.app.v1.ShareLocationRequest
+	(*ShareLocationResponse)(nil),                          // 148: viam.app.v1.ShareLocationResponse
+	(*UnshareLocationRequest)(nil),                         // 149: viam.app.v1.UnshareLocationRequest
+	(*UnshareLocationResponse)(nil),                        // 150: viam.app.v1.UnshareLocationResponse
+	(*Authorization)(nil),                                  // 151: viam.app.v1.Authorization
+	(*APIKeyWithAuthorizations)(nil),                       // 152: viam.app.v1.APIKeyWithAuthorizations
+	(*AuthorizedPermissions)(nil),                          // 153: viam.app.v1.AuthorizedPermissions
+	(*OrgDetails)(nil),                                     // 154: viam.app.v1.OrgDetails
+	(*OrganizationMember)(nil),                             // 155: viam.app.v1.OrganizationMember
+	(*OrganizationInvite)(nil),                             // 156: viam.app.v1.OrganizationInvite
+	(*APIKey)(nil),                                         // 157: viam.app.v1.APIKey
+	(*AuthorizationDetails)(nil),                           // 158: viam.app.v1.AuthorizationDetails
+	(*ListFragmentsRequest)(nil),                           // 159: viam.app.v1.ListFragmentsRequest
+	(*ListFragmentsResponse)(nil),                          // 160: viam.app.v1.ListFragmentsResponse
+	(*Fragment)(nil),                                       // 161: viam.app.v1.Fragment
+	(*FragmentUsage)(nil),                                  // 162: viam.app.v1.FragmentUsage
+	(*GetFragmentRequest)(nil),                             // 163: viam.app.v1.GetFragmentRequest
+	(*GetFragmentResponse)(nil),                            // 164: viam.app.v1.GetFragmentResponse
+	(*FragmentRevision)(nil),                               // 165: viam.app.v1.FragmentRevision
+	(*FragmentTag)(nil),                                    // 166: viam.app.v1.FragmentTag
+	(*CreateFragmentRequest)(nil),                          // 167: viam.app.v1.CreateFragmentRequest
+	(*CreateFragmentResponse)(nil),                         // 168: viam.app.v1.CreateFragmentResponse
+	(*UpdateFragmentRequest)(nil),                          // 169: viam.app.v1.UpdateFragmentRequest
+	(*UpdateFragmentResponse)(nil),                         // 170: viam.app.v1.UpdateFragmentResponse
+	(*DeleteFragmentRequest)(nil),                          // 171: viam.app.v1.DeleteFragmentRequest
+	(*DeleteFragmentResponse)(nil),                         // 172: viam.app.v1.DeleteFragmentResponse
+	(*ListNestedFragmentsRequest)(nil),                     // 173: viam.app.v1.ListNestedFragmentsRequest
+	(*AdditionalFragment)(nil),                             // 174: viam.app.v1.AdditionalFragment
+	(*ListNestedFragmentsResponse)(nil),                    // 175: viam.app.v1.ListNestedFragmentsResponse
+	(*ResolvedFragment)(nil),                               // 176: viam.app.v1.ResolvedFragment
+	(*FragmentError)(nil),                                  // 177: viam.app.v1.FragmentError
+	(*ListMachineFragmentsRequest)(nil),                    // 178: viam.app.v1.ListMachineFragmentsRequest
+	(*ListMachineFragmentsResponse)(nil),                   // 179: viam.app.v1.ListMachineFragmentsResponse
+	(*ListMachineSummariesRequest)(nil),                    // 180: viam.app.v1.ListMachineSummariesRequest
+	(*ListMachineSummariesResponse)(nil),                   // 181: viam.app.v1.ListMachineSummariesResponse
+	(*LocationSummary)(nil),                                // 182: viam.app.v1.LocationSummary
+	(*MachineSummary)(nil),                                 // 183: viam.app.v1.MachineSummary
+	(*PartSummary)(nil),                                    // 184: viam.app.v1.PartSummary
+	(*ViamServerVersion)(nil),                              // 185: viam.app.v1.ViamServerVersion
+	(*ViamAgentVersion)(nil),                               // 186: viam.app.v1.ViamAgentVersion
+	(*FragmentSummary)(nil),                                // 187: viam.app.v1.FragmentSummary
+	(*GetFragmentHistoryRequest)(nil),                      // 188: viam.app.v1.GetFragmentHistoryRequest
+	(*GetFragmentHistoryResponse)(nil),                     // 189: viam.app.v1.GetFragmentHistoryResponse
+	(*FragmentHistoryEntry)(nil),                           // 190: viam.app.v1.FragmentHistoryEntry
+	(*GetFragmentUsageRequest)(nil),                        // 191: viam.app.v1.GetFragmentUsageRequest
+	(*GetFragmentUsageResponse)(nil),                       // 192: viam.app.v1.GetFragmentUsageResponse
+	(*SetFragmentTagRequest)(nil),                          // 193: viam.app.v1.SetFragmentTagRequest
+	(*SetFragmentTagResponse)(nil),                         // 194: viam.app.v1.SetFragmentTagResponse
+	(*DeleteFragmentTagRequest)(nil),                       // 195: viam.app.v1.DeleteFragmentTagRequest
+	(*DeleteFragmentTagResponse)(nil),                      // 196: viam.app.v1.DeleteFragmentTagResponse
+	nil,                                                    // 197: viam.app.v1.FragmentImport.VariablesEntry
+	(*timestamppb.Timestamp)(nil),                          // 198: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),                                // 199: google.protobuf.Struct
+	(*v1.LogEntry)(nil),                                    // 200: viam.common.v1.LogEntry
 }
 var file_viam_app_v1_app_proto_depIdxs = []int32{
-	7,   // 0: viam.app.v1.CreateOrganizationResponse.organization:type_name -> viam.app.v1.Organization
-	158, // 1: viam.app.v1.Organization.created_on:type_name -> google.protobuf.Timestamp
-	8,   // 2: viam.app.v1.Organization.default_fragments:type_name -> viam.app.v1.FragmentImportList
-	10,  // 3: viam.app.v1.Organization.allowed_login_methods:type_name -> viam.app.v1.AllowedLoginMethods
-	9,   // 4: viam.app.v1.FragmentImportList.fragments:type_name -> viam.app.v1.FragmentImport
-	157, // 5: viam.app.v1.FragmentImport.variables:type_name -> viam.app.v1.FragmentImport.VariablesEntry
-	159, // 6: viam.app.v1.FragmentImport.fragment_variables:type_name -> google.protobuf.Struct
+	9,   // 0: viam.app.v1.CreateOrganizationResponse.organization:type_name -> viam.app.v1.Organization
+	198, // 1: viam.app.v1.Organization.created_on:type_name -> google.protobuf.Timestamp
+	10,  // 2: viam.app.v1.Organization.default_fragments:type_name -> viam.app.v1.FragmentImportList
+	12,  // 3: viam.app.v1.Organization.allowed_login_methods:type_name -> viam.app.v1.AllowedLoginMethods
+	11,  // 4: viam.app.v1.FragmentImportList.fragments:type_name -> viam.app.v1.FragmentImport
+	197, // 5: viam.app.v1.FragmentImport.variables:type_name -> viam.app.v1.FragmentImport.VariablesEntry
+	199, // 6: viam.app.v1.FragmentImport.fragment_variables:type_name -> google.protobuf.Struct
 	0,   // 7: viam.app.v1.AllowedLoginMethods.methods:type_name -> viam.app.v1.LoginMethod
-	7,   // 8: viam.app.v1.ListOrganizationsResponse.organizations:type_name -> viam.app.v1.Organization
-	7,   // 9: viam.app.v1.GetOrganizationResponse.organization:type_name -> viam.app.v1.Organization
-	8,   // 10: viam.app.v1.UpdateOrganizationRequest.default_fragments:type_name -> viam.app.v1.FragmentImportList
-	10,  // 11: viam.app.v1.UpdateOrganizationRequest.allowed_login_methods:type_name -> viam.app.v1.AllowedLoginMethods
-	7,   // 12: viam.app.v1.UpdateOrganizationResponse.organization:type_name -> viam.app.v1.Organization
-	159, // 13: viam.app.v1.GetOrganizationMetadataResponse.data:type_name -> google.protobuf.Struct
-	159, // 14: viam.app.v1.UpdateOrganizationMetadataRequest.data:type_name -> google.protobuf.Struct
-	27,  // 15: viam.app.v1.CreateLocationResponse.location:type_name -> viam.app.v1.Location
-	28,  // 16: viam.app.v1.Location.auth:type_name -> viam.app.v1.LocationAuth
-	30,  // 17: viam.app.v1.Location.organizations:type_name -> viam.app.v1.LocationOrganization
-	158, // 18: viam.app.v1.Location.created_on:type_name -> google.protobuf.Timestamp
-	31,  // 19: viam.app.v1.Location.config:type_name -> viam.app.v1.StorageConfig
-	32,  // 20: viam.app.v1.Location.primary_org_identity:type_name -> viam.app.v1.OrganizationIdentity
-	29,  // 21: viam.app.v1.LocationAuth.secrets:type_name -> viam.app.v1.SharedSecret
-	158, // 22: viam.app.v1.SharedSecret.created_on:type_name -> google.protobuf.Timestamp
-	4,   // 23: viam.app.v1.SharedSecret.state:type_name -> viam.app.v1.SharedSecret.State
-	27,  // 24: viam.app.v1.GetLocationResponse.location:type_name -> viam.app.v1.Location
-	27,  // 25: viam.app.v1.UpdateLocationResponse.location:type_name -> viam.app.v1.Location
-	27,  // 26: viam.app.v1.ListLocationsResponse.locations:type_name -> viam.app.v1.Location
-	159, // 27: viam.app.v1.GetLocationMetadataResponse.data:type_name -> google.protobuf.Struct
-	159, // 28: viam.app.v1.UpdateLocationMetadataRequest.data:type_name -> google.protobuf.Struct
-	49,  // 29: viam.app.v1.GetRobotResponse.robot:type_name -> viam.app.v1.Robot
-	158, // 30: viam.app.v1.Robot.last_access:type_name -> google.protobuf.Timestamp
-	158, // 31: viam.app.v1.Robot.created_on:type_name -> google.protobuf.Timestamp
+	9,   // 8: viam.app.v1.ListOrganizationsResponse.organizations:type_name -> viam.app.v1.Organization
+	9,   // 9: viam.app.v1.GetOrganizationResponse.organization:type_name -> viam.app.v1.Organization
+	10,  // 10: viam.app.v1.UpdateOrganizationRequest.default_fragments:type_name -> viam.app.v1.FragmentImportList
+	12,  // 11: viam.app.v1.UpdateOrganizationRequest.allowed_login_methods:type_name -> viam.app.v1.AllowedLoginMethods
+	9,   // 12: viam.app.v1.UpdateOrganizationResponse.organization:type_name -> viam.app.v1.Organization
+	199, // 13: viam.app.v1.GetOrganizationMetadataResponse.data:type_name -> google.protobuf.Struct
+	199, // 14: viam.app.v1.UpdateOrganizationMetadataRequest.data:type_name -> google.protobuf.Struct
+	29,  // 15: viam.app.v1.CreateLocationResponse.location:type_name -> viam.app.v1.Location
+	30,  // 16: viam.app.v1.Location.auth:type_name -> viam.app.v1.LocationAuth
+	32,  // 17: viam.app.v1.Location.organizations:type_name -> viam.app.v1.LocationOrganization
+	198, // 18: viam.app.v1.Location.created_on:type_name -> google.protobuf.Timestamp
+	33,  // 19: viam.app.v1.Location.config:type_name -> viam.app.v1.StorageConfig
+	34,  // 20: viam.app.v1.Location.primary_org_identity:type_name -> viam.app.v1.OrganizationIdentity
+	31,  // 21: viam.app.v1.LocationAuth.secrets:type_name -> viam.app.v1.SharedSecret
+	198, // 22: viam.app.v1.SharedSecret.created_on:type_name -> google.protobuf.Timestamp
+	6,   // 23: viam.app.v1.SharedSecret.state:type_name -> viam.app.v1.SharedSecret.State
+	29,  // 24: viam.app.v1.GetLocationResponse.location:type_name -> viam.app.v1.Location
+	29,  // 25: viam.app.v1.UpdateLocationResponse.location:type_name -> viam.app.v1.Location
+	29,  // 26: viam.app.v1.ListLocationsResponse.locations:type_name -> viam.app.v1.Location
+	199, // 27: viam.app.v1.GetLocationMetadataResponse.data:type_name -> google.protobuf.Struct
+	199, // 28: viam.app.v1.UpdateLocationMetadataRequest.data:type_name -> google.protobuf.Struct
+	51,  // 29: viam.app.v1.GetRobotResponse.robot:type_name -> viam.app.v1.Robot
+	198, // 30: viam.app.v1.Robot.last_access:type_name -> google.protobuf.Timestamp
+	198, // 31: viam.app.v1.Robot.created_on:type_name -> google.protobuf.Timestamp
 	1,   // 32: viam.app.v1.Robot.online_state:type_name -> viam.app.v1.OnlineState
-	49,  // 33: viam.app.v1.UpdateRobotResponse.robot:type_name -> viam.app.v1.Robot
-	49,  // 34: viam.app.v1.ListRobotsResponse.robots:type_name -> viam.app.v1.Robot
-	49,  // 35: viam.app.v1.ListRobotsForOrgResponse.robots:type_name -> viam.app.v1.Robot
-	49,  // 36: viam.app.v1.ListRobotsForLocationsResponse.robots:type_name -> viam.app.v1.Robot
-	159, // 37: viam.app.v1.GetRobotMetadataResponse.data:type_name -> google.protobuf.Struct
-	159, // 38: viam.app.v1.UpdateRobotMetadataRequest.data:type_name -> google.protobuf.Struct
-	68,  // 39: viam.app.v1.GetRobotPartResponse.part:type_name -> viam.app.v1.RobotPart
-	159, // 40: viam.app.v1.RobotPart.robot_config:type_name -> google.protobuf.Struct
-	158, // 41: viam.app.v1.RobotPart.last_access:type_name -> google.protobuf.Timestamp
-	159, // 42: viam.app.v1.RobotPart.user_supplied_info:type_name -> google.protobuf.Struct
-	158, // 43: viam.app.v1.RobotPart.created_on:type_name -> google.protobuf.Timestamp
-	29,  // 44: viam.app.v1.RobotPart.secrets:type_name -> viam.app.v1.SharedSecret
-	158, // 45: viam.app.v1.RobotPart.last_updated:type_name -> google.protobuf.Timestamp
+	51,  // 33: viam.app.v1.UpdateRobotResponse.robot:type_name -> viam.app.v1.Robot
+	51,  // 34: viam.app.v1.ListRobotsResponse.robots:type_name -> viam.app.v1.Robot
+	51,  // 35: viam.app.v1.ListRobotsForOrgResponse.robots:type_name -> viam.app.v1.Robot
+	51,  // 36: viam.app.v1.ListRobotsForLocationsResponse.robots:type_name -> viam.app.v1.Robot
+	199, // 37: viam.app.v1.GetRobotMetadataResponse.data:type_name -> google.protobuf.Struct
+	199, // 38: viam.app.v1.UpdateRobotMetadataRequest.data:type_name -> google.protobuf.Struct
+	70,  // 39: viam.app.v1.GetRobotPartResponse.part:type_name -> viam.app.v1.RobotPart
+	199, // 40: viam.app.v1.RobotPart.robot_config:type_name -> google.protobuf.Struct
+	198, // 41: viam.app.v1.RobotPart.last_access:type_name -> google.protobuf.Timestamp
+	199, // 42: viam.app.v1.RobotPart.user_supplied_info:type_name -> google.protobuf.Struct
+	198, // 43: viam.app.v1.RobotPart.created_on:type_name -> google.protobuf.Timestamp
+	31,  // 44: viam.app.v1.RobotPart.secrets:type_name -> viam.app.v1.SharedSecret
+	198, // 45: viam.app.v1.RobotPart.last_updated:type_name -> google.protobuf.Timestamp
 	1,   // 46: viam.app.v1.RobotPart.online_state:type_name -> viam.app.v1.OnlineState
-	68,  // 47: viam.app.v1.GetRobotPartsResponse.parts:type_name -> viam.app.v1.RobotPart
-	68,  // 48: viam.app.v1.GetRobotPartByNameAndLocationResponse.part:type_name -> viam.app.v1.RobotPart
-	159, // 49: viam.app.v1.GetRobotPartMetadataResponse.data:type_name -> google.protobuf.Struct
-	159, // 50: viam.app.v1.UpdateRobotPartMetadataRequest.data:type_name -> google.protobuf.Struct
-	159, // 51: viam.app.v1.UpdateRobotPartRequest.robot_config:type_name -> google.protobuf.Struct
-	158, // 52: viam.app.v1.UpdateRobotPartRequest.last_known_update:type_name -> google.protobuf.Timestamp
-	68,  // 53: viam.app.v1.UpdateRobotPartResponse.part:type_name -> viam.app.v1.RobotPart
-	158, // 54: viam.app.v1.GetRobotPartHistoryRequest.start:type_name -> google.protobuf.Timestamp
-	158, // 55: viam.app.v1.GetRobotPartHistoryRequest.end:type_name -> google.protobuf.Timestamp
-	85,  // 56: viam.app.v1.GetRobotPartHistoryResponse.history:type_name -> viam.app.v1.RobotPartHistoryEntry
-	158, // 57: viam.app.v1.RobotPartHistoryEntry.when:type_name -> google.protobuf.Timestamp
-	68,  // 58: viam.app.v1.RobotPartHistoryEntry.old:type_name -> viam.app.v1.RobotPart
-	86,  // 59: viam.app.v1.RobotPartHistoryEntry.edited_by:type_name -> viam.app.v1.AuthenticatorInfo
+	70,  // 47: viam.app.v1.GetRobotPartsResponse.parts:type_name -> viam.app.v1.RobotPart
+	70,  // 48: viam.app.v1.GetRobotPartByNameAndLocationResponse.part:type_name -> viam.app.v1.RobotPart
+	199, // 49: viam.app.v1.GetRobotPartMetadataResponse.data:type_name -> google.protobuf.Struct
+	199, // 50: viam.app.v1.UpdateRobotPartMetadataRequest.data:type_name -> google.protobuf.Struct
+	199, // 51: viam.app.v1.UpdateRobotPartRequest.robot_config:type_name -> google.protobuf.Struct
+	198, // 52: viam.app.v1.UpdateRobotPartRequest.last_known_update:type_name -> google.protobuf.Timestamp
+	70,  // 53: viam.app.v1.UpdateRobotPartResponse.part:type_name -> viam.app.v1.RobotPart
+	198, // 54: viam.app.v1.GetRobotPartHistoryRequest.start:type_name -> google.protobuf.Timestamp
+	198, // 55: viam.app.v1.GetRobotPartHistoryRequest.end:type_name -> google.protobuf.Timestamp
+	87,  // 56: viam.app.v1.GetRobotPartHistoryResponse.history:type_name -> viam.app.v1.RobotPartHistoryEntry
+	198, // 57: viam.app.v1.RobotPartHistoryEntry.when:type_name -> google.protobuf.Timestamp
+	70,  // 58: viam.app.v1.RobotPartHistoryEntry.old:type_name -> viam.app.v1.RobotPart
+	88,  // 59: viam.app.v1.RobotPartHistoryEntry.edited_by:type_name -> viam.app.v1.AuthenticatorInfo
 	2,   // 60: viam.app.v1.AuthenticatorInfo.type:type_name -> viam.app.v1.AuthenticationType
-	158, // 61: viam.app.v1.GetRobotPartLogsRequest.start:type_name -> google.protobuf.Timestamp
-	158, // 62: viam.app.v1.GetRobotPartLogsRequest.end:type_name -> google.protobuf.Timestamp
+	198, // 61: viam.app.v1.GetRobotPartLogsRequest.start:type_name -> google.protobuf.Timestamp
+	198, // 62: viam.app.v1.GetRobotPartLogsRequest.end:type_name -> google.protobuf.Timestamp
 	3,   // 63: viam.app.v1.GetRobotPartLogsRequest.order:type_name -> viam.app.v1.LogOrder
-	160, // 64: viam.app.v1.GetRobotPartLogsResponse.logs:type_name -> viam.common.v1.LogEntry
-	160, // 65: viam.app.v1.TailRobotPartLogsResponse.logs:type_name -> viam.common.v1.LogEntry
-	149, // 66: viam.app.v1.CreateKeyRequest.authorizations:type_name -> viam.app.v1.Authorization
-	150, // 67: viam.app.v1.ListKeysResponse.api_keys:type_name -> viam.app.v1.APIKeyWithAuthorizations
-	150, // 68: viam.app.v1.GetRobotAPIKeysResponse.api_keys:type_name -> viam.app.v1.APIKeyWithAuthorizations
-	149, // 69: viam.app.v1.AddRoleRequest.authorization:type_name -> viam.app.v1.Authorization
-	149, // 70: viam.app.v1.RemoveRoleRequest.authorization:type_name -> viam.app.v1.Authorization
-	149, // 71: viam.app.v1.ChangeRoleRequest.old_authorization:type_name -> viam.app.v1.Authorization
-	149, // 72: viam.app.v1.ChangeRoleRequest.new_authorization:type_name -> viam.app.v1.Authorization
-	149, // 73: viam.app.v1.ListAuthorizationsResponse.authorizations:type_name -> viam.app.v1.Authorization
-	151, // 74: viam.app.v1.CheckPermissionsRequest.permissions:type_name -> viam.app.v1.AuthorizedPermissions
-	151, // 75: viam.app.v1.CheckPermissionsResponse.authorized_permissions:type_name -> viam.app.v1.AuthorizedPermissions
-	152, // 76: viam.app.v1.ListOrganizationsByUserResponse.orgs:type_name -> viam.app.v1.OrgDetails
-	32,  // 77: viam.app.v1.GetOrganizationsWithAccessToLocationResponse.organization_identities:type_name -> viam.app.v1.OrganizationIdentity
-	153, // 78: viam.app.v1.ListOrganizationMembersResponse.members:type_name -> viam.app.v1.OrganizationMember
-	154, // 79: viam.app.v1.ListOrganizationMembersResponse.invites:type_name -> viam.app.v1.OrganizationInvite
-	149, // 80: viam.app.v1.CreateOrganizationInviteRequest.authorizations:type_name -> viam.app.v1.Authorization
-	154, // 81: viam.app.v1.CreateOrganizationInviteResponse.invite:type_name -> viam.app.v1.OrganizationInvite
-	149, // 82: viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest.add_authorizations:type_name -> viam.app.v1.Authorization
-	149, // 83: viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest.remove_authorizations:type_name -> viam.app.v1.Authorization
-	154, // 84: viam.app.v1.UpdateOrganizationInviteAuthorizationsResponse.invite:type_name -> viam.app.v1.OrganizationInvite
-	154, // 85: viam.app.v1.ResendOrganizationInviteResponse.invite:type_name -> viam.app.v1.OrganizationInvite
-	28,  // 86: viam.app.v1.LocationAuthResponse.auth:type_name -> viam.app.v1.LocationAuth
-	28,  // 87: viam.app.v1.CreateLocationSecretResponse.auth:type_name -> viam.app.v1.LocationAuth
-	68,  // 88: viam.app.v1.CreateRobotPartSecretResponse.part:type_name -> viam.app.v1.RobotPart
-	155, // 89: viam.app.v1.APIKeyWithAuthorizations.api_key:type_name -> viam.app.v1.APIKey
-	156, // 90: viam.app.v1.APIKeyWithAuthorizations.authorizations:type_name -> viam.app.v1.AuthorizationDetails
-	158, // 91: viam.app.v1.OrganizationMember.date_added:type_name -> google.protobuf.Timestamp
-	158, // 92: viam.app.v1.OrganizationMember.last_login:type_name -> google.protobuf.Timestamp
-	158, // 93: viam.app.v1.OrganizationMember.last_access:type_name -> google.protobuf.Timestamp
-	158, // 94: viam.app.v1.OrganizationInvite.created_on:type_name -> google.protobuf.Timestamp
-	149, // 95: viam.app.v1.OrganizationInvite.authorizations:type_name -> viam.app.v1.Authorization
-	158, // 96: viam.app.v1.APIKey.created_on:type_name -> google.protobuf.Timestamp
-	5,   // 97: viam.app.v1.AppService.CreateOrganization:input_type -> viam.app.v1.CreateOrganizationRequest
-	11,  // 98: viam.app.v1.AppService.ListOrganizations:input_type -> viam.app.v1.ListOrganizationsRequest
-	13,  // 99: viam.app.v1.AppService.GetOrganization:input_type -> viam.app.v1.GetOrganizationRequest
-	15,  // 100: viam.app.v1.AppService.GetOrganizationNamespaceAvailability:input_type -> viam.app.v1.GetOrganizationNamespaceAvailabilityRequest
-	17,  // 101: viam.app.v1.AppService.UpdateOrganization:input_type -> viam.app.v1.UpdateOrganizationRequest
-	19,  // 102: viam.app.v1.AppService.DeleteOrganization:input_type -> viam.app.v1.DeleteOrganizationRequest
-	21,  // 103: viam.app.v1.AppService.GetOrganizationMetadata:input_type -> viam.app.v1.GetOrganizationMetadataRequest
-	23,  // 104: viam.app.v1.AppService.UpdateOrganizationMetadata:input_type -> viam.app.v1.UpdateOrganizationMetadataRequest
-	25,  // 105: viam.app.v1.AppService.CreateLocation:input_type -> viam.app.v1.CreateLocationRequest
-	33,  // 106: viam.app.v1.AppService.GetLocation:input_type -> viam.app.v1.GetLocationRequest
-	35,  // 107: viam.app.v1.AppService.UpdateLocation:input_type -> viam.app.v1.UpdateLocationRequest
-	37,  // 108: viam.app.v1.AppService.DeleteLocation:input_type -> viam.app.v1.DeleteLocationRequest
-	39,  // 109: viam.app.v1.AppService.ListLocations:input_type -> viam.app.v1.ListLocationsRequest
-	41,  // 110: viam.app.v1.AppService.GetLocationMetadata:input_type -> viam.app.v1.GetLocationMetadataRequest
-	43,  // 111: viam.app.v1.AppService.UpdateLocationMetadata:input_type -> viam.app.v1.UpdateLocationMetadataRequest
-	45,  // 112: viam.app.v1.AppService.NewRobot:input_type -> viam.app.v1.NewRobotRequest
-	47,  // 113: viam.app.v1.AppService.GetRobot:input_type -> viam.app.v1.GetRobotRequest
-	50,  // 114: viam.app.v1.AppService.UpdateRobot:input_type -> viam.app.v1.UpdateRobotRequest
-	52,  // 115: viam.app.v1.AppService.DeleteRobot:input_type -> viam.app.v1.DeleteRobotRequest
-	54,  // 116: viam.app.v1.AppService.ListRobots:input_type -> viam.app.v1.ListRobotsRequest
-	56,  // 117: viam.app.v1.AppService.ListRobotsForOrg:input_type -> viam.app.v1.ListRobotsForOrgRequest
-	58,  // 118: viam.app.v1.AppService.ListRobotsForLocations:input_type -> viam.app.v1.ListRobotsForLocationsRequest
-	60,  // 119: viam.app.v1.AppService.GetRobotMetadata:input_type -> viam.app.v1.GetRobotMetadataRequest
-	62,  // 120: viam.app.v1.AppService.UpdateRobotMetadata:input_type -> viam.app.v1.UpdateRobotMetadataRequest
-	64,  // 121: viam.app.v1.AppService.NewRobotPart:input_type -> viam.app.v1.NewRobotPartRequest
-	66,  // 122: viam.app.v1.AppService.GetRobotPart:input_type -> viam.app.v1.GetRobotPartRequest
-	69,  // 123: viam.app.v1.AppService.GetRobotParts:input_type -> viam.app.v1.GetRobotPartsRequest
-	71,  // 124: viam.app.v1.AppService.GetRobotPartByNameAndLocation:input_type -> viam.app.v1.GetRobotPartByNameAndLocationRequest
-	73,  // 125: viam.app.v1.AppService.DeleteRobotPart:input_type -> viam.app.v1.DeleteRobotPartRequest
-	75,  // 126: viam.app.v1.AppService.MarkPartAsMain:input_type -> viam.app.v1.MarkPartAsMainRequest
-	77,  // 127: viam.app.v1.AppService.GetRobotPartMetadata:input_type -> viam.app.v1.GetRobotPartMetadataRequest
-	79,  // 128: viam.app.v1.AppService.UpdateRobotPartMetadata:input_type -> viam.app.v1.UpdateRobotPartMetadataRequest
-	81,  // 129: viam.app.v1.AppService.UpdateRobotPart:input_type -> viam.app.v1.UpdateRobotPartRequest
-	83,  // 130: viam.app.v1.AppService.GetRobotPartHistory:input_type -> viam.app.v1.GetRobotPartHistoryRequest
-	87,  // 131: viam.app.v1.AppService.MarkPartForRestart:input_type -> viam.app.v1.MarkPartForRestartRequest
-	93,  // 132: viam.app.v1.AppService.CreateKey:input_type -> viam.app.v1.CreateKeyRequest
-	95,  // 133: viam.app.v1.AppService.ListKeys:input_type -> viam.app.v1.ListKeysRequest
-	97,  // 134: viam.app.v1.AppService.DeleteKey:input_type -> viam.app.v1.DeleteKeyRequest
-	99,  // 135: viam.app.v1.AppService.RotateKey:input_type -> viam.app.v1.RotateKeyRequest
-	101, // 136: viam.app.v1.AppService.RenameKey:input_type -> viam.app.v1.RenameKeyRequest
-	103, // 137: viam.app.v1.AppService.CreateKeyFromExistingKeyAuthorizations:input_type -> viam.app.v1.CreateKeyFromExistingKeyAuthorizationsRequest
-	105, // 138: viam.app.v1.AppService.GetRobotAPIKeys:input_type -> viam.app.v1.GetRobotAPIKeysRequest
-	107, // 139: viam.app.v1.AppService.AddRole:input_type -> viam.app.v1.AddRoleRequest
-	109, // 140: viam.app.v1.AppService.RemoveRole:input_type -> viam.app.v1.RemoveRoleRequest
-	111, // 141: viam.app.v1.AppService.ChangeRole:input_type -> viam.app.v1.ChangeRoleRequest
-	113, // 142: viam.app.v1.AppService.ListAuthorizations:input_type -> viam.app.v1.ListAuthorizationsRequest
-	115, // 143: viam.app.v1.AppService.CheckPermissions:input_type -> viam.app.v1.CheckPermissionsRequest
-	117, // 144: viam.app.v1.AppService.GetUserIDByEmail:input_type -> viam.app.v1.GetUserIDByEmailRequest
-	119, // 145: viam.app.v1.AppService.ListOrganizationsByUser:input_type -> viam.app.v1.ListOrganizationsByUserRequest
-	121, // 146: viam.app.v1.AppService.GetOrganizationsWithAccessToLocation:input_type -> viam.app.v1.GetOrganizationsWithAccessToLocationRequest
-	123, // 147: viam.app.v1.AppService.ListOrganizationMembers:input_type -> viam.app.v1.ListOrganizationMembersRequest
-	125, // 148: viam.app.v1.AppService.CreateOrganizationInvite:input_type -> viam.app.v1.CreateOrganizationInviteRequest
-	127, // 149: viam.app.v1.AppService.UpdateOrganizationInviteAuthorizations:input_type -> viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest
-	129, // 150: viam.app.v1.AppService.DeleteOrganizationInvite:input_type -> viam.app.v1.DeleteOrganizationInviteRequest
-	131, // 151: viam.app.v1.AppService.ResendOrganizationInvite:input_type -> viam.app.v1.ResendOrganizationInviteRequest
-	133, // 152: viam.app.v1.AppService.DeleteOrganizationMember:input_type -> viam.app.v1.DeleteOrganizationMemberRequest
-	135, // 153: viam.app.v1.AppService.LocationAuth:input_type -> viam.app.v1.LocationAuthRequest
-	137, // 154: viam.app.v1.AppService.CreateLocationSecret:input_type -> viam.app.v1.CreateLocationSecretRequest
-	139, // 155: viam.app.v1.AppService.DeleteLocationSecret:input_type -> viam.app.v1.DeleteLocationSecretRequest
-	141, // 156: viam.app.v1.AppService.CreateRobotPartSecret:input_type -> viam.app.v1.CreateRobotPartSecretRequest
-	143, // 157: viam.app.v1.AppService.DeleteRobotPartSecret:input_type -> viam.app.v1.DeleteRobotPartSecretRequest
-	145, // 158: viam.app.v1.AppService.ShareLocation:input_type -> viam.app.v1.ShareLocationRequest
-	147, // 159: viam.app.v1.AppService.UnshareLocation:input_type -> viam.app.v1.UnshareLocationRequest
-	89,  // 160: viam.app.v1.AppService.GetRobotPartLogs:input_type -> viam.app.v1.GetRobotPartLogsRequest
-	91,  // 161: viam.app.v1.AppService.TailRobotPartLogs:input_type -> viam.app.v1.TailRobotPartLogsRequest
-	6,   // 162: viam.app.v1.AppService.CreateOrganization:output_type -> viam.app.v1.CreateOrganizationResponse
-	12,  // 163: viam.app.v1.AppService.ListOrganizations:output_type -> viam.app.v1.ListOrganizationsResponse
-	14,  // 164: viam.app.v1.AppService.GetOrganization:output_type -> viam.app.v1.GetOrganizationResponse
-	16,  // 165: viam.app.v1.AppService.GetOrganizationNamespaceAvailability:output_type -> viam.app.v1.GetOrganizationNamespaceAvailabilityResponse
-	18,  // 166: viam.app.v1.AppService.UpdateOrganization:output_type -> viam.app.v1.UpdateOrganizationResponse
-	20,  // 167: viam.app.v1.AppService.DeleteOrganization:output_type -> viam.app.v1.DeleteOrganizationResponse
-	22,  // 168: viam.app.v1.AppService.GetOrganizationMetadata:output_type -> viam.app.v1.GetOrganizationMetadataResponse
-	24,  // 169: viam.app.v1.AppService.UpdateOrganizationMetadata:output_type -> viam.app.v1.UpdateOrganizationMetadataResponse
-	26,  // 170: viam.app.v1.AppService.CreateLocation:output_type -> viam.app.v1.CreateLocationResponse
-	34,  // 171: viam.app.v1.AppService.GetLocation:output_type -> viam.app.v1.GetLocationResponse
-	36,  // 172: viam.app.v1.AppService.UpdateLocation:output_type -> viam.app.v1.UpdateLocationResponse
-	38,  // 173: viam.app.v1.AppService.DeleteLocation:output_type -> viam.app.v1.DeleteLocationResponse
-	40,  // 174: viam.app.v1.AppService.ListLocations:output_type -> viam.app.v1.ListLocationsResponse
-	42,  // 175: viam.app.v1.AppService.GetLocationMetadata:output_type -> viam.app.v1.GetLocationMetadataResponse
-	44,  // 176: viam.app.v1.AppService.UpdateLocationMetadata:output_type -> viam.app.v1.UpdateLocationMetadataResponse
-	46,  // 177: viam.app.v1.AppService.NewRobot:output_type -> viam.app.v1.NewRobotResponse
-	48,  // 178: viam.app.v1.AppService.GetRobot:output_type -> viam.app.v1.GetRobotResponse
-	51,  // 179: viam.app.v1.AppService.UpdateRobot:output_type -> viam.app.v1.UpdateRobotResponse
-	53,  // 180: viam.app.v1.AppService.DeleteRobot:output_type -> viam.app.v1.DeleteRobotResponse
-	55,  // 181: viam.app.v1.AppService.ListRobots:output_type -> viam.app.v1.ListRobotsResponse
-	57,  // 182: viam.app.v1.AppService.ListRobotsForOrg:output_type -> viam.app.v1.ListRobotsForOrgResponse
-	59,  // 183: viam.app.v1.AppService.ListRobotsForLocations:output_type -> viam.app.v1.ListRobotsForLocationsResponse
-	61,  // 184: viam.app.v1.AppService.GetRobotMetadata:output_type -> viam.app.v1.GetRobotMetadataResponse
-	63,  // 185: viam.app.v1.AppService.UpdateRobotMetadata:output_type -> viam.app.v1.UpdateRobotMetadataResponse
-	65,  // 186: viam.app.v1.AppService.NewRobotPart:output_type -> viam.app.v1.NewRobotPartResponse
-	67,  // 187: viam.app.v1.AppService.GetRobotPart:output_type -> viam.app.v1.GetRobotPartResponse
-	70,  // 188: viam.app.v1.AppService.GetRobotParts:output_type -> viam.app.v1.GetRobotPartsResponse
-	72,  // 189: viam.app.v1.AppService.GetRobotPartByNameAndLocation:output_type -> viam.app.v1.GetRobotPartByNameAndLocationResponse
-	74,  // 190: viam.app.v1.AppService.DeleteRobotPart:output_type -> viam.app.v1.DeleteRobotPartResponse
-	76,  // 191: viam.app.v1.AppService.MarkPartAsMain:output_type -> viam.app.v1.MarkPartAsMainResponse
-	78,  // 192: viam.app.v1.AppService.GetRobotPartMetadata:output_type -> viam.app.v1.GetRobotPartMetadataResponse
-	80,  // 193: viam.app.v1.AppService.UpdateRobotPartMetadata:output_type -> viam.app.v1.UpdateRobotPartMetadataResponse
-	82,  // 194: viam.app.v1.AppService.UpdateRobotPart:output_type -> viam.app.v1.UpdateRobotPartResponse
-	84,  // 195: viam.app.v1.AppService.GetRobotPartHistory:output_type -> viam.app.v1.GetRobotPartHistoryResponse
-	88,  // 196: viam.app.v1.AppService.MarkPartForRestart:output_type -> viam.app.v1.MarkPartForRestartResponse
-	94,  // 197: viam.app.v1.AppService.CreateKey:output_type -> viam.app.v1.CreateKeyResponse
-	96,  // 198: viam.app.v1.AppService.ListKeys:output_type -> viam.app.v1.ListKeysResponse
-	98,  // 199: viam.app.v1.AppService.DeleteKey:output_type -> viam.app.v1.DeleteKeyResponse
-	100, // 200: viam.app.v1.AppService.RotateKey:output_type -> viam.app.v1.RotateKeyResponse
-	102, // 201: viam.app.v1.AppService.RenameKey:output_type -> viam.app.v1.RenameKeyResponse
-	104, // 202: viam.app.v1.AppService.CreateKeyFromExistingKeyAuthorizations:output_type -> viam.app.v1.CreateKeyFromExistingKeyAuthorizationsResponse
-	106, // 203: viam.app.v1.AppService.GetRobotAPIKeys:output_type -> viam.app.v1.GetRobotAPIKeysResponse
-	108, // 204: viam.app.v1.AppService.AddRole:output_type -> viam.app.v1.AddRoleResponse
-	110, // 205: viam.app.v1.AppService.RemoveRole:output_type -> viam.app.v1.RemoveRoleResponse
-	112, // 206: viam.app.v1.AppService.ChangeRole:output_type -> viam.app.v1.ChangeRoleResponse
-	114, // 207: viam.app.v1.AppService.ListAuthorizations:output_type -> viam.app.v1.ListAuthorizationsResponse
-	116, // 208: viam.app.v1.AppService.CheckPermissions:output_type -> viam.app.v1.CheckPermissionsResponse
-	118, // 209: viam.app.v1.AppService.GetUserIDByEmail:output_type -> viam.app.v1.GetUserIDByEmailResponse
-	120, // 210: viam.app.v1.AppService.ListOrganizationsByUser:output_type -> viam.app.v1.ListOrganizationsByUserResponse
-	122, // 211: viam.app.v1.AppService.GetOrganizationsWithAccessToLocation:output_type -> viam.app.v1.GetOrganizationsWithAccessToLocationResponse
-	124, // 212: viam.app.v1.AppService.ListOrganizationMembers:output_type -> viam.app.v1.ListOrganizationMembersResponse
-	126, // 213: viam.app.v1.AppService.CreateOrganizationInvite:output_type -> viam.app.v1.CreateOrganizationInviteResponse
-	128, // 214: viam.app.v1.AppService.UpdateOrganizationInviteAuthorizations:output_type -> viam.app.v1.UpdateOrganizationInviteAuthorizationsResponse
-	130, // 215: viam.app.v1.AppService.DeleteOrganizationInvite:output_type -> viam.app.v1.DeleteOrganizationInviteResponse
-	132, // 216: viam.app.v1.AppService.ResendOrganizationInvite:output_type -> viam.app.v1.ResendOrganizationInviteResponse
-	134, // 217: viam.app.v1.AppService.DeleteOrganizationMember:output_type -> viam.app.v1.DeleteOrganizationMemberResponse
-	136, // 218: viam.app.v1.AppService.LocationAuth:output_type -> viam.app.v1.LocationAuthResponse
-	138, // 219: viam.app.v1.AppService.CreateLocationSecret:output_type -> viam.app.v1.CreateLocationSecretResponse
-	140, // 220: viam.app.v1.AppService.DeleteLocationSecret:output_type -> viam.app.v1.DeleteLocationSecretResponse
-	142, // 221: viam.app.v1.AppService.CreateRobotPartSecret:output_type -> viam.app.v1.CreateRobotPartSecretResponse
-	144, // 222: viam.app.v1.AppService.DeleteRobotPartSecret:output_type -> viam.app.v1.DeleteRobotPartSecretResponse
-	146, // 223: viam.app.v1.AppService.ShareLocation:output_type -> viam.app.v1.ShareLocationResponse
-	148, // 224: viam.app.v1.AppService.UnshareLocation:output_type -> viam.app.v1.UnshareLocationResponse
-	90,  // 225: viam.app.v1.AppService.GetRobotPartLogs:output_type -> viam.app.v1.GetRobotPartLogsResponse
-	92,  // 226: viam.app.v1.AppService.TailRobotPartLogs:output_type -> viam.app.v1.TailRobotPartLogsResponse
-	162, // [162:227] is the sub-list for method output_type
-	97,  // [97:162] is the sub-list for method input_type
-	97,  // [97:97] is the sub-list for extension type_name
-	97,  // [97:97] is the sub-list for extension extendee
-	0,   // [0:97] is the sub-list for field type_name
+	200, // 64: viam.app.v1.GetRobotPartLogsResponse.logs:type_name -> viam.common.v1.LogEntry
+	200, // 65: viam.app.v1.TailRobotPartLogsResponse.logs:type_name -> viam.common.v1.LogEntry
+	151, // 66: viam.app.v1.CreateKeyRequest.authorizations:type_name -> viam.app.v1.Authorization
+	152, // 67: viam.app.v1.ListKeysResponse.api_keys:type_name -> viam.app.v1.APIKeyWithAuthorizations
+	152, // 68: viam.app.v1.GetRobotAPIKeysResponse.api_keys:type_name -> viam.app.v1.APIKeyWithAuthorizations
+	151, // 69: viam.app.v1.AddRoleRequest.authorization:type_name -> viam.app.v1.Authorization
+	151, // 70: viam.app.v1.RemoveRoleRequest.authorization:type_name -> viam.app.v1.Authorization
+	151, // 71: viam.app.v1.ChangeRoleRequest.old_authorization:type_name -> viam.app.v1.Authorization
+	151, // 72: viam.app.v1.ChangeRoleRequest.new_authorization:type_name -> viam.app.v1.Authorization
+	151, // 73: viam.app.v1.ListAuthorizationsResponse.authorizations:type_name -> viam.app.v1.Authorization
+	153, // 74: viam.app.v1.CheckPermissionsRequest.permissions:type_name -> viam.app.v1.AuthorizedPermissions
+	153, // 75: viam.app.v1.CheckPermissionsResponse.authorized_permissions:type_name -> viam.app.v1.AuthorizedPermissions
+	154, // 76: viam.app.v1.ListOrganizationsByUserResponse.orgs:type_name -> viam.app.v1.OrgDetails
+	34,  // 77: viam.app.v1.GetOrganizationsWithAccessToLocationResponse.organization_identities:type_name -> viam.app.v1.OrganizationIdentity
+	155, // 78: viam.app.v1.ListOrganizationMembersResponse.members:type_name -> viam.app.v1.OrganizationMember
+	156, // 79: viam.app.v1.ListOrganizationMembersResponse.invites:type_name -> viam.app.v1.OrganizationInvite
+	151, // 80: viam.app.v1.CreateOrganizationInviteRequest.authorizations:type_name -> viam.app.v1.Authorization
+	156, // 81: viam.app.v1.CreateOrganizationInviteResponse.invite:type_name -> viam.app.v1.OrganizationInvite
+	151, // 82: viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest.add_authorizations:type_name -> viam.app.v1.Authorization
+	151, // 83: viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest.remove_authorizations:type_name -> viam.app.v1.Authorization
+	156, // 84: viam.app.v1.UpdateOrganizationInviteAuthorizationsResponse.invite:type_name -> viam.app.v1.OrganizationInvite
+	156, // 85: viam.app.v1.ResendOrganizationInviteResponse.invite:type_name -> viam.app.v1.OrganizationInvite
+	30,  // 86: viam.app.v1.LocationAuthResponse.auth:type_name -> viam.app.v1.LocationAuth
+	30,  // 87: viam.app.v1.CreateLocationSecretResponse.auth:type_name -> viam.app.v1.LocationAuth
+	70,  // 88: viam.app.v1.CreateRobotPartSecretResponse.part:type_name -> viam.app.v1.RobotPart
+	157, // 89: viam.app.v1.APIKeyWithAuthorizations.api_key:type_name -> viam.app.v1.APIKey
+	158, // 90: viam.app.v1.APIKeyWithAuthorizations.authorizations:type_name -> viam.app.v1.AuthorizationDetails
+	198, // 91: viam.app.v1.OrganizationMember.date_added:type_name -> google.protobuf.Timestamp
+	198, // 92: viam.app.v1.OrganizationMember.last_login:type_name -> google.protobuf.Timestamp
+	198, // 93: viam.app.v1.OrganizationMember.last_access:type_name -> google.protobuf.Timestamp
+	198, // 94: viam.app.v1.OrganizationInvite.created_on:type_name -> google.protobuf.Timestamp
+	151, // 95: viam.app.v1.OrganizationInvite.authorizations:type_name -> viam.app.v1.Authorization
+	198, // 96: viam.app.v1.APIKey.created_on:type_name -> google.protobuf.Timestamp
+	4,   // 97: viam.app.v1.ListFragmentsRequest.fragment_visibility:type_name -> viam.app.v1.FragmentVisibility
+	161, // 98: viam.app.v1.ListFragmentsResponse.fragments:type_name -> viam.app.v1.Fragment
+	162, // 99: viam.app.v1.ListFragmentsResponse.fragment_usages:type_name -> viam.app.v1.FragmentUsage
+	199, // 100: viam.app.v1.Fragment.fragment:type_name -> google.protobuf.Struct
+	198, // 101: viam.app.v1.Fragment.created_on:type_name -> google.protobuf.Timestamp
+	4,   // 102: viam.app.v1.Fragment.visibility:type_name -> viam.app.v1.FragmentVisibility
+	198, // 103: viam.app.v1.Fragment.last_updated:type_name -> google.protobuf.Timestamp
+	161, // 104: viam.app.v1.GetFragmentResponse.fragment:type_name -> viam.app.v1.Fragment
+	162, // 105: viam.app.v1.GetFragmentResponse.fragment_usage:type_name -> viam.app.v1.FragmentUsage
+	165, // 106: viam.app.v1.GetFragmentResponse.revisions:type_name -> viam.app.v1.FragmentRevision
+	166, // 107: viam.app.v1.GetFragmentResponse.tags:type_name -> viam.app.v1.FragmentTag
+	198, // 108: viam.app.v1.FragmentRevision.created_at:type_name -> google.protobuf.Timestamp
+	199, // 109: viam.app.v1.CreateFragmentRequest.config:type_name -> google.protobuf.Struct
+	4,   // 110: viam.app.v1.CreateFragmentRequest.visibility:type_name -> viam.app.v1.FragmentVisibility
+	161, // 111: viam.app.v1.CreateFragmentResponse.fragment:type_name -> viam.app.v1.Fragment
+	199, // 112: viam.app.v1.UpdateFragmentRequest.config:type_name -> google.protobuf.Struct
+	4,   // 113: viam.app.v1.UpdateFragmentRequest.visibility:type_name -> viam.app.v1.FragmentVisibility
+	198, // 114: viam.app.v1.UpdateFragmentRequest.last_known_update:type_name -> google.protobuf.Timestamp
+	161, // 115: viam.app.v1.UpdateFragmentResponse.fragment:type_name -> viam.app.v1.Fragment
+	174, // 116: viam.app.v1.ListNestedFragmentsRequest.additional_fragments:type_name -> viam.app.v1.AdditionalFragment
+	161, // 117: viam.app.v1.ListNestedFragmentsResponse.fragments:type_name -> viam.app.v1.Fragment
+	176, // 118: viam.app.v1.ListNestedFragmentsResponse.resolved_fragments:type_name -> viam.app.v1.ResolvedFragment
+	199, // 119: viam.app.v1.ResolvedFragment.resolved_config:type_name -> google.protobuf.Struct
+	177, // 120: viam.app.v1.ResolvedFragment.error:type_name -> viam.app.v1.FragmentError
+	5,   // 121: viam.app.v1.FragmentError.error_type:type_name -> viam.app.v1.FragmentErrorType
+	174, // 122: viam.app.v1.ListMachineFragmentsRequest.additional_fragments:type_name -> viam.app.v1.AdditionalFragment
+	161, // 123: viam.app.v1.ListMachineFragmentsResponse.fragments:type_name -> viam.app.v1.Fragment
+	176, // 124: viam.app.v1.ListMachineFragmentsResponse.resolved_fragments:type_name -> viam.app.v1.ResolvedFragment
+	182, // 125: viam.app.v1.ListMachineSummariesResponse.location_summaries:type_name -> viam.app.v1.LocationSummary
+	183, // 126: viam.app.v1.LocationSummary.machine_summaries:type_name -> viam.app.v1.MachineSummary
+	184, // 127: viam.app.v1.MachineSummary.part_summaries:type_name -> viam.app.v1.PartSummary
+	1,   // 128: viam.app.v1.PartSummary.online_state:type_name -> viam.app.v1.OnlineState
+	198, // 129: viam.app.v1.PartSummary.last_access:type_name -> google.protobuf.Timestamp
+	198, // 130: viam.app.v1.PartSummary.last_online:type_name -> google.protobuf.Timestamp
+	185, // 131: viam.app.v1.PartSummary.viam_server_version:type_name -> viam.app.v1.ViamServerVersion
+	186, // 132: viam.app.v1.PartSummary.viam_agent_version:type_name -> viam.app.v1.ViamAgentVersion
+	187, // 133: viam.app.v1.PartSummary.fragments:type_name -> viam.app.v1.FragmentSummary
+	190, // 134: viam.app.v1.GetFragmentHistoryResponse.history:type_name -> viam.app.v1.FragmentHistoryEntry
+	198, // 135: viam.app.v1.FragmentHistoryEntry.edited_on:type_name -> google.protobuf.Timestamp
+	161, // 136: viam.app.v1.FragmentHistoryEntry.old:type_name -> viam.app.v1.Fragment
+	88,  // 137: viam.app.v1.FragmentHistoryEntry.edited_by:type_name -> viam.app.v1.AuthenticatorInfo
+	199, // 138: viam.app.v1.FragmentHistoryEntry.config:type_name -> google.protobuf.Struct
+	162, // 139: viam.app.v1.GetFragmentUsageResponse.version_usages:type_name -> viam.app.v1.FragmentUsage
+	166, // 140: viam.app.v1.SetFragmentTagResponse.tags:type_name -> viam.app.v1.FragmentTag
+	166, // 141: viam.app.v1.DeleteFragmentTagResponse.tags:type_name -> viam.app.v1.FragmentTag
+	7,   // 142: viam.app.v1.AppService.CreateOrganization:input_type -> viam.app.v1.CreateOrganizationRequest
+	13,  // 143: viam.app.v1.AppService.ListOrganizations:input_type -> viam.app.v1.ListOrganizationsRequest
+	15,  // 144: viam.app.v1.AppService.GetOrganization:input_type -> viam.app.v1.GetOrganizationRequest
+	17,  // 145: viam.app.v1.AppService.GetOrganizationNamespaceAvailability:input_type -> viam.app.v1.GetOrganizationNamespaceAvailabilityRequest
+	19,  // 146: viam.app.v1.AppService.UpdateOrganization:input_type -> viam.app.v1.UpdateOrganizationRequest
+	21,  // 147: viam.app.v1.AppService.DeleteOrganization:input_type -> viam.app.v1.DeleteOrganizationRequest
+	23,  // 148: viam.app.v1.AppService.GetOrganizationMetadata:input_type -> viam.app.v1.GetOrganizationMetadataRequest
+	25,  // 149: viam.app.v1.AppService.UpdateOrganizationMetadata:input_type -> viam.app.v1.UpdateOrganizationMetadataRequest
+	27,  // 150: viam.app.v1.AppService.CreateLocation:input_type -> viam.app.v1.CreateLocationRequest
+	35,  // 151: viam.app.v1.AppService.GetLocation:input_type -> viam.app.v1.GetLocationRequest
+	37,  // 152: viam.app.v1.AppService.UpdateLocation:input_type -> viam.app.v1.UpdateLocationRequest
+	39,  // 153: viam.app.v1.AppService.DeleteLocation:input_type -> viam.app.v1.DeleteLocationRequest
+	41,  // 154: viam.app.v1.AppService.ListLocations:input_type -> viam.app.v1.ListLocationsRequest
+	43,  // 155: viam.app.v1.AppService.GetLocationMetadata:input_type -> viam.app.v1.GetLocationMetadataRequest
+	45,  // 156: viam.app.v1.AppService.UpdateLocationMetadata:input_type -> viam.app.v1.UpdateLocationMetadataRequest
+	47,  // 157: viam.app.v1.AppService.NewRobot:input_type -> viam.app.v1.NewRobotRequest
+	49,  // 158: viam.app.v1.AppService.GetRobot:input_type -> viam.app.v1.GetRobotRequest
+	52,  // 159: viam.app.v1.AppService.UpdateRobot:input_type -> viam.app.v1.UpdateRobotRequest
+	54,  // 160: viam.app.v1.AppService.DeleteRobot:input_type -> viam.app.v1.DeleteRobotRequest
+	56,  // 161: viam.app.v1.AppService.ListRobots:input_type -> viam.app.v1.ListRobotsRequest
+	58,  // 162: viam.app.v1.AppService.ListRobotsForOrg:input_type -> viam.app.v1.ListRobotsForOrgRequest
+	60,  // 163: viam.app.v1.AppService.ListRobotsForLocations:input_type -> viam.app.v1.ListRobotsForLocationsRequest
+	62,  // 164: viam.app.v1.AppService.GetRobotMetadata:input_type -> viam.app.v1.GetRobotMetadataRequest
+	64,  // 165: viam.app.v1.AppService.UpdateRobotMetadata:input_type -> viam.app.v1.UpdateRobotMetadataRequest
+	66,  // 166: viam.app.v1.AppService.NewRobotPart:input_type -> viam.app.v1.NewRobotPartRequest
+	68,  // 167: viam.app.v1.AppService.GetRobotPart:input_type -> viam.app.v1.GetRobotPartRequest
+	71,  // 168: viam.app.v1.AppService.GetRobotParts:input_type -> viam.app.v1.GetRobotPartsRequest
+	73,  // 169: viam.app.v1.AppService.GetRobotPartByNameAndLocation:input_type -> viam.app.v1.GetRobotPartByNameAndLocationRequest
+	75,  // 170: viam.app.v1.AppService.DeleteRobotPart:input_type -> viam.app.v1.DeleteRobotPartRequest
+	77,  // 171: viam.app.v1.AppService.MarkPartAsMain:input_type -> viam.app.v1.MarkPartAsMainRequest
+	79,  // 172: viam.app.v1.AppService.GetRobotPartMetadata:input_type -> viam.app.v1.GetRobotPartMetadataRequest
+	81,  // 173: viam.app.v1.AppService.UpdateRobotPartMetadata:input_type -> viam.app.v1.UpdateRobotPartMetadataRequest
+	83,  // 174: viam.app.v1.AppService.UpdateRobotPart:input_type -> viam.app.v1.UpdateRobotPartRequest
+	85,  // 175: viam.app.v1.AppService.GetRobotPartHistory:input_type -> viam.app.v1.GetRobotPartHistoryRequest
+	89,  // 176: viam.app.v1.AppService.MarkPartForRestart:input_type -> viam.app.v1.MarkPartForRestartRequest
+	159, // 177: viam.app.v1.AppService.ListFragments:input_type -> viam.app.v1.ListFragmentsRequest
+	163, // 178: viam.app.v1.AppService.GetFragment:input_type -> viam.app.v1.GetFragmentRequest
+	167, // 179: viam.app.v1.AppService.CreateFragment:input_type -> viam.app.v1.CreateFragmentRequest
+	169, // 180: viam.app.v1.AppService.UpdateFragment:input_type -> viam.app.v1.UpdateFragmentRequest
+	171, // 181: viam.app.v1.AppService.DeleteFragment:input_type -> viam.app.v1.DeleteFragmentRequest
+	173, // 182: viam.app.v1.AppService.ListNestedFragments:input_type -> viam.app.v1.ListNestedFragmentsRequest
+	178, // 183: viam.app.v1.AppService.ListMachineFragments:input_type -> viam.app.v1.ListMachineFragmentsRequest
+	180, // 184: viam.app.v1.AppService.ListMachineSummaries:input_type -> viam.app.v1.ListMachineSummariesRequest
+	188, // 185: viam.app.v1.AppService.GetFragmentHistory:input_type -> viam.app.v1.GetFragmentHistoryRequest
+	191, // 186: viam.app.v1.AppService.GetFragmentUsage:input_type -> viam.app.v1.GetFragmentUsageRequest
+	193, // 187: viam.app.v1.AppService.SetFragmentTag:input_type -> viam.app.v1.SetFragmentTagRequest
+	195, // 188: viam.app.v1.AppService.DeleteFragmentTag:input_type -> viam.app.v1.DeleteFragmentTagRequest
+	95,  // 189: viam.app.v1.AppService.CreateKey:input_type -> viam.app.v1.CreateKeyRequest
+	97,  // 190: viam.app.v1.AppService.ListKeys:input_type -> viam.app.v1.ListKeysRequest
+	99,  // 191: viam.app.v1.AppService.DeleteKey:input_type -> viam.app.v1.DeleteKeyRequest
+	101, // 192: viam.app.v1.AppService.RotateKey:input_type -> viam.app.v1.RotateKeyRequest
+	103, // 193: viam.app.v1.AppService.RenameKey:input_type -> viam.app.v1.RenameKeyRequest
+	105, // 194: viam.app.v1.AppService.CreateKeyFromExistingKeyAuthorizations:input_type -> viam.app.v1.CreateKeyFromExistingKeyAuthorizationsRequest
+	107, // 195: viam.app.v1.AppService.GetRobotAPIKeys:input_type -> viam.app.v1.GetRobotAPIKeysRequest
+	109, // 196: viam.app.v1.AppService.AddRole:input_type -> viam.app.v1.AddRoleRequest
+	111, // 197: viam.app.v1.AppService.RemoveRole:input_type -> viam.app.v1.RemoveRoleRequest
+	113, // 198: viam.app.v1.AppService.ChangeRole:input_type -> viam.app.v1.ChangeRoleRequest
+	115, // 199: viam.app.v1.AppService.ListAuthorizations:input_type -> viam.app.v1.ListAuthorizationsRequest
+	117, // 200: viam.app.v1.AppService.CheckPermissions:input_type -> viam.app.v1.CheckPermissionsRequest
+	119, // 201: viam.app.v1.AppService.GetUserIDByEmail:input_type -> viam.app.v1.GetUserIDByEmailRequest
+	121, // 202: viam.app.v1.AppService.ListOrganizationsByUser:input_type -> viam.app.v1.ListOrganizationsByUserRequest
+	123, // 203: viam.app.v1.AppService.GetOrganizationsWithAccessToLocation:input_type -> viam.app.v1.GetOrganizationsWithAccessToLocationRequest
+	125, // 204: viam.app.v1.AppService.ListOrganizationMembers:input_type -> viam.app.v1.ListOrganizationMembersRequest
+	127, // 205: viam.app.v1.AppService.CreateOrganizationInvite:input_type -> viam.app.v1.CreateOrganizationInviteRequest
+	129, // 206: viam.app.v1.AppService.UpdateOrganizationInviteAuthorizations:input_type -> viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest
+	131, // 207: viam.app.v1.AppService.DeleteOrganizationInvite:input_type -> viam.app.v1.DeleteOrganizationInviteRequest
+	133, // 208: viam.app.v1.AppService.ResendOrganizationInvite:input_type -> viam.app.v1.ResendOrganizationInviteRequest
+	135, // 209: viam.app.v1.AppService.DeleteOrganizationMember:input_type -> viam.app.v1.DeleteOrganizationMemberRequest
+	137, // 210: viam.app.v1.AppService.LocationAuth:input_type -> viam.app.v1.LocationAuthRequest
+	139, // 211: viam.app.v1.AppService.CreateLocationSecret:input_type -> viam.app.v1.CreateLocationSecretRequest
+	141, // 212: viam.app.v1.AppService.DeleteLocationSecret:input_type -> viam.app.v1.DeleteLocationSecretRequest
+	143, // 213: viam.app.v1.AppService.CreateRobotPartSecret:input_type -> viam.app.v1.CreateRobotPartSecretRequest
+	145, // 214: viam.app.v1.AppService.DeleteRobotPartSecret:input_type -> viam.app.v1.DeleteRobotPartSecretRequest
+	147, // 215: viam.app.v1.AppService.ShareLocation:input_type -> viam.app.v1.ShareLocationRequest
+	149, // 216: viam.app.v1.AppService.UnshareLocation:input_type -> viam.app.v1.UnshareLocationRequest
+	91,  // 217: viam.app.v1.AppService.GetRobotPartLogs:input_type -> viam.app.v1.GetRobotPartLogsRequest
+	93,  // 218: viam.app.v1.AppService.TailRobotPartLogs:input_type -> viam.app.v1.TailRobotPartLogsRequest
+	8,   // 219: viam.app.v1.AppService.CreateOrganization:output_type -> viam.app.v1.CreateOrganizationResponse
+	14,  // 220: viam.app.v1.AppService.ListOrganizations:output_type -> viam.app.v1.ListOrganizationsResponse
+	16,  // 221: viam.app.v1.AppService.GetOrganization:output_type -> viam.app.v1.GetOrganizationResponse
+	18,  // 222: viam.app.v1.AppService.GetOrganizationNamespaceAvailability:output_type -> viam.app.v1.GetOrganizationNamespaceAvailabilityResponse
+	20,  // 223: viam.app.v1.AppService.UpdateOrganization:output_type -> viam.app.v1.UpdateOrganizationResponse
+	22,  // 224: viam.app.v1.AppService.DeleteOrganization:output_type -> viam.app.v1.DeleteOrganizationResponse
+	24,  // 225: viam.app.v1.AppService.GetOrganizationMetadata:output_type -> viam.app.v1.GetOrganizationMetadataResponse
+	26,  // 226: viam.app.v1.AppService.UpdateOrganizationMetadata:output_type -> viam.app.v1.UpdateOrganizationMetadataResponse
+	28,  // 227: viam.app.v1.AppService.CreateLocation:output_type -> viam.app.v1.CreateLocationResponse
+	36,  // 228: viam.app.v1.AppService.GetLocation:output_type -> viam.app.v1.GetLocationResponse
+	38,  // 229: viam.app.v1.AppService.UpdateLocation:output_type -> viam.app.v1.UpdateLocationResponse
+	40,  // 230: viam.app.v1.AppService.DeleteLocation:output_type -> viam.app.v1.DeleteLocationResponse
+	42,  // 231: viam.app.v1.AppService.ListLocations:output_type -> viam.app.v1.ListLocationsResponse
+	44,  // 232: viam.app.v1.AppService.GetLocationMetadata:output_type -> viam.app.v1.GetLocationMetadataResponse
+	46,  // 233: viam.app.v1.AppService.UpdateLocationMetadata:output_type -> viam.app.v1.UpdateLocationMetadataResponse
+	48,  // 234: viam.app.v1.AppService.NewRobot:output_type -> viam.app.v1.NewRobotResponse
+	50,  // 235: viam.app.v1.AppService.GetRobot:output_type -> viam.app.v1.GetRobotResponse
+	53,  // 236: viam.app.v1.AppService.UpdateRobot:output_type -> viam.app.v1.UpdateRobotResponse
+	55,  // 237: viam.app.v1.AppService.DeleteRobot:output_type -> viam.app.v1.DeleteRobotResponse
+	57,  // 238: viam.app.v1.AppService.ListRobots:output_type -> viam.app.v1.ListRobotsResponse
+	59,  // 239: viam.app.v1.AppService.ListRobotsForOrg:output_type -> viam.app.v1.ListRobotsForOrgResponse
+	61,  // 240: viam.app.v1.AppService.ListRobotsForLocations:output_type -> viam.app.v1.ListRobotsForLocationsResponse
+	63,  // 241: viam.app.v1.AppService.GetRobotMetadata:output_type -> viam.app.v1.GetRobotMetadataResponse
+	65,  // 242: viam.app.v1.AppService.UpdateRobotMetadata:output_type -> viam.app.v1.UpdateRobotMetadataResponse
+	67,  // 243: viam.app.v1.AppService.NewRobotPart:output_type -> viam.app.v1.NewRobotPartResponse
+	69,  // 244: viam.app.v1.AppService.GetRobotPart:output_type -> viam.app.v1.GetRobotPartResponse
+	72,  // 245: viam.app.v1.AppService.GetRobotParts:output_type -> viam.app.v1.GetRobotPartsResponse
+	74,  // 246: viam.app.v1.AppService.GetRobotPartByNameAndLocation:output_type -> viam.app.v1.GetRobotPartByNameAndLocationResponse
+	76,  // 247: viam.app.v1.AppService.DeleteRobotPart:output_type -> viam.app.v1.DeleteRobotPartResponse
+	78,  // 248: viam.app.v1.AppService.MarkPartAsMain:output_type -> viam.app.v1.MarkPartAsMainResponse
+	80,  // 249: viam.app.v1.AppService.GetRobotPartMetadata:output_type -> viam.app.v1.GetRobotPartMetadataResponse
+	82,  // 250: viam.app.v1.AppService.UpdateRobotPartMetadata:output_type -> viam.app.v1.UpdateRobotPartMetadataResponse
+	84,  // 251: viam.app.v1.AppService.UpdateRobotPart:output_type -> viam.app.v1.UpdateRobotPartResponse
+	86,  // 252: viam.app.v1.AppService.GetRobotPartHistory:output_type -> viam.app.v1.GetRobotPartHistoryResponse
+	90,  // 253: viam.app.v1.AppService.MarkPartForRestart:output_type -> viam.app.v1.MarkPartForRestartResponse
+	160, // 254: viam.app.v1.AppService.ListFragments:output_type -> viam.app.v1.ListFragmentsResponse
+	164, // 255: viam.app.v1.AppService.GetFragment:output_type -> viam.app.v1.GetFragmentResponse
+	168, // 256: viam.app.v1.AppService.CreateFragment:output_type -> viam.app.v1.CreateFragmentResponse
+	170, // 257: viam.app.v1.AppService.UpdateFragment:output_type -> viam.app.v1.UpdateFragmentResponse
+	172, // 258: viam.app.v1.AppService.DeleteFragment:output_type -> viam.app.v1.DeleteFragmentResponse
+	175, // 259: viam.app.v1.AppService.ListNestedFragments:output_type -> viam.app.v1.ListNestedFragmentsResponse
+	179, // 260: viam.app.v1.AppService.ListMachineFragments:output_type -> viam.app.v1.ListMachineFragmentsResponse
+	181, // 261: viam.app.v1.AppService.ListMachineSummaries:output_type -> viam.app.v1.ListMachineSummariesResponse
+	189, // 262: viam.app.v1.AppService.GetFragmentHistory:output_type -> viam.app.v1.GetFragmentHistoryResponse
+	192, // 263: viam.app.v1.AppService.GetFragmentUsage:output_type -> viam.app.v1.GetFragmentUsageResponse
+	194, // 264: viam.app.v1.AppService.SetFragmentTag:output_type -> viam.app.v1.SetFragmentTagResponse
+	196, // 265: viam.app.v1.AppService.DeleteFragmentTag:output_type -> viam.app.v1.DeleteFragmentTagResponse
+	96,  // 266: viam.app.v1.AppService.CreateKey:output_type -> viam.app.v1.CreateKeyResponse
+	98,  // 267: viam.app.v1.AppService.ListKeys:output_type -> viam.app.v1.ListKeysResponse
+	100, // 268: viam.app.v1.AppService.DeleteKey:output_type -> viam.app.v1.DeleteKeyResponse
+	102, // 269: viam.app.v1.AppService.RotateKey:output_type -> viam.app.v1.RotateKeyResponse
+	104, // 270: viam.app.v1.AppService.RenameKey:output_type -> viam.app.v1.RenameKeyResponse
+	106, // 271: viam.app.v1.AppService.CreateKeyFromExistingKeyAuthorizations:output_type -> viam.app.v1.CreateKeyFromExistingKeyAuthorizationsResponse
+	108, // 272: viam.app.v1.AppService.GetRobotAPIKeys:output_type -> viam.app.v1.GetRobotAPIKeysResponse
+	110, // 273: viam.app.v1.AppService.AddRole:output_type -> viam.app.v1.AddRoleResponse
+	112, // 274: viam.app.v1.AppService.RemoveRole:output_type -> viam.app.v1.RemoveRoleResponse
+	114, // 275: viam.app.v1.AppService.ChangeRole:output_type -> viam.app.v1.ChangeRoleResponse
+	116, // 276: viam.app.v1.AppService.ListAuthorizations:output_type -> viam.app.v1.ListAuthorizationsResponse
+	118, // 277: viam.app.v1.AppService.CheckPermissions:output_type -> viam.app.v1.CheckPermissionsResponse
+	120, // 278: viam.app.v1.AppService.GetUserIDByEmail:output_type -> viam.app.v1.GetUserIDByEmailResponse
+	122, // 279: viam.app.v1.AppService.ListOrganizationsByUser:output_type -> viam.app.v1.ListOrganizationsByUserResponse
+	124, // 280: viam.app.v1.AppService.GetOrganizationsWithAccessToLocation:output_type -> viam.app.v1.GetOrganizationsWithAccessToLocationResponse
+	126, // 281: viam.app.v1.AppService.ListOrganizationMembers:output_type -> viam.app.v1.ListOrganizationMembersResponse
+	128, // 282: viam.app.v1.AppService.CreateOrganizationInvite:output_type -> viam.app.v1.CreateOrganizationInviteResponse
+	130, // 283: viam.app.v1.AppService.UpdateOrganizationInviteAuthorizations:output_type -> viam.app.v1.UpdateOrganizationInviteAuthorizationsResponse
+	132, // 284: viam.app.v1.AppService.DeleteOrganizationInvite:output_type -> viam.app.v1.DeleteOrganizationInviteResponse
+	134, // 285: viam.app.v1.AppService.ResendOrganizationInvite:output_type -> viam.app.v1.ResendOrganizationInviteResponse
+	136, // 286: viam.app.v1.AppService.DeleteOrganizationMember:output_type -> viam.app.v1.DeleteOrganizationMemberResponse
+	138, // 287: viam.app.v1.AppService.LocationAuth:output_type -> viam.app.v1.LocationAuthResponse
+	140, // 288: viam.app.v1.AppService.CreateLocationSecret:output_type -> viam.app.v1.CreateLocationSecretResponse
+	142, // 289: viam.app.v1.AppService.DeleteLocationSecret:output_type -> viam.app.v1.DeleteLocationSecretResponse
+	144, // 290: viam.app.v1.AppService.CreateRobotPartSecret:output_type -> viam.app.v1.CreateRobotPartSecretResponse
+	146, // 291: viam.app.v1.AppService.DeleteRobotPartSecret:output_type -> viam.app.v1.DeleteRobotPartSecretResponse
+	148, // 292: viam.app.v1.AppService.ShareLocation:output_type -> viam.app.v1.ShareLocationResponse
+	150, // 293: viam.app.v1.AppService.UnshareLocation:output_type -> viam.app.v1.UnshareLocationResponse
+	92,  // 294: viam.app.v1.AppService.GetRobotPartLogs:output_type -> viam.app.v1.GetRobotPartLogsResponse
+	94,  // 295: viam.app.v1.AppService.TailRobotPartLogs:output_type -> viam.app.v1.TailRobotPartLogsResponse
+	219, // [219:296] is the sub-list for method output_type
+	142, // [142:219] is the sub-list for method input_type
+	142, // [142:142] is the sub-list for extension type_name
+	142, // [142:142] is the sub-list for extension extendee
+	0,   // [0:142] is the sub-list for field type_name
 }
 
 func init() { file_viam_app_v1_app_proto_init() }
@@ -9105,13 +11936,31 @@ func file_viam_app_v1_app_proto_init() {
 	file_viam_app_v1_app_proto_msgTypes[126].OneofWrappers = []any{}
 	file_viam_app_v1_app_proto_msgTypes[147].OneofWrappers = []any{}
 	file_viam_app_v1_app_proto_msgTypes[148].OneofWrappers = []any{}
+	file_viam_app_v1_app_proto_msgTypes[154].OneofWrappers = []any{}
+	file_viam_app_v1_app_proto_msgTypes[155].OneofWrappers = []any{}
+	file_viam_app_v1_app_proto_msgTypes[156].OneofWrappers = []any{}
+	file_viam_app_v1_app_proto_msgTypes[160].OneofWrappers = []any{}
+	file_viam_app_v1_app_proto_msgTypes[162].OneofWrappers = []any{}
+	file_viam_app_v1_app_proto_msgTypes[166].OneofWrappers = []any{}
+	file_viam_app_v1_app_proto_msgTypes[167].OneofWrappers = []any{}
+	file_viam_app_v1_app_proto_msgTypes[173].OneofWrappers = []any{}
+	file_viam_app_v1_app_proto_msgTypes[177].OneofWrappers = []any{}
+	file_viam_app_v1_app_proto_msgTypes[178].OneofWrappers = []any{
+		(*ViamServerVersion_Major)(nil),
+		(*ViamServerVersion_Minor)(nil),
+	}
+	file_viam_app_v1_app_proto_msgTypes[179].OneofWrappers = []any{
+		(*ViamAgentVersion_Major)(nil),
+		(*ViamAgentVersion_Minor)(nil),
+	}
+	file_viam_app_v1_app_proto_msgTypes[181].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_viam_app_v1_app_proto_rawDesc), len(file_viam_app_v1_app_proto_rawDesc)),
-			NumEnums:      5,
-			NumMessages:   153,
+			NumEnums:      7,
+			NumMessages:   191,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

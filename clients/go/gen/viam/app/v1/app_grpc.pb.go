@@ -61,6 +61,18 @@ const (
 	AppService_UpdateRobotPart_FullMethodName                        = "/viam.app.v1.AppService/UpdateRobotPart"
 	AppService_GetRobotPartHistory_FullMethodName                    = "/viam.app.v1.AppService/GetRobotPartHistory"
 	AppService_MarkPartForRestart_FullMethodName                     = "/viam.app.v1.AppService/MarkPartForRestart"
+	AppService_ListFragments_FullMethodName                          = "/viam.app.v1.AppService/ListFragments"
+	AppService_GetFragment_FullMethodName                            = "/viam.app.v1.AppService/GetFragment"
+	AppService_CreateFragment_FullMethodName                         = "/viam.app.v1.AppService/CreateFragment"
+	AppService_UpdateFragment_FullMethodName                         = "/viam.app.v1.AppService/UpdateFragment"
+	AppService_DeleteFragment_FullMethodName                         = "/viam.app.v1.AppService/DeleteFragment"
+	AppService_ListNestedFragments_FullMethodName                    = "/viam.app.v1.AppService/ListNestedFragments"
+	AppService_ListMachineFragments_FullMethodName                   = "/viam.app.v1.AppService/ListMachineFragments"
+	AppService_ListMachineSummaries_FullMethodName                   = "/viam.app.v1.AppService/ListMachineSummaries"
+	AppService_GetFragmentHistory_FullMethodName                     = "/viam.app.v1.AppService/GetFragmentHistory"
+	AppService_GetFragmentUsage_FullMethodName                       = "/viam.app.v1.AppService/GetFragmentUsage"
+	AppService_SetFragmentTag_FullMethodName                         = "/viam.app.v1.AppService/SetFragmentTag"
+	AppService_DeleteFragmentTag_FullMethodName                      = "/viam.app.v1.AppService/DeleteFragmentTag"
 	AppService_CreateKey_FullMethodName                              = "/viam.app.v1.AppService/CreateKey"
 	AppService_ListKeys_FullMethodName                               = "/viam.app.v1.AppService/ListKeys"
 	AppService_DeleteKey_FullMethodName                              = "/viam.app.v1.AppService/DeleteKey"
@@ -158,6 +170,30 @@ type AppServiceClient interface {
 	GetRobotPartHistory(ctx context.Context, in *GetRobotPartHistoryRequest, opts ...grpc.CallOption) (*GetRobotPartHistoryResponse, error)
 	// Sets the part's restart flag, which RobotService.NeedsRestart reports once.
 	MarkPartForRestart(ctx context.Context, in *MarkPartForRestartRequest, opts ...grpc.CallOption) (*MarkPartForRestartResponse, error)
+	// Own fragments filtered by `fragment_visibility` (empty: all), plus the
+	// listed public fragments of other organizations when `show_public` is set.
+	ListFragments(ctx context.Context, in *ListFragmentsRequest, opts ...grpc.CallOption) (*ListFragmentsResponse, error)
+	// By id; `version` picks a revision number or a tag.
+	GetFragment(ctx context.Context, in *GetFragmentRequest, opts ...grpc.CallOption) (*GetFragmentResponse, error)
+	CreateFragment(ctx context.Context, in *CreateFragmentRequest, opts ...grpc.CallOption) (*CreateFragmentResponse, error)
+	// ABORTED when `last_known_update` is not the fragment's current one.
+	// An import cycle is INVALID_ARGUMENT.
+	UpdateFragment(ctx context.Context, in *UpdateFragmentRequest, opts ...grpc.CallOption) (*UpdateFragmentResponse, error)
+	// FAILED_PRECONDITION while a part or another fragment uses it.
+	DeleteFragment(ctx context.Context, in *DeleteFragmentRequest, opts ...grpc.CallOption) (*DeleteFragmentResponse, error)
+	// The fragments a fragment imports, directly or not.
+	ListNestedFragments(ctx context.Context, in *ListNestedFragmentsRequest, opts ...grpc.CallOption) (*ListNestedFragmentsResponse, error)
+	// The fragments a machine's parts use, nested ones included, plus the additional ones.
+	ListMachineFragments(ctx context.Context, in *ListMachineFragmentsRequest, opts ...grpc.CallOption) (*ListMachineFragmentsResponse, error)
+	// Locations, their machines and the machines' parts with status and fragments.
+	ListMachineSummaries(ctx context.Context, in *ListMachineSummariesRequest, opts ...grpc.CallOption) (*ListMachineSummariesResponse, error)
+	// Earlier revisions, newest first.
+	GetFragmentHistory(ctx context.Context, in *GetFragmentHistoryRequest, opts ...grpc.CallOption) (*GetFragmentHistoryResponse, error)
+	// How many parts, machines and organizations use the fragment, per pinned version.
+	GetFragmentUsage(ctx context.Context, in *GetFragmentUsageRequest, opts ...grpc.CallOption) (*GetFragmentUsageResponse, error)
+	// Points a tag at an existing revision.
+	SetFragmentTag(ctx context.Context, in *SetFragmentTagRequest, opts ...grpc.CallOption) (*SetFragmentTagResponse, error)
+	DeleteFragmentTag(ctx context.Context, in *DeleteFragmentTagRequest, opts ...grpc.CallOption) (*DeleteFragmentTagResponse, error)
 	// Creates a key with the given roles (all in one organization).
 	CreateKey(ctx context.Context, in *CreateKeyRequest, opts ...grpc.CallOption) (*CreateKeyResponse, error)
 	// Keys of an organization with their roles; `key` is always empty.
@@ -564,6 +600,126 @@ func (c *appServiceClient) MarkPartForRestart(ctx context.Context, in *MarkPartF
 	return out, nil
 }
 
+func (c *appServiceClient) ListFragments(ctx context.Context, in *ListFragmentsRequest, opts ...grpc.CallOption) (*ListFragmentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListFragmentsResponse)
+	err := c.cc.Invoke(ctx, AppService_ListFragments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) GetFragment(ctx context.Context, in *GetFragmentRequest, opts ...grpc.CallOption) (*GetFragmentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetFragmentResponse)
+	err := c.cc.Invoke(ctx, AppService_GetFragment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) CreateFragment(ctx context.Context, in *CreateFragmentRequest, opts ...grpc.CallOption) (*CreateFragmentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateFragmentResponse)
+	err := c.cc.Invoke(ctx, AppService_CreateFragment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) UpdateFragment(ctx context.Context, in *UpdateFragmentRequest, opts ...grpc.CallOption) (*UpdateFragmentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateFragmentResponse)
+	err := c.cc.Invoke(ctx, AppService_UpdateFragment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) DeleteFragment(ctx context.Context, in *DeleteFragmentRequest, opts ...grpc.CallOption) (*DeleteFragmentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteFragmentResponse)
+	err := c.cc.Invoke(ctx, AppService_DeleteFragment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) ListNestedFragments(ctx context.Context, in *ListNestedFragmentsRequest, opts ...grpc.CallOption) (*ListNestedFragmentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListNestedFragmentsResponse)
+	err := c.cc.Invoke(ctx, AppService_ListNestedFragments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) ListMachineFragments(ctx context.Context, in *ListMachineFragmentsRequest, opts ...grpc.CallOption) (*ListMachineFragmentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListMachineFragmentsResponse)
+	err := c.cc.Invoke(ctx, AppService_ListMachineFragments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) ListMachineSummaries(ctx context.Context, in *ListMachineSummariesRequest, opts ...grpc.CallOption) (*ListMachineSummariesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListMachineSummariesResponse)
+	err := c.cc.Invoke(ctx, AppService_ListMachineSummaries_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) GetFragmentHistory(ctx context.Context, in *GetFragmentHistoryRequest, opts ...grpc.CallOption) (*GetFragmentHistoryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetFragmentHistoryResponse)
+	err := c.cc.Invoke(ctx, AppService_GetFragmentHistory_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) GetFragmentUsage(ctx context.Context, in *GetFragmentUsageRequest, opts ...grpc.CallOption) (*GetFragmentUsageResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetFragmentUsageResponse)
+	err := c.cc.Invoke(ctx, AppService_GetFragmentUsage_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) SetFragmentTag(ctx context.Context, in *SetFragmentTagRequest, opts ...grpc.CallOption) (*SetFragmentTagResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetFragmentTagResponse)
+	err := c.cc.Invoke(ctx, AppService_SetFragmentTag_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *appServiceClient) DeleteFragmentTag(ctx context.Context, in *DeleteFragmentTagRequest, opts ...grpc.CallOption) (*DeleteFragmentTagResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteFragmentTagResponse)
+	err := c.cc.Invoke(ctx, AppService_DeleteFragmentTag_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *appServiceClient) CreateKey(ctx context.Context, in *CreateKeyRequest, opts ...grpc.CallOption) (*CreateKeyResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CreateKeyResponse)
@@ -938,6 +1094,30 @@ type AppServiceServer interface {
 	GetRobotPartHistory(context.Context, *GetRobotPartHistoryRequest) (*GetRobotPartHistoryResponse, error)
 	// Sets the part's restart flag, which RobotService.NeedsRestart reports once.
 	MarkPartForRestart(context.Context, *MarkPartForRestartRequest) (*MarkPartForRestartResponse, error)
+	// Own fragments filtered by `fragment_visibility` (empty: all), plus the
+	// listed public fragments of other organizations when `show_public` is set.
+	ListFragments(context.Context, *ListFragmentsRequest) (*ListFragmentsResponse, error)
+	// By id; `version` picks a revision number or a tag.
+	GetFragment(context.Context, *GetFragmentRequest) (*GetFragmentResponse, error)
+	CreateFragment(context.Context, *CreateFragmentRequest) (*CreateFragmentResponse, error)
+	// ABORTED when `last_known_update` is not the fragment's current one.
+	// An import cycle is INVALID_ARGUMENT.
+	UpdateFragment(context.Context, *UpdateFragmentRequest) (*UpdateFragmentResponse, error)
+	// FAILED_PRECONDITION while a part or another fragment uses it.
+	DeleteFragment(context.Context, *DeleteFragmentRequest) (*DeleteFragmentResponse, error)
+	// The fragments a fragment imports, directly or not.
+	ListNestedFragments(context.Context, *ListNestedFragmentsRequest) (*ListNestedFragmentsResponse, error)
+	// The fragments a machine's parts use, nested ones included, plus the additional ones.
+	ListMachineFragments(context.Context, *ListMachineFragmentsRequest) (*ListMachineFragmentsResponse, error)
+	// Locations, their machines and the machines' parts with status and fragments.
+	ListMachineSummaries(context.Context, *ListMachineSummariesRequest) (*ListMachineSummariesResponse, error)
+	// Earlier revisions, newest first.
+	GetFragmentHistory(context.Context, *GetFragmentHistoryRequest) (*GetFragmentHistoryResponse, error)
+	// How many parts, machines and organizations use the fragment, per pinned version.
+	GetFragmentUsage(context.Context, *GetFragmentUsageRequest) (*GetFragmentUsageResponse, error)
+	// Points a tag at an existing revision.
+	SetFragmentTag(context.Context, *SetFragmentTagRequest) (*SetFragmentTagResponse, error)
+	DeleteFragmentTag(context.Context, *DeleteFragmentTagRequest) (*DeleteFragmentTagResponse, error)
 	// Creates a key with the given roles (all in one organization).
 	CreateKey(context.Context, *CreateKeyRequest) (*CreateKeyResponse, error)
 	// Keys of an organization with their roles; `key` is always empty.
@@ -1098,6 +1278,42 @@ func (UnimplementedAppServiceServer) GetRobotPartHistory(context.Context, *GetRo
 }
 func (UnimplementedAppServiceServer) MarkPartForRestart(context.Context, *MarkPartForRestartRequest) (*MarkPartForRestartResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method MarkPartForRestart not implemented")
+}
+func (UnimplementedAppServiceServer) ListFragments(context.Context, *ListFragmentsRequest) (*ListFragmentsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListFragments not implemented")
+}
+func (UnimplementedAppServiceServer) GetFragment(context.Context, *GetFragmentRequest) (*GetFragmentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetFragment not implemented")
+}
+func (UnimplementedAppServiceServer) CreateFragment(context.Context, *CreateFragmentRequest) (*CreateFragmentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateFragment not implemented")
+}
+func (UnimplementedAppServiceServer) UpdateFragment(context.Context, *UpdateFragmentRequest) (*UpdateFragmentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateFragment not implemented")
+}
+func (UnimplementedAppServiceServer) DeleteFragment(context.Context, *DeleteFragmentRequest) (*DeleteFragmentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteFragment not implemented")
+}
+func (UnimplementedAppServiceServer) ListNestedFragments(context.Context, *ListNestedFragmentsRequest) (*ListNestedFragmentsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListNestedFragments not implemented")
+}
+func (UnimplementedAppServiceServer) ListMachineFragments(context.Context, *ListMachineFragmentsRequest) (*ListMachineFragmentsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMachineFragments not implemented")
+}
+func (UnimplementedAppServiceServer) ListMachineSummaries(context.Context, *ListMachineSummariesRequest) (*ListMachineSummariesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMachineSummaries not implemented")
+}
+func (UnimplementedAppServiceServer) GetFragmentHistory(context.Context, *GetFragmentHistoryRequest) (*GetFragmentHistoryResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetFragmentHistory not implemented")
+}
+func (UnimplementedAppServiceServer) GetFragmentUsage(context.Context, *GetFragmentUsageRequest) (*GetFragmentUsageResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetFragmentUsage not implemented")
+}
+func (UnimplementedAppServiceServer) SetFragmentTag(context.Context, *SetFragmentTagRequest) (*SetFragmentTagResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetFragmentTag not implemented")
+}
+func (UnimplementedAppServiceServer) DeleteFragmentTag(context.Context, *DeleteFragmentTagRequest) (*DeleteFragmentTagResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteFragmentTag not implemented")
 }
 func (UnimplementedAppServiceServer) CreateKey(context.Context, *CreateKeyRequest) (*CreateKeyResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateKey not implemented")
@@ -1840,6 +2056,222 @@ func _AppService_MarkPartForRestart_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AppService_ListFragments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListFragmentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).ListFragments(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_ListFragments_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).ListFragments(ctx, req.(*ListFragmentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_GetFragment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetFragmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).GetFragment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_GetFragment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).GetFragment(ctx, req.(*GetFragmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_CreateFragment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateFragmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).CreateFragment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_CreateFragment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).CreateFragment(ctx, req.(*CreateFragmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_UpdateFragment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateFragmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).UpdateFragment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_UpdateFragment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).UpdateFragment(ctx, req.(*UpdateFragmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_DeleteFragment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteFragmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).DeleteFragment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_DeleteFragment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).DeleteFragment(ctx, req.(*DeleteFragmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_ListNestedFragments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListNestedFragmentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).ListNestedFragments(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_ListNestedFragments_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).ListNestedFragments(ctx, req.(*ListNestedFragmentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_ListMachineFragments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMachineFragmentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).ListMachineFragments(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_ListMachineFragments_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).ListMachineFragments(ctx, req.(*ListMachineFragmentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_ListMachineSummaries_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMachineSummariesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).ListMachineSummaries(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_ListMachineSummaries_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).ListMachineSummaries(ctx, req.(*ListMachineSummariesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_GetFragmentHistory_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetFragmentHistoryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).GetFragmentHistory(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_GetFragmentHistory_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).GetFragmentHistory(ctx, req.(*GetFragmentHistoryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_GetFragmentUsage_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetFragmentUsageRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).GetFragmentUsage(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_GetFragmentUsage_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).GetFragmentUsage(ctx, req.(*GetFragmentUsageRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_SetFragmentTag_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetFragmentTagRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).SetFragmentTag(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_SetFragmentTag_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).SetFragmentTag(ctx, req.(*SetFragmentTagRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AppService_DeleteFragmentTag_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteFragmentTagRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).DeleteFragmentTag(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_DeleteFragmentTag_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).DeleteFragmentTag(ctx, req.(*DeleteFragmentTagRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AppService_CreateKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CreateKeyRequest)
 	if err := dec(in); err != nil {
@@ -2519,6 +2951,54 @@ var AppService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "MarkPartForRestart",
 			Handler:    _AppService_MarkPartForRestart_Handler,
+		},
+		{
+			MethodName: "ListFragments",
+			Handler:    _AppService_ListFragments_Handler,
+		},
+		{
+			MethodName: "GetFragment",
+			Handler:    _AppService_GetFragment_Handler,
+		},
+		{
+			MethodName: "CreateFragment",
+			Handler:    _AppService_CreateFragment_Handler,
+		},
+		{
+			MethodName: "UpdateFragment",
+			Handler:    _AppService_UpdateFragment_Handler,
+		},
+		{
+			MethodName: "DeleteFragment",
+			Handler:    _AppService_DeleteFragment_Handler,
+		},
+		{
+			MethodName: "ListNestedFragments",
+			Handler:    _AppService_ListNestedFragments_Handler,
+		},
+		{
+			MethodName: "ListMachineFragments",
+			Handler:    _AppService_ListMachineFragments_Handler,
+		},
+		{
+			MethodName: "ListMachineSummaries",
+			Handler:    _AppService_ListMachineSummaries_Handler,
+		},
+		{
+			MethodName: "GetFragmentHistory",
+			Handler:    _AppService_GetFragmentHistory_Handler,
+		},
+		{
+			MethodName: "GetFragmentUsage",
+			Handler:    _AppService_GetFragmentUsage_Handler,
+		},
+		{
+			MethodName: "SetFragmentTag",
+			Handler:    _AppService_SetFragmentTag_Handler,
+		},
+		{
+			MethodName: "DeleteFragmentTag",
+			Handler:    _AppService_DeleteFragmentTag_Handler,
 		},
 		{
 			MethodName: "CreateKey",

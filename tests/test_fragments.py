@@ -1,0 +1,337 @@
+"""Fragments through real gRPC calls: CRUD, revisions, tags, visibility, usage, nesting, cycles, and merging into RobotService.Config."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import grpc
+import pytest
+from google.protobuf import json_format
+
+from conftest import Fleet, Tree, denied, invalid, make_struct, new_key, role, rpc_error, run_concurrently, unique
+from generated.viam.app.v1 import app_pb2
+from test_checkin import boot_machine
+
+PRIVATE = app_pb2.FRAGMENT_VISIBILITY_PRIVATE
+PUBLIC = app_pb2.FRAGMENT_VISIBILITY_PUBLIC
+UNLISTED = app_pb2.FRAGMENT_VISIBILITY_PUBLIC_UNLISTED
+
+
+def _create(fleet: Fleet, org_id: str, config: dict[str, Any] | None = None, **fields: Any) -> app_pb2.Fragment:
+    if config is not None:
+        fields["config"] = make_struct(config)
+    return fleet.call("CreateFragment", organization_id=org_id, name=fields.pop("name", unique("frag")), **fields).fragment
+
+
+def _update(fleet: Fleet, fragment: app_pb2.Fragment, config: dict[str, Any] | None = None, **fields: Any) -> app_pb2.Fragment:
+    if config is not None:
+        fields["config"] = make_struct(config)
+    return fleet.call("UpdateFragment", id=fragment.id, name=fields.pop("name", fragment.name), **fields).fragment
+
+
+def _config(fragment: app_pb2.Fragment) -> dict[str, Any]:
+    return json_format.MessageToDict(fragment.fragment)
+
+
+def _use(fleet: Fleet, part_id: str, *refs: Any, extra: dict[str, Any] | None = None) -> None:
+    part = fleet.get_part(part_id)
+    config = dict(extra or {})
+    config["fragments"] = list(refs)
+    fleet.call("UpdateRobotPart", id=part_id, name=part.name, robot_config=make_struct(config))
+
+
+# --------------------------------------------------------------------------- CRUD and revisions
+
+
+def test_create_get_and_list(fleet: Fleet, tree: Tree) -> None:
+    config = {"components": [{"name": "cam", "api": "rdk:component:camera", "model": "fake"}]}
+    created = _create(fleet, tree.org.id, config, name="  base  ")
+    assert created.name == "base" and created.organization_owner == tree.org.id
+    assert created.visibility == PRIVATE and not created.public and created.revision == "1"
+    assert _config(created) == config and json.loads(created.fragment_config_json) == config
+    assert created.organization_name == tree.org.name and created.robot_part_count == 0
+    got = fleet.call("GetFragment", id=created.id)
+    assert got.fragment == created
+    assert [r.revision for r in got.revisions] == ["1"] and not got.tags
+    assert got.fragment_usage.fragment_id == created.id and got.fragment_usage.machines == 0
+    listed = fleet.call("ListFragments", organization_id=tree.org.id)
+    assert [f.id for f in listed.fragments] == [created.id]
+    assert [u.fragment_id for u in listed.fragment_usages] == [created.id]
+
+
+def test_updates_create_revisions_and_versions_are_readable(fleet: Fleet, tree: Tree) -> None:
+    fragment = _create(fleet, tree.org.id, {"a": 1})
+    second = _update(fleet, fragment, {"a": 2}, name="renamed")
+    third = _update(fleet, second, visibility=UNLISTED)  # no config: the config stays
+    assert (second.revision, third.revision) == ("2", "3")
+    assert _config(third) == {"a": 2} and third.visibility == UNLISTED and third.name == "renamed"
+    assert third.last_updated.ToDatetime() > second.last_updated.ToDatetime()
+    got = fleet.call("GetFragment", id=fragment.id, version="1").fragment
+    assert _config(got) == {"a": 1} and got.revision == "1" and got.name == fragment.name
+    assert [r.revision for r in fleet.call("GetFragment", id=fragment.id).revisions] == ["3", "2", "1"]
+    with rpc_error(grpc.StatusCode.NOT_FOUND):
+        fleet.call("GetFragment", id=fragment.id, version="4")
+    with rpc_error(grpc.StatusCode.NOT_FOUND):
+        fleet.call("GetFragment", id=fragment.id, version="no-such-tag")
+
+
+def test_fragment_config_json_keeps_key_order(fleet: Fleet, tree: Tree) -> None:
+    fragment = _create(fleet, tree.org.id)
+    updated = _update(fleet, fragment, fragment_config_json='{"z": 1, "a": {"y": 2, "b": 3}}')
+    assert updated.fragment_config_json == '{"z":1,"a":{"y":2,"b":3}}'
+
+
+def test_public_flag_sets_visibility(fleet: Fleet, tree: Tree) -> None:
+    fragment = _create(fleet, tree.org.id)
+    assert _update(fleet, fragment, public=True).visibility == PUBLIC
+    assert _update(fleet, fragment, public=False).visibility == PRIVATE
+
+
+def test_stale_last_known_update_is_aborted_and_exactly_one_concurrent_update_wins(fleet: Fleet, tree: Tree) -> None:
+    fragment = _create(fleet, tree.org.id, {"a": 0})
+    first = _update(fleet, fragment, {"a": 1}, last_known_update=fragment.last_updated)
+    with rpc_error(grpc.StatusCode.ABORTED):
+        _update(fleet, fragment, {"a": 2}, last_known_update=fragment.last_updated)
+    assert _config(fleet.call("GetFragment", id=fragment.id).fragment) == {"a": 1}
+    results, errors = run_concurrently(lambda: _update(fleet, first, {"a": 3}, last_known_update=first.last_updated))
+    assert len(results) == 1 and all(e.code() == grpc.StatusCode.ABORTED for e in errors)
+
+
+def test_history_is_paged_newest_first(fleet: Fleet, tree: Tree) -> None:
+    fragment = _create(fleet, tree.org.id, {"v": 1})
+    for v in range(2, 6):
+        fragment = _update(fleet, fragment, {"v": v})
+    page = fleet.call("GetFragmentHistory", id=fragment.id, page_limit=2)
+    assert [e.revision for e in page.history] == ["5", "4"] and page.next_page_token
+    assert json_format.MessageToDict(page.history[0].config) == {"v": 5}
+    assert page.history[0].edited_by.value and page.history[0].old.revision == "5"
+    rest = fleet.call("GetFragmentHistory", id=fragment.id, page_token=page.next_page_token)
+    assert [e.revision for e in rest.history] == ["3", "2", "1"] and not rest.next_page_token
+    with invalid("page_token"):
+        fleet.call("GetFragmentHistory", id=fragment.id, page_token="garbage!")
+
+
+@pytest.mark.parametrize("config", [{"nan": float("nan")}], ids=["nan"])
+def test_bad_configs_and_names(fleet: Fleet, tree: Tree, config: dict[str, Any]) -> None:
+    with invalid("config"):
+        _create(fleet, tree.org.id, config)
+    with invalid("name"):
+        _create(fleet, tree.org.id, name=" ")
+    fragment = _create(fleet, tree.org.id)
+    with invalid("fragment_config_json"):
+        _update(fleet, fragment, fragment_config_json="[1]")
+    with invalid("fragment_config_json"):
+        _update(fleet, fragment, fragment_config_json="x" * 10)
+    assert fleet.call("GetFragment", id=fragment.id).fragment.revision == "1", "nothing written"
+
+
+# --------------------------------------------------------------------------- tags
+
+
+def test_tags_point_at_revisions(fleet: Fleet, tree: Tree) -> None:
+    fragment = _create(fleet, tree.org.id, {"v": 1})
+    _update(fleet, fragment, {"v": 2})
+    tags = fleet.call("SetFragmentTag", fragment_id=fragment.id, tag="stable", revision="1").tags
+    assert [(t.tag, t.revision) for t in tags] == [("stable", "1")]
+    assert _config(fleet.call("GetFragment", id=fragment.id, version="stable").fragment) == {"v": 1}
+    tags = fleet.call("SetFragmentTag", fragment_id=fragment.id, tag="stable", revision="2").tags
+    assert [(t.tag, t.revision) for t in tags] == [("stable", "2")]
+    with rpc_error(grpc.StatusCode.NOT_FOUND):
+        fleet.call("SetFragmentTag", fragment_id=fragment.id, tag="beta", revision="9")
+    with invalid("revision"):
+        fleet.call("SetFragmentTag", fragment_id=fragment.id, tag="beta", revision="abc")
+    with invalid("tag"):
+        fleet.call("SetFragmentTag", fragment_id=fragment.id, tag="12", revision="1")
+    assert [t.tag for t in fleet.call("GetFragment", id=fragment.id).tags] == ["stable"]
+    assert not fleet.call("DeleteFragmentTag", fragment_id=fragment.id, tag="stable").tags
+    with rpc_error(grpc.StatusCode.NOT_FOUND):
+        fleet.call("DeleteFragmentTag", fragment_id=fragment.id, tag="stable")
+
+
+# --------------------------------------------------------------------------- visibility and access
+
+
+def test_visibility_and_access(fleet: Fleet, tree: Tree) -> None:
+    private = _create(fleet, tree.org.id, name="a-private")
+    public = _create(fleet, tree.org.id, name="b-public", visibility=PUBLIC)
+    unlisted = _create(fleet, tree.org.id, name="c-unlisted", visibility=UNLISTED)
+    other = fleet.new_org()
+    stranger = new_key(fleet, [role(other.id, "owner", "organization", other.id)]).fleet
+    assert fleet.call("GetFragment", id=public.id, metadata=stranger.md).fragment.id == public.id
+    assert fleet.call("GetFragment", id=unlisted.id, metadata=stranger.md).fragment.id == unlisted.id
+    with denied():
+        fleet.call("GetFragment", id=private.id, metadata=stranger.md)
+    with denied():
+        fleet.call("GetFragment", id="00000000-0000-4000-8000-00000000dead")
+    with denied():
+        _update(stranger, public, {"x": 1})
+    with denied():
+        stranger.call("DeleteFragment", id=public.id)
+    with denied():
+        stranger.call("SetFragmentTag", fragment_id=public.id, tag="t", revision="1")
+    operator = new_key(fleet, [role(tree.org.id, "operator", "organization", tree.org.id)]).fleet
+    assert operator.call("GetFragment", id=private.id).fragment.id == private.id
+    with denied():
+        _update(operator, private, {"x": 1})
+    # Own fragments by visibility; other organizations' public (listed) ones only with show_public.
+    own = fleet.call("ListFragments", organization_id=tree.org.id)
+    assert [f.name for f in own.fragments] == ["a-private", "b-public", "c-unlisted"]
+    only_private = fleet.call("ListFragments", organization_id=tree.org.id, fragment_visibility=[PRIVATE])
+    assert [f.id for f in only_private.fragments] == [private.id]
+    theirs = fleet.call("ListFragments", organization_id=other.id, show_public=True, metadata=stranger.md)
+    assert public.id in {f.id for f in theirs.fragments}
+    assert not {private.id, unlisted.id} & {f.id for f in theirs.fragments}
+    assert not fleet.call("ListFragments", organization_id=other.id, metadata=stranger.md).fragments
+
+
+# --------------------------------------------------------------------------- uses, usage, delete
+
+
+def test_usage_counts_and_delete_refused_while_used(fleet: Fleet, tree: Tree) -> None:
+    fragment = _create(fleet, tree.org.id, {"components": []})
+    _update(fleet, fragment, {"components": [{"name": "x"}]})
+    main = fleet.main_part(tree.robot_id)
+    second = fleet.new_part(tree.robot_id)
+    other_robot = fleet.new_robot(tree.location.id)
+    _use(fleet, main.id, fragment.id)
+    _use(fleet, second, {"id": fragment.id, "version": "1"})
+    other_tree = fleet.new_tree()
+    _use(fleet, fleet.main_part(other_tree.robot_id).id, fragment.id)  # another org (ids need no read access)
+    got = fleet.call("GetFragment", id=fragment.id)
+    assert got.fragment.robot_part_count == 3 and got.fragment.organization_count == 2
+    assert not got.fragment.only_used_by_owner
+    assert (got.fragment_usage.machines, got.fragment_usage.organizations, got.fragment_usage.machines_in_current_org) == (2, 2, 1)
+    usages = fleet.call("GetFragmentUsage", fragment_id=fragment.id).version_usages
+    assert [(u.HasField("version"), u.version, u.machines) for u in usages] == [(False, "", 2), (True, "1", 1)]
+    with rpc_error(grpc.StatusCode.FAILED_PRECONDITION):
+        fleet.call("DeleteFragment", id=fragment.id)
+    for part_id in (main.id, second, fleet.main_part(other_tree.robot_id).id):
+        _use(fleet, part_id)
+    assert other_robot
+    fleet.call("DeleteFragment", id=fragment.id)
+    with denied():
+        fleet.call("GetFragment", id=fragment.id)
+
+
+def test_deleting_a_part_drops_its_uses(fleet: Fleet, tree: Tree) -> None:
+    fragment = _create(fleet, tree.org.id)
+    part_id = fleet.new_part(tree.robot_id)
+    _use(fleet, part_id, fragment.id)
+    fleet.call("DeleteRobotPart", part_id=part_id)
+    fleet.call("DeleteFragment", id=fragment.id)
+
+
+# --------------------------------------------------------------------------- nesting and cycles
+
+
+def test_nested_fragments_and_cycles(fleet: Fleet, tree: Tree) -> None:
+    leaf = _create(fleet, tree.org.id, {"services": [{"name": "leaf-svc"}]})
+    middle = _create(fleet, tree.org.id, {"fragments": [leaf.id], "components": [{"name": "mid"}]})
+    top = _create(fleet, tree.org.id, {"fragments": [{"id": middle.id, "version": "1"}]})
+    nested = fleet.call("ListNestedFragments", fragment_id=top.id)
+    assert [f.id for f in nested.fragments] == [middle.id, leaf.id]
+    assert [r.fragment_id for r in nested.resolved_fragments] == [middle.id, leaf.id]
+    assert nested.resolved_fragments[0].revision == "1"
+    # Cycles: directly and through others.
+    with invalid("config"):
+        _update(fleet, leaf, {"fragments": [leaf.id]})
+    with invalid("config") as error:
+        _update(fleet, leaf, {"fragments": [top.id]})
+    assert top.id in error.error.details()
+    with invalid("config"):
+        _update(fleet, leaf, {"fragments": ["00000000-0000-4000-8000-00000000beef"]})
+    with invalid("config"):
+        _create(fleet, tree.org.id, {"fragments": [{"id": leaf.id, "version": "7"}]})
+    assert fleet.call("GetFragment", id=leaf.id).fragment.revision == "1", "nothing written"
+    with rpc_error(grpc.StatusCode.FAILED_PRECONDITION):
+        fleet.call("DeleteFragment", id=leaf.id)  # middle imports it
+
+
+def test_list_machine_fragments(fleet: Fleet, tree: Tree) -> None:
+    leaf = _create(fleet, tree.org.id)
+    top = _create(fleet, tree.org.id, {"fragments": [leaf.id]})
+    extra = _create(fleet, tree.org.id)
+    _use(fleet, fleet.main_part(tree.robot_id).id, top.id, "00000000-0000-4000-8000-00000000f00d")
+    response = fleet.call("ListMachineFragments", machine_id=tree.robot_id, additional_fragment_ids=[extra.id])
+    assert [f.id for f in response.fragments] == [top.id, leaf.id, extra.id]
+    errors = [r for r in response.resolved_fragments if r.HasField("error")]
+    assert [(e.fragment_id, e.error.error_type) for e in errors] == [
+        ("00000000-0000-4000-8000-00000000f00d", app_pb2.FRAGMENT_ERROR_TYPE_CHILD_ID_INVALID)
+    ]
+
+
+# --------------------------------------------------------------------------- RobotService.Config
+
+
+def test_machine_config_merges_fragments_at_pinned_versions(fleet: Fleet, tree: Tree) -> None:
+    leaf = _create(fleet, tree.org.id, {"services": [{"name": "nav", "api": "rdk:service:navigation", "model": "builtin"}]})
+    base = _create(
+        fleet,
+        tree.org.id,
+        {
+            "fragments": [leaf.id],
+            "components": [
+                {"name": "cam", "api": "rdk:component:camera", "model": "fake"},
+                {"name": "motor", "api": "rdk:component:motor", "model": "from-fragment"},
+            ],
+            "modules": [{"type": "registry", "name": "m1", "module_id": "acme:m1"}],
+        },
+    )
+    _update(fleet, base, {"components": [{"name": "v2-only", "api": "rdk:component:camera", "model": "fake"}]})
+    tagged = _create(fleet, tree.org.id, {"components": [{"name": "arm", "api": "rdk:component:arm", "model": "fake"}]})
+    fleet.call("SetFragmentTag", fragment_id=tagged.id, tag="prod", revision="1")
+    _update(fleet, tagged, {"components": [{"name": "arm-v2", "api": "rdk:component:arm", "model": "fake"}]})
+    private_elsewhere = _create(fleet, fleet.new_org().id, {"components": [{"name": "secret"}]})
+    part = fleet.main_part(tree.robot_id)
+    _use(
+        fleet,
+        part.id,
+        {"id": base.id, "version": "1"},
+        {"id": tagged.id, "version": "prod"},
+        private_elsewhere.id,
+        "00000000-0000-4000-8000-00000000abcd",
+        extra={"components": [{"name": "motor", "api": "rdk:component:motor", "model": "own"}]},
+    )
+    config = boot_machine(fleet, part.id).config()
+    assert [(c.name, c.model) for c in config.components] == [
+        ("motor", "own"),
+        ("cam", "fake"),
+        ("arm", "fake"),
+    ]
+    assert [s.name for s in config.services] == ["nav"]
+    assert [m.name for m in config.modules] == ["m1"]
+    # Unpinned: the newest revision.
+    _use(fleet, part.id, base.id)
+    config = boot_machine(fleet, part.id).config()
+    assert [c.name for c in config.components] == ["v2-only"]
+    assert not config.services, "revision 2 of base no longer imports leaf"
+
+
+def test_machine_config_revision_moves_when_a_used_fragment_changes(fleet: Fleet, tree: Tree) -> None:
+    fragment = _create(fleet, tree.org.id, {"components": [{"name": "a"}]})
+    part = fleet.main_part(tree.robot_id)
+    _use(fleet, part.id, fragment.id)
+    machine = boot_machine(fleet, part.id)
+    before = machine.config().revision
+    assert machine.config().revision == before, "stable while nothing changes"
+    _update(fleet, fragment, {"components": [{"name": "b"}]})
+    after = machine.config()
+    assert after.revision != before and [c.name for c in after.components] == ["b"]
+
+
+def test_deleting_an_organization_deletes_its_fragments(fleet: Fleet) -> None:
+    tree = fleet.new_tree()
+    fragment = _create(fleet, tree.org.id, {"a": 1}, visibility=PUBLIC)
+    _update(fleet, fragment, {"a": 2})
+    fleet.call("SetFragmentTag", fragment_id=fragment.id, tag="t", revision="1")
+    other = fleet.new_tree()
+    _use(fleet, fleet.main_part(tree.robot_id).id, fragment.id)
+    _use(fleet, fleet.main_part(other.robot_id).id, fragment.id)
+    fleet.call("DeleteRobot", id=tree.robot_id)
+    fleet.call("DeleteLocation", location_id=tree.location.id)
+    fleet.call("DeleteOrganization", organization_id=tree.org.id)
+    with denied():
+        fleet.call("GetFragment", id=fragment.id)
+    # The other organization's part still names it: skipped when its config is resolved.
+    assert not boot_machine(fleet, fleet.main_part(other.robot_id).id).config().components
