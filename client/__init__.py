@@ -15,6 +15,7 @@ from client.errors import (
     Violation,
 )
 from client.fleet import FleetClient
+from client.fragments import FragmentHistoryPage, Visibility
 from client.logs import LEVELS, MAX_LOG_BATCH, LogPage, log_entry
 from client.part_configs import PartHistoryPage
 
@@ -24,6 +25,7 @@ __all__ = [
     "FailedPrecondition",
     "FleetClient",
     "FleetError",
+    "FragmentHistoryPage",
     "InvalidArgument",
     "LEVELS",
     "LogPage",
@@ -38,5 +40,6 @@ __all__ = [
     "Unavailable",
     "UnexpectedError",
     "Violation",
+    "Visibility",
     "log_entry",
 ]

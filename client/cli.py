@@ -24,10 +24,11 @@ from pathlib import Path
 
 import grpc
 
-from client import config, output, part_configs
+from client import config, fragments, output, part_configs
 from client.access import RESOURCE_TYPES, ROLES, Role
 from client.errors import Aborted, FleetError, InvalidArgument, Unauthenticated, Unavailable
 from client.fleet import FleetClient
+from client.fragments import Visibility
 from client.logs import ERROR_LEVELS, LEVELS
 from generated.viam.app.v1 import app_pb2 as pb
 from generated.viam.common.v1.common_pb2 import LogEntry
@@ -66,6 +67,17 @@ The part is read just before the update and the update is sent with its
 `last_updated`: if someone else changes the part in between, the server
 refuses (ABORTED), nothing is written and the command exits 1. --force
 skips that check and overwrites whatever is there.
+"""
+
+FRAGMENT_UPDATE_HELP = """\
+Replaces a fragment's config with the JSON object in FILE (or stdin with -),
+writing a new revision; --name and --visibility change those too. The text
+is sent as given (key order kept) and checked before any call (exit code 2).
+
+The fragment is read just before the update and the update is sent with its
+`last_updated`: if someone else changes it in between, the server refuses
+(ABORTED), nothing is written and the command exits 1. --force skips that
+check and overwrites whatever is there.
 """
 
 ROLE_HELP = (
@@ -144,6 +156,13 @@ def _non_negative(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"not a non-negative integer: {text!r}")
     return value
+
+
+def _progress(limit: int) -> output.Progress:
+    """The stderr counter for a listing: shown (on a terminal) only when fetching everything (--limit 0)."""
+    progress = output.Progress()
+    progress.enabled = progress.enabled and limit == 0
+    return progress
 
 
 def _print(text: str) -> None:
@@ -360,6 +379,163 @@ async def machines_delete(args: argparse.Namespace) -> None:
     _print(f"deleted machine {args.id}")
 
 
+async def machines_summary(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        locations = await fleet.list_machine_summaries(
+            args.org, location_ids=args.location or (), fragment_ids=args.fragment or ()
+        )
+    rows = [
+        [
+            location.location_name,
+            machine.machine_name,
+            f"{part.part_name}{' (main)' if part.is_main_part else ''}",
+            output.status(part.online_state, part.seconds_since_online),
+            output.when(part.last_access),
+            ", ".join(f.name or f.id for f in part.fragments) or "-",
+        ]
+        for location in locations
+        for machine in location.machine_summaries
+        for part in machine.part_summaries
+    ]
+    _print(output.table(["LOCATION", "MACHINE", "PART", "STATE", "LAST ACCESS", "FRAGMENTS"], rows))
+
+
+def _visibility_text(fragment: pb.Fragment) -> str:
+    try:
+        return str(Visibility.of(fragment.visibility))
+    except ValueError:  # unspecified: an older server only sets `public`
+        return str(Visibility.PUBLIC if fragment.public else Visibility.PRIVATE)
+
+
+def _visibility_arg(text: str) -> Visibility:
+    """argparse type: private, public or unlisted."""
+    try:
+        return Visibility.of(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+async def fragments_list(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        found = await fleet.list_fragments(args.org, show_public=args.public)
+    rows = [
+        [
+            f.id,
+            f.name,
+            f.organization_name or f.organization_owner,
+            _visibility_text(f),
+            f.revision,
+            str(f.robot_part_count),
+            output.when(f.last_updated),
+        ]
+        for f in found
+    ]
+    _print(output.table(["ID", "NAME", "ORGANIZATION", "VISIBILITY", "REVISION", "PARTS", "UPDATED"], rows))
+
+
+async def fragments_show(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        response = await fleet.get_fragment(args.id, args.version)
+    fragment, usage = response.fragment, response.fragment_usage
+    newest = max((int(r.revision) for r in response.revisions), default=0)
+    revision = fragment.revision + (" (newest)" if fragment.revision == str(newest) else f" (newest: {newest})")
+    fields = [
+        ("id", fragment.id),
+        ("name", fragment.name),
+        ("organization", f"{fragment.organization_name} ({fragment.organization_owner})"),
+        ("visibility", _visibility_text(fragment)),
+        ("revision", revision),
+        ("tags", ", ".join(f"{t.tag}={t.revision}" for t in response.tags) or "-"),
+        ("used by", f"{usage.machines} machines in {usage.organizations} organizations"),
+        ("created", output.when(fragment.created_on)),
+        ("last updated", output.when(fragment.last_updated)),
+    ]
+    width = max(len(name) for name, _ in fields)
+    lines = [f"{name.ljust(width)}  {value}" for name, value in fields]
+    _print("\n".join([*lines, "", part_configs.pretty(fragments.config_json(fragment))]))
+
+
+async def fragments_create(args: argparse.Namespace) -> None:
+    new: ConfigText = args.file
+    async with await _connect() as fleet:
+        fragment = await fleet.create_fragment(args.org, args.name, part_configs.parse_config(new.text))
+    _print(fragment.id)
+
+
+async def fragments_update(args: argparse.Namespace) -> None:
+    new: ConfigText = args.file
+    async with await _connect() as fleet:
+        current = (await fleet.get_fragment(args.id)).fragment
+        try:
+            # Optimistic concurrency: the update only applies to the revision just read.
+            updated = await fleet.update_fragment(
+                args.id,
+                args.name if args.name is not None else current.name,
+                config_json=new.text,
+                visibility=args.visibility,
+                last_known_update=None if args.force else current.last_updated,
+            )
+        except Aborted as error:
+            raise Aborted(
+                error.code,
+                f"someone else changed fragment {args.id} while this command was updating it; nothing was written "
+                f"(see `fleet fragments history {args.id}`, then run the command again, or use --force to overwrite)",
+                error.reason,
+                error.details,
+            ) from None
+    _print(f"updated fragment {args.id} from {new.source}: revision {updated.revision}")
+
+
+async def fragments_delete(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        await fleet.delete_fragment(args.id)
+    _print(f"deleted fragment {args.id}")
+
+
+def _tags_text(tags: Sequence[pb.FragmentTag]) -> str:
+    return ", ".join(f"{t.tag}={t.revision}" for t in tags) or "none"
+
+
+async def fragments_tag(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        tags = await fleet.set_fragment_tag(args.id, args.tag, args.revision)
+    _print(f"tagged revision {args.revision} of fragment {args.id} {args.tag!r} (tags: {_tags_text(tags)})")
+
+
+async def fragments_untag(args: argparse.Namespace) -> None:
+    async with await _connect() as fleet:
+        tags = await fleet.delete_fragment_tag(args.id, args.tag)
+    _print(f"removed tag {args.tag!r} of fragment {args.id} (tags: {_tags_text(tags)})")
+
+
+async def fragments_history(args: argparse.Namespace) -> None:
+    entries: list[pb.FragmentHistoryEntry] = []
+    async with await _connect() as fleet:
+        tags = (await fleet.get_fragment(args.id)).tags
+        pages = fleet.iter_fragment_history(args.id, page_size=1000)
+        with output.Progress("revisions") as progress:
+            async with contextlib.aclosing(pages):
+                async for entry in pages:
+                    entries.append(entry)
+                    progress.update(len(entries))
+    by_revision: dict[str, list[str]] = {}
+    for tag in tags:
+        by_revision.setdefault(tag.revision, []).append(tag.tag)
+    rows = [
+        [
+            e.revision,
+            output.when(e.edited_on),
+            f"{e.edited_by.value or '-'}",
+            e.old.name,
+            _visibility_text(e.old),
+            output.size(len(fragments.config_json(e.old).encode("utf-8"))),
+            ", ".join(by_revision.get(e.revision, [])) or "-",
+        ]
+        for e in entries
+    ]
+    _print(output.table(["REVISION", "WHEN", "EDITED BY", "NAME", "VISIBILITY", "CONFIG", "TAGS"], rows))
+
+
 async def parts_list(args: argparse.Namespace) -> None:
     async with await _connect() as fleet:
         parts = await fleet.get_robot_parts(args.machine)
@@ -440,11 +616,13 @@ async def parts_history(args: argparse.Namespace) -> None:
     entries: list[pb.RobotPartHistoryEntry] = []
     async with await _connect() as fleet:
         pages = fleet.iter_robot_part_history(args.part_id, page_size=min(limit, 1000) if limit else 1000)
-        async with contextlib.aclosing(pages):
-            async for entry in pages:
-                entries.append(entry)
-                if limit and len(entries) >= limit:
-                    break
+        with _progress(limit) as progress:
+            async with contextlib.aclosing(pages):
+                async for entry in pages:
+                    entries.append(entry)
+                    progress.update(len(entries))
+                    if limit and len(entries) >= limit:
+                        break
     rows = [
         [
             output.when(e.when),
@@ -487,11 +665,13 @@ async def logs(args: argparse.Namespace) -> None:
             end=args.until,
             page_size=min(limit, 1000) if limit else 1000,
         )
-        async with contextlib.aclosing(pages):
-            async for entry in pages:
-                newest_first.append(entry)
-                if limit and len(newest_first) >= limit:
-                    break
+        with _progress(limit) as progress:
+            async with contextlib.aclosing(pages):
+                async for entry in pages:
+                    newest_first.append(entry)
+                    progress.update(len(newest_first))
+                    if limit and len(newest_first) >= limit:
+                        break
     for entry in reversed(newest_first):  # oldest first, like a log file
         _print(output.log_line(entry, color))
 
@@ -553,6 +733,54 @@ def build_parser() -> argparse.ArgumentParser:
     p = machines.add_parser("delete", help="delete a machine and its parts")
     p.add_argument("id")
     p.set_defaults(handler=machines_delete)
+
+    p = machines.add_parser("summary", help="an organization's machines and parts with status and fragments")
+    p.add_argument("--org", required=True, help="organization id")
+    p.add_argument("--location", action="append", metavar="ID", help="only this location (repeat for several)")
+    p.add_argument("--fragment", action="append", metavar="ID", help="only machines using this fragment (repeat for several)")
+    p.set_defaults(handler=machines_summary)
+
+    frags = group("fragments", "reusable config fragments: list, show, create, update, delete, tag, history")
+    p = frags.add_parser("list", help="fragments of an organization")
+    p.add_argument("--org", required=True, help="organization id")
+    p.add_argument("--public", action="store_true", help="also list other organizations' public fragments")
+    p.set_defaults(handler=fragments_list)
+    p = frags.add_parser("show", help="one fragment: details, tags, usage and its config as indented JSON")
+    p.add_argument("id")
+    p.add_argument("--version", metavar="V", help="a revision number or a tag (default: the newest revision)")
+    p.set_defaults(handler=fragments_show)
+    p = frags.add_parser("create", help="create a fragment from a JSON config (prints its id; key order is not kept)")
+    p.add_argument("--org", required=True, help="organization id")
+    p.add_argument("name")
+    p.add_argument("file", metavar="FILE", type=_config_file, help="a JSON object; - reads stdin")
+    p.set_defaults(handler=fragments_create)
+    p = frags.add_parser(
+        "update",
+        help="replace a fragment's config (a new revision)",
+        description=FRAGMENT_UPDATE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("id")
+    p.add_argument("file", metavar="FILE", type=_config_file, help="a JSON object; - reads stdin")
+    p.add_argument("--name", help="rename it too")
+    p.add_argument("--visibility", type=_visibility_arg, metavar="V", help="private, public or unlisted")
+    p.add_argument("--force", action="store_true", help="skip the check that nobody changed the fragment meanwhile")
+    p.set_defaults(handler=fragments_update)
+    p = frags.add_parser("delete", help="delete a fragment nothing uses")
+    p.add_argument("id")
+    p.set_defaults(handler=fragments_delete)
+    p = frags.add_parser("tag", help="point a tag at a revision")
+    p.add_argument("id")
+    p.add_argument("tag")
+    p.add_argument("revision")
+    p.set_defaults(handler=fragments_tag)
+    p = frags.add_parser("untag", help="remove a tag")
+    p.add_argument("id")
+    p.add_argument("tag")
+    p.set_defaults(handler=fragments_untag)
+    p = frags.add_parser("history", help="every revision of a fragment, newest first")
+    p.add_argument("id")
+    p.set_defaults(handler=fragments_history)
 
     parts = group("parts", "machine parts")
     p = parts.add_parser("list", help="parts of a machine")

@@ -107,8 +107,8 @@ class FailedPrecondition(_PreconditionError):
 
 
 class Aborted(_PreconditionError):
-    """A concurrency conflict: the resource changed since the caller read it (UpdateRobotPart with a stale
-    `last_known_update`). Nothing was changed; re-read the resource and retry.
+    """A concurrency conflict: the resource changed since the caller read it (UpdateRobotPart or UpdateFragment with a
+    stale `last_known_update`). Nothing was changed; re-read the resource and retry.
 
     `violations` name what was stale (e.g. type "STALE", subject "last_known_update"); `hint` says what to do,
     and `str()` carries it unless the server's message already does.

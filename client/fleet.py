@@ -6,8 +6,10 @@ Authorization, OrganizationInvite, LocationAuth, ...) and log entries as
 `viam.common.v1.LogEntry`; metadata is a plain dict; new machine and part ids
 are strings; roles are given as `client.access.Role` values and new API keys
 come back as `NewKey(id, key)`; a part's history comes in `PartHistoryPage`s
-of `RobotPartHistoryEntry`. Every failure raises a
-`client.errors.FleetError` subclass (a stale UpdateRobotPart: `Aborted`).
+of `RobotPartHistoryEntry`; fragment visibilities are `client.fragments.Visibility`
+values (or "private", "public", "unlisted") and a fragment's revisions come in
+`FragmentHistoryPage`s of `FragmentHistoryEntry`. Every failure raises a
+`client.errors.FleetError` subclass (a stale UpdateRobotPart or UpdateFragment: `Aborted`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from google.protobuf import struct_pb2, timestamp_pb2
 
 from client.access import API_KEY_IDENTITY, USER_IDENTITY, Members, NewKey, Role
 from client.connection import DEFAULT_TIMEOUT_S, Connection
+from client.fragments import FragmentHistoryPage, Visibility
 from client.logs import LogPage, struct_to_dict, to_timestamp
 from client.part_configs import PartHistoryPage
 from generated.viam.app.v1 import app_pb2 as pb
@@ -36,6 +39,10 @@ def _struct(data: Mapping[str, Any]) -> struct_pb2.Struct:
     value = struct_pb2.Struct()
     value.update(dict(data))
     return value
+
+
+def _additional(fragments: Mapping[str, str | None] | None) -> list[pb.AdditionalFragment]:
+    return [pb.AdditionalFragment(fragment_id=i, version=v) for i, v in (fragments or {}).items()]
 
 
 def _authorizations(organization_id: str, roles: Iterable[Role], identity_type: str) -> list[pb.Authorization]:
@@ -314,6 +321,141 @@ class FleetClient:
     async def mark_part_for_restart(self, part_id: str) -> None:
         """Asks the machine to restart: its next NeedsRestart call answers true (once). Operators may do this."""
         await self._call("MarkPartForRestart", pb.MarkPartForRestartRequest(part_id=part_id))
+
+    # ------------------------------------------------------------------ fragments
+
+    async def create_fragment(
+        self,
+        org_id: str,
+        name: str,
+        config: Mapping[str, Any] | None = None,
+        visibility: Visibility | str | None = None,
+    ) -> pb.Fragment:
+        """A new fragment (revision "1") owned by the organization; visibility None → private."""
+        request = pb.CreateFragmentRequest(
+            organization_id=org_id,
+            name=name,
+            config=None if config is None else _struct(config),
+            visibility=None if visibility is None else Visibility.of(visibility).proto,
+        )
+        return (await self._call("CreateFragment", request)).fragment
+
+    async def get_fragment(
+        self, fragment_id: str, version: str | None = None, current_organization_id: str = ""
+    ) -> pb.GetFragmentResponse:
+        """The fragment (newest revision, or `version`: a revision number such as "3" or a tag) with its
+        usage, every revision and every tag. Unknown or unreadable ids: PermissionDenied."""
+        request = pb.GetFragmentRequest(id=fragment_id, version=version, current_organization_id=current_organization_id)
+        return await self._call("GetFragment", request)
+
+    async def update_fragment(
+        self,
+        fragment_id: str,
+        name: str,
+        config: Mapping[str, Any] | None = None,
+        config_json: str | None = None,
+        visibility: Visibility | str | None = None,
+        last_known_update: datetime | timestamp_pb2.Timestamp | None = None,
+    ) -> pb.Fragment:
+        """Writes a new revision: renames (`name` is required: pass `fragment.name` to keep it), replaces the
+        config (`config` as a Struct, `config_json` as text whose key order is kept; neither keeps it) and/or
+        the visibility (None keeps it). With `last_known_update` (the `last_updated` you read) a fragment
+        changed since is refused with `Aborted` and nothing is written. An import cycle: InvalidArgument."""
+        if config is not None and config_json is not None:
+            raise ValueError("update_fragment() takes config or config_json, not both")
+        if isinstance(last_known_update, datetime):
+            last_known_update = to_timestamp(last_known_update)
+        request = pb.UpdateFragmentRequest(
+            id=fragment_id,
+            name=name,
+            config=None if config is None else _struct(config),
+            fragment_config_json=config_json,
+            visibility=None if visibility is None else Visibility.of(visibility).proto,
+            last_known_update=last_known_update,
+        )
+        return (await self._call("UpdateFragment", request)).fragment
+
+    async def delete_fragment(self, fragment_id: str) -> None:
+        """FailedPrecondition while a part or another fragment uses it."""
+        await self._call("DeleteFragment", pb.DeleteFragmentRequest(id=fragment_id))
+
+    async def list_fragments(
+        self, org_id: str, *, show_public: bool = False, visibilities: Iterable[Visibility | str] = ()
+    ) -> list[pb.Fragment]:
+        """The organization's fragments of the given visibilities (none given: all), plus the listed public
+        fragments of other organizations with `show_public`."""
+        request = pb.ListFragmentsRequest(
+            organization_id=org_id,
+            show_public=show_public,
+            fragment_visibility=[Visibility.of(v).proto for v in visibilities],
+        )
+        return list((await self._call("ListFragments", request)).fragments)
+
+    async def get_fragment_history(self, fragment_id: str, page_token: str = "", limit: int = 0) -> FragmentHistoryPage:
+        """One page of the fragment's revisions, newest first (limit 0: the server's default page)."""
+        request = pb.GetFragmentHistoryRequest(id=fragment_id, page_token=page_token or None, page_limit=limit or None)
+        response = await self._call("GetFragmentHistory", request)
+        return FragmentHistoryPage(entries=list(response.history), next_page_token=response.next_page_token)
+
+    async def iter_fragment_history(
+        self, fragment_id: str, page_size: int = 0
+    ) -> AsyncGenerator[pb.FragmentHistoryEntry, None]:
+        """Every revision, newest first, fetching page after page until `next_page_token` comes back empty."""
+        token = ""
+        while True:
+            page = await self.get_fragment_history(fragment_id, page_token=token, limit=page_size)
+            for entry in page.entries:
+                yield entry
+            if not page.next_page_token:
+                return
+            token = page.next_page_token
+
+    async def set_fragment_tag(self, fragment_id: str, tag: str, revision: str) -> list[pb.FragmentTag]:
+        """Points `tag` at an existing revision ("3"); returns every tag of the fragment. All-digit tags are refused."""
+        request = pb.SetFragmentTagRequest(fragment_id=fragment_id, tag=tag, revision=revision)
+        return list((await self._call("SetFragmentTag", request)).tags)
+
+    async def delete_fragment_tag(self, fragment_id: str, tag: str) -> list[pb.FragmentTag]:
+        """Removes a tag; returns the remaining tags."""
+        request = pb.DeleteFragmentTagRequest(fragment_id=fragment_id, tag=tag)
+        return list((await self._call("DeleteFragmentTag", request)).tags)
+
+    async def list_nested_fragments(
+        self, fragment_id: str | None = None, additional: Mapping[str, str | None] | None = None
+    ) -> pb.ListNestedFragmentsResponse:
+        """The fragments `fragment_id` imports, directly or not, plus `additional` ({id: version or None});
+        `resolved_fragments` holds each one's merged config or its error."""
+        request = pb.ListNestedFragmentsRequest(fragment_id=fragment_id, additional_fragments=_additional(additional))
+        return await self._call("ListNestedFragments", request)
+
+    async def list_machine_fragments(
+        self, machine_id: str, additional: Mapping[str, str | None] | None = None
+    ) -> pb.ListMachineFragmentsResponse:
+        """The fragments the machine's parts use (nested ones included) plus `additional` ({id: version or None});
+        unknown or unreadable ones are reported in `resolved_fragments[].error`."""
+        request = pb.ListMachineFragmentsRequest(machine_id=machine_id, additional_fragments=_additional(additional))
+        return await self._call("ListMachineFragments", request)
+
+    async def get_fragment_usage(self, fragment_id: str) -> list[pb.FragmentUsage]:
+        """Direct uses per pinned version (unpinned uses first, `version` unset): organizations, machines,
+        machines in the owning organization."""
+        request = pb.GetFragmentUsageRequest(fragment_id=fragment_id)
+        return list((await self._call("GetFragmentUsage", request)).version_usages)
+
+    async def list_machine_summaries(
+        self,
+        org_id: str,
+        *,
+        location_ids: Sequence[str] = (),
+        fragment_ids: Sequence[str] = (),
+        limit: int | None = None,
+    ) -> list[pb.LocationSummary]:
+        """The organization's locations → machines → parts with status and directly used fragments; only
+        locations with matching machines. Filters: locations, fragments used; `limit` counts machines."""
+        request = pb.ListMachineSummariesRequest(
+            organization_id=org_id, location_ids=list(location_ids), fragment_ids=list(fragment_ids), limit=limit
+        )
+        return list((await self._call("ListMachineSummaries", request)).location_summaries)
 
     # ------------------------------------------------------------------ API keys
 

@@ -1,10 +1,13 @@
-"""Plain-text rendering for the CLI: aligned tables, timestamps, machine status, log lines."""
+"""Plain-text rendering for the CLI: aligned tables, timestamps, machine status, log lines, a progress counter."""
 
 from __future__ import annotations
 
 import json
+import sys
+import time
 from collections.abc import Sequence
 from datetime import timezone
+from typing import TextIO
 
 from google.protobuf import timestamp_pb2
 from google.protobuf.json_format import MessageToDict
@@ -83,3 +86,55 @@ def log_line(entry: LogEntry, color: bool = False) -> str:
 
 def _one_line(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\n", "\\n")
+
+
+class Progress:
+    """A one-line counter ("fetched 1,234 entries…") rewritten in place on `stream` (default stderr) while
+    a long list is fetched, and erased by `close()`. Does nothing unless the stream is a terminal, so
+    piped or captured output never holds it. Redraws at most every `interval` seconds."""
+
+    def __init__(self, noun: str = "entries", stream: TextIO | None = None, interval: float = 0.1):
+        self.stream = stream if stream is not None else sys.stderr
+        self.noun = noun
+        self.interval = interval
+        self.count = 0
+        self.enabled = _is_tty(self.stream)
+        self._shown = False
+        self._drawn_at = 0.0
+
+    def update(self, count: int) -> None:
+        self.count = count
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if self._shown and now - self._drawn_at < self.interval:
+            return
+        self._drawn_at = now
+        self._shown = True
+        self.stream.write(f"\r\033[K{progress_text(count, self.noun)}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        """Erases the line (if one was drawn)."""
+        if self._shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+            self._shown = False
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def progress_text(count: int, noun: str = "entries") -> str:
+    """`fetched 1,234 entries…`"""
+    return f"fetched {count:,} {noun}\u2026"
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # closed or not a real file
+        return False

@@ -1,4 +1,5 @@
-"""The `fleet` CLI, run as `python -m client.cli` subprocesses against the real server."""
+"""The `fleet` CLI, run as `python -m client.cli` subprocesses against the real server (the progress
+counter also directly and through a pty)."""
 
 from __future__ import annotations
 
@@ -969,3 +970,228 @@ def fleet_org(server: Any) -> str:
         return (await fleet.create_organization(unique("org"))).id
 
     return run_async(server, body)
+
+
+# --------------------------------------------------------------------------- fragments and machine summaries
+
+
+def fragment_ids(config_dir: Path, org_id: str, *extra: str) -> list[str]:
+    return [r[0] for r in rows(ok(fleet_cli(config_dir, "fragments", "list", "--org", org_id, *extra)))]
+
+
+def show_fields(stdout: str) -> dict[str, str]:
+    """The `name  value` lines above the config of `fragments show`."""
+    return dict(re.split(r" {2,}", line, maxsplit=1) for line in stdout.partition("\n\n")[0].splitlines())
+
+
+def test_fragments_create_show_update_tag_history_delete(config_dir, fleet, tree, tmp_path):
+    source = tmp_path / "frag.json"
+    source.write_text('{"components": [{"name": "cam", "type": "camera"}]}', encoding="utf-8")
+    fragment_id = ok(fleet_cli(config_dir, "fragments", "create", "--org", tree.org.id, "base", str(source))).strip()
+    assert re.fullmatch(r"[0-9a-f-]{36}", fragment_id)
+
+    listing = ok(fleet_cli(config_dir, "fragments", "list", "--org", tree.org.id))
+    assert_aligned(listing)
+    assert re.split(r" {2,}", listing.splitlines()[0]) == ["ID", "NAME", "ORGANIZATION", "VISIBILITY", "REVISION", "PARTS", "UPDATED"]
+    assert [r[:2] + r[3:6] for r in rows(listing)] == [[fragment_id, "base", "private", "1", "0"]]
+
+    shown = ok(fleet_cli(config_dir, "fragments", "show", fragment_id))
+    fields, config_text = show_fields(shown), shown.partition("\n\n")[2]
+    assert fields["id"] == fragment_id and fields["name"] == "base" and fields["visibility"] == "private"
+    assert fields["revision"] == "1 (newest)" and fields["tags"] == "-"
+    assert json.loads(config_text) == {"components": [{"name": "cam", "type": "camera"}]}, "created as a Struct: key order not kept"
+    assert config_text == indented(config_text)
+
+    # update from stdin, keeping key order; rename and change visibility
+    update = ("fragments", "update", fragment_id, "-", "--name", "renamed", "--visibility", "unlisted")
+    out = ok(fleet_cli(config_dir, *update, input='{"z": 1, "a": 2}'))
+    assert out.strip() == f"updated fragment {fragment_id} from stdin: revision 2"
+    shown = ok(fleet_cli(config_dir, "fragments", "show", fragment_id))
+    assert shown.endswith('{\n  "z": 1,\n  "a": 2\n}\n') and "unlisted" in shown and "renamed" in shown
+
+    out = ok(fleet_cli(config_dir, "fragments", "tag", fragment_id, "stable", "1"))
+    assert "stable=1" in out
+    by_tag = ok(fleet_cli(config_dir, "fragments", "show", fragment_id, "--version", "stable"))
+    assert "1 (newest: 2)" in by_tag and json.loads(by_tag.partition("\n\n")[2]) == {"components": [{"name": "cam", "type": "camera"}]}
+    assert "stable=1" in ok(fleet_cli(config_dir, "fragments", "show", fragment_id))
+
+    history = ok(fleet_cli(config_dir, "fragments", "history", fragment_id))
+    assert_aligned(history)
+    assert re.split(r" {2,}", history.splitlines()[0]) == ["REVISION", "WHEN", "EDITED BY", "NAME", "VISIBILITY", "CONFIG", "TAGS"]
+    got = rows(history)
+    assert [[r[0], r[3], r[4], r[6]] for r in got] == [["2", "renamed", "unlisted", "-"], ["1", "base", "private", "stable"]]
+    assert "fetched" not in history, "no progress line without a terminal"
+
+    out = ok(fleet_cli(config_dir, "fragments", "untag", fragment_id, "stable"))
+    assert "tags: none" in out
+    assert show_fields(ok(fleet_cli(config_dir, "fragments", "show", fragment_id)))["tags"] == "-"
+    assert "INVALID_ARGUMENT" in failed(fleet_cli(config_dir, "fragments", "tag", fragment_id, "42", "1"))
+    failed(fleet_cli(config_dir, "fragments", "update", fragment_id, "-", "--visibility", "secret", input="{}"), 2)
+    failed(fleet_cli(config_dir, "fragments", "update", fragment_id, "-", input="[1]"), 2)
+
+    # used by a part: delete refused; summary lists it
+    part_id = fleet.main_part(tree.robot_id).id
+    fleet.call("UpdateRobotPart", id=part_id, name=fleet.get_part(part_id).name, robot_config_json=json.dumps({"fragments": [fragment_id]}))
+    assert "FAILED_PRECONDITION" in failed(fleet_cli(config_dir, "fragments", "delete", fragment_id))
+    assert [r[5] for r in rows(ok(fleet_cli(config_dir, "fragments", "list", "--org", tree.org.id)))] == ["1"]
+    fleet.call("UpdateRobotPart", id=part_id, name=fleet.get_part(part_id).name, robot_config_json="{}")
+    assert ok(fleet_cli(config_dir, "fragments", "delete", fragment_id)).strip() == f"deleted fragment {fragment_id}"
+    assert fragment_ids(config_dir, tree.org.id) == []
+    failed(fleet_cli(config_dir, "fragments", "show", fragment_id))
+
+
+def test_fragments_list_public(config_dir, fleet, tree, org, tmp_path):
+    source = tmp_path / "f.json"
+    source.write_text("{}")
+    mine = ok(fleet_cli(config_dir, "fragments", "create", "--org", tree.org.id, "mine", str(source))).strip()
+    theirs = ok(fleet_cli(config_dir, "fragments", "create", "--org", org.id, "theirs", str(source))).strip()
+    ok(fleet_cli(config_dir, "fragments", "update", theirs, str(source), "--visibility", "public"))
+    assert fragment_ids(config_dir, tree.org.id) == [mine]
+    with_public = fragment_ids(config_dir, tree.org.id, "--public")
+    assert mine in with_public and theirs in with_public
+
+
+def test_fragments_update_refuses_a_stale_update(config_dir, fleet, tree, tmp_path, monkeypatch, capsys):
+    from client import cli
+
+    source = tmp_path / "f.json"
+    source.write_text('{"mine": true}')
+    fragment_id = ok(fleet_cli(config_dir, "fragments", "create", "--org", tree.org.id, "f", "-", input="{}")).strip()
+    monkeypatch.setenv("FLEET_CONFIG_DIR", str(config_dir))
+    read_fragment = FleetClient.get_fragment
+
+    async def read_then_someone_else_writes(self: FleetClient, fid: str, version: str | None = None) -> Any:
+        response = await read_fragment(self, fid, version)
+        fleet.call("UpdateFragment", id=fid, name="theirs", fragment_config_json='{"theirs":true}')
+        return response
+
+    monkeypatch.setattr(FleetClient, "get_fragment", read_then_someone_else_writes)
+    assert cli.main(["fragments", "update", fragment_id, str(source)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert err.startswith(f"error: ABORTED: someone else changed fragment {fragment_id} ") and "--force" in err
+    monkeypatch.setattr(FleetClient, "get_fragment", read_fragment)
+    assert fleet.call("GetFragment", id=fragment_id).fragment.fragment_config_json == '{"theirs":true}'
+
+    assert cli.main(["fragments", "update", fragment_id, str(source), "--force"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == f"updated fragment {fragment_id} from {source}: revision 3" and err == ""
+    fragment = fleet.call("GetFragment", id=fragment_id).fragment
+    assert (fragment.fragment_config_json, fragment.name) == ('{"mine":true}', "theirs"), "--force overwrites; the name is the one read"
+
+
+def test_machines_summary(config_dir, fleet, tree):
+    part_id = fleet.main_part(tree.robot_id).id
+    second_robot = fleet.new_robot(tree.location.id, "zz-second")
+    second_part = fleet.call("NewRobotPart", robot_id=tree.robot_id, part_name="aa-extra").part_id
+    fragment_id = ok(fleet_cli(config_dir, "fragments", "create", "--org", tree.org.id, "shared", "-", input="{}")).strip()
+    fleet.call("UpdateRobotPart", id=second_part, name="aa-extra", robot_config_json=json.dumps({"fragments": [fragment_id]}))
+
+    out = ok(fleet_cli(config_dir, "machines", "summary", "--org", tree.org.id))
+    assert_aligned(out)
+    assert re.split(r" {2,}", out.splitlines()[0]) == ["LOCATION", "MACHINE", "PART", "STATE", "LAST ACCESS", "FRAGMENTS"]
+    got = rows(out)
+    main_name = fleet.get_part(part_id).name
+    assert [[r[0], r[1], r[2], r[5]] for r in got] == [
+        [tree.location.name, tree.robot_name, f"{main_name} (main)", "-"],
+        [tree.location.name, tree.robot_name, "aa-extra", "shared"],
+        [tree.location.name, "zz-second", f"{fleet.main_part(second_robot).name} (main)", "-"],
+    ]
+    assert all(r[3] in ("awaiting setup", "offline", "unknown") or r[3].startswith("offline") for r in got)
+    filtered = rows(ok(fleet_cli(config_dir, "machines", "summary", "--org", tree.org.id, "--fragment", fragment_id)))
+    assert [r[1] for r in filtered] == [tree.robot_name, tree.robot_name]
+    by_location = rows(ok(fleet_cli(config_dir, "machines", "summary", "--org", tree.org.id, "--location", tree.location.id)))
+    assert by_location == got
+
+
+# --------------------------------------------------------------------------- progress counter
+
+
+class FakeTerminal:
+    def __init__(self, tty: bool):
+        self.tty = tty
+        self.written = ""
+
+    def isatty(self) -> bool:
+        return self.tty
+
+    def write(self, text: str) -> int:
+        self.written += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_progress_counter_on_a_terminal():
+    from client.output import Progress, progress_text
+
+    assert progress_text(1234) == "fetched 1,234 entries\u2026"
+    terminal = FakeTerminal(tty=True)
+    with Progress(stream=terminal, interval=0) as progress:  # type: ignore[arg-type]
+        progress.update(999)
+        progress.update(1234)
+    assert terminal.written == "\r\x1b[Kfetched 999 entries\u2026\r\x1b[Kfetched 1,234 entries\u2026\r\x1b[K", "cleared at the end"
+
+    throttled = FakeTerminal(tty=True)
+    with Progress("revisions", stream=throttled, interval=3600) as progress:  # type: ignore[arg-type]
+        for count in range(1, 500):
+            progress.update(count)
+    assert throttled.written == "\r\x1b[Kfetched 1 revisions\u2026\r\x1b[K", "redrawn at most once per interval"
+
+
+def test_progress_counter_is_silent_without_a_terminal():
+    from client.output import Progress
+
+    pipe = FakeTerminal(tty=False)
+    with Progress(stream=pipe, interval=0) as progress:  # type: ignore[arg-type]
+        progress.update(5)
+    assert pipe.written == "" and progress.count == 5
+
+
+def run_with_stderr_on_a_pty(config_dir: Path, *args: str) -> tuple[str, str]:
+    """Runs the CLI with stderr on a terminal and stdout on a pipe; returns (stdout, terminal output)."""
+    primary, secondary = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "client.cli", *args],
+            cwd=ROOT,
+            env=cli_env(config_dir),
+            stdout=subprocess.PIPE,
+            stderr=secondary,
+        )
+        os.close(secondary)
+        terminal = b""
+        while True:
+            ready, _, _ = select.select([primary], [], [], CLI_TIMEOUT_S)
+            if not ready:
+                break
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # EIO once the child closed the terminal
+                break
+            if not chunk:
+                break
+            terminal += chunk
+        stdout = process.stdout.read().decode() if process.stdout else ""
+        assert process.wait(CLI_TIMEOUT_S) == 0, terminal.decode(errors="replace")
+    finally:
+        os.close(primary)
+    return stdout, terminal.decode()
+
+
+def test_progress_on_a_terminal_for_limit_0(config_dir, fleet, tree, server):
+    part_id = fleet.main_part(tree.robot_id).id
+    for i in range(3):
+        fleet.call("UpdateRobotPart", id=part_id, name=f"v{i}")
+    stdout, terminal = run_with_stderr_on_a_pty(config_dir, "parts", "history", part_id, "--limit", "0")
+    assert len(rows(stdout)) == 3 and "fetched" not in stdout
+    assert "fetched 1 entries\u2026" in terminal and terminal.endswith("\r\x1b[K"), repr(terminal)
+
+    push_logs(server, part_id, [log_entry(f"m{i}") for i in range(3)])
+    stdout, terminal = run_with_stderr_on_a_pty(config_dir, "logs", part_id, "--limit", "0")
+    assert len(messages(stdout)) == 3
+    assert "fetched 1 entries\u2026" in terminal and terminal.endswith("\r\x1b[K"), repr(terminal)
+
+    stdout, terminal = run_with_stderr_on_a_pty(config_dir, "logs", part_id)
+    assert len(messages(stdout)) == 3 and terminal == "", "only for --limit 0"

@@ -1,6 +1,7 @@
 """client.FleetClient through a real server: every method, typed errors, log paging and tail iterators,
 part configs (optimistic concurrency, history paging), machine check-ins and restarts,
-API keys, roles, users, members and invites, secrets and location sharing.
+API keys, roles, users, members and invites, secrets and location sharing, fragments
+(revisions, tags, history paging, usage) and machine summaries.
 
 Each test runs its own event loop (`asyncio.run`) and its own client. The only
 timing assumption, "the tail is subscribed", is established by pushing probe
@@ -1096,5 +1097,124 @@ def test_share_and_unshare_a_location(server):
         assert location.id not in {v.id for v in await fleet.list_locations(guest.id)}
         with pytest.raises(NotFound):
             await fleet.unshare_location(location.id, guest.id)
+
+    run(body, server)
+
+
+# --------------------------------------------------------------------------- fragments and machine summaries
+
+
+def test_visibility_values():
+    assert client.Visibility.of("Public") is client.Visibility.PUBLIC
+    assert client.Visibility.of(app_pb2.FRAGMENT_VISIBILITY_PUBLIC_UNLISTED) is client.Visibility.UNLISTED
+    assert client.Visibility.PRIVATE.proto == app_pb2.FRAGMENT_VISIBILITY_PRIVATE
+    assert str(client.Visibility.UNLISTED) == "unlisted" and client.Visibility.PUBLIC == "public"
+    with pytest.raises(ValueError):
+        client.Visibility.of("secret")
+    with pytest.raises(ValueError):
+        client.Visibility.of(app_pb2.FRAGMENT_VISIBILITY_UNSPECIFIED)
+
+
+def test_fragment_round_trip(server):
+    async def body(fleet: FleetClient) -> None:
+        part_id = await new_part(fleet)
+        part = await fleet.get_robot_part(part_id)
+        org_id = (await fleet.get_location(part.location_id)).organizations[0].organization_id
+        created = await fleet.create_fragment(org_id, "base", {"components": [{"name": "cam"}]})
+        assert isinstance(created, app_pb2.Fragment) and created.revision == "1"
+        assert created.visibility == app_pb2.FRAGMENT_VISIBILITY_PRIVATE and created.organization_owner == org_id
+        assert struct_to_dict(created.fragment) == {"components": [{"name": "cam"}]}
+
+        # Updates write revisions; key order of config_json is kept; stale updates are Aborted.
+        second = await fleet.update_fragment(
+            created.id, "base", config_json='{"zeta":1,"alpha":2}', visibility="unlisted", last_known_update=utc(created.last_updated)
+        )
+        assert second.revision == "2" and second.fragment_config_json == '{"zeta":1,"alpha":2}'
+        assert client.Visibility.of(second.visibility) is client.Visibility.UNLISTED
+        with pytest.raises(Aborted) as stale:
+            await fleet.update_fragment(created.id, "other", config={"x": 1}, last_known_update=created.last_updated)
+        assert stale.value.violations and stale.value.violations[0].subject == "last_known_update"
+        third = await fleet.update_fragment(created.id, "renamed", last_known_update=second.last_updated)
+        assert (third.revision, third.name, third.fragment_config_json) == ("3", "renamed", second.fragment_config_json)
+        with pytest.raises(ValueError):
+            await fleet.update_fragment(created.id, "x", config={}, config_json="{}")
+
+        got = await fleet.get_fragment(created.id)
+        assert got.fragment.revision == "3" and [r.revision for r in got.revisions] == ["3", "2", "1"]
+        assert (got.fragment_usage.machines, list(got.tags)) == (0, [])
+        old = await fleet.get_fragment(created.id, version="1")
+        assert old.fragment.name == "base" and struct_to_dict(old.fragment.fragment) == {"components": [{"name": "cam"}]}
+
+        # Tags name revisions; a tag works as a version.
+        tags = await fleet.set_fragment_tag(created.id, "stable", "2")
+        assert [(t.tag, t.revision) for t in tags] == [("stable", "2")]
+        assert (await fleet.get_fragment(created.id, version="stable")).fragment.fragment_config_json == '{"zeta":1,"alpha":2}'
+        with pytest.raises(InvalidArgument):
+            await fleet.set_fragment_tag(created.id, "123", "1")
+        assert await fleet.delete_fragment_tag(created.id, "stable") == []
+        with pytest.raises(FleetError):
+            await fleet.get_fragment(created.id, version="stable")
+
+        # History pages, newest first, and the iterator follows tokens.
+        first_page = await fleet.get_fragment_history(created.id, limit=2)
+        assert isinstance(first_page, client.FragmentHistoryPage)
+        assert [e.revision for e in first_page.entries] == ["3", "2"] and first_page.next_page_token
+        rest = await fleet.get_fragment_history(created.id, page_token=first_page.next_page_token, limit=2)
+        assert [e.revision for e in rest.entries] == ["1"] and rest.next_page_token == ""
+        assert [e.revision async for e in fleet.iter_fragment_history(created.id, page_size=1)] == ["3", "2", "1"]
+        assert [e.old.name async for e in fleet.iter_fragment_history(created.id)] == ["renamed", "base", "base"]
+
+        listed = await fleet.list_fragments(org_id)
+        assert [f.id for f in listed] == [created.id]
+        assert await fleet.list_fragments(org_id, visibilities=["private"]) == []
+        assert [f.id for f in await fleet.list_fragments(org_id, visibilities=[client.Visibility.UNLISTED])] == [created.id]
+
+        # A part naming the fragment uses it: usage counts, machine fragments, summaries, delete refused.
+        assert await fleet.get_fragment_usage(created.id) == []
+        await fleet.update_robot_part(part_id, part.name, config={"fragments": [created.id]})
+        usage = await fleet.get_fragment_usage(created.id)
+        assert [(u.fragment_id, u.machines, u.organizations, u.HasField("version")) for u in usage] == [(created.id, 1, 1, False)]
+        assert (await fleet.get_fragment(created.id)).fragment_usage.machines == 1
+        machine = await fleet.list_machine_fragments(part.robot)
+        assert [f.id for f in machine.fragments] == [created.id]
+        assert [r.fragment_id for r in machine.resolved_fragments] == [created.id]
+        with pytest.raises(FailedPrecondition):
+            await fleet.delete_fragment(created.id)
+
+        summaries = await fleet.list_machine_summaries(org_id)
+        assert [s.location_id for s in summaries] == [part.location_id]
+        (machine_summary,) = summaries[0].machine_summaries
+        assert machine_summary.machine_id == part.robot
+        (part_summary,) = machine_summary.part_summaries
+        assert part_summary.part_id == part_id and part_summary.is_main_part
+        assert [(f.id, f.name) for f in part_summary.fragments] == [(created.id, "renamed")]
+        assert await fleet.list_machine_summaries(org_id, fragment_ids=[UNKNOWN_PART]) == []
+        filtered = await fleet.list_machine_summaries(org_id, location_ids=[part.location_id], fragment_ids=[created.id])
+        assert [s.location_id for s in filtered] == [part.location_id]
+
+        # Once no part uses it, it can be deleted.
+        await fleet.update_robot_part(part_id, part.name, config={})
+        await fleet.delete_fragment(created.id)
+        with pytest.raises(PermissionDenied):
+            await fleet.get_fragment(created.id)
+
+    run(body, server)
+
+
+def test_nested_fragments(server):
+    async def body(fleet: FleetClient) -> None:
+        org = await fleet.create_organization(unique("org"))
+        leaf = await fleet.create_fragment(org.id, "leaf", {"services": [{"name": "s"}]}, visibility="public")
+        assert client.Visibility.of(leaf.visibility) is client.Visibility.PUBLIC and leaf.public
+        top = await fleet.create_fragment(org.id, "top", {"fragments": [leaf.id]})
+        nested = await fleet.list_nested_fragments(top.id)
+        assert leaf.id in {f.id for f in nested.fragments}
+        assert [r.fragment_id for r in nested.resolved_fragments] == [leaf.id]
+        extra = await fleet.list_nested_fragments(additional={top.id: "1"})  # what the additional ones import
+        assert [f.id for f in extra.fragments] == [leaf.id]
+        with pytest.raises(InvalidArgument):  # a cycle
+            await fleet.update_fragment(leaf.id, "leaf", config={"fragments": [top.id]})
+        with pytest.raises(FailedPrecondition):  # imported by top
+            await fleet.delete_fragment(leaf.id)
 
     run(body, server)
