@@ -35,7 +35,6 @@ the result stays.
 
 from __future__ import annotations
 
-import base64
 import copy
 import json
 from collections.abc import Callable
@@ -50,9 +49,10 @@ from server.db.models import Fragment, FragmentImport, FragmentRevision, Fragmen
 from server.domain import access
 from server.domain.access import Permission, ResourceType
 from server.domain.context import DomainContext
-from server.domain.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from server.domain.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from server.domain.ids import new_id
-from server.domain.part_configs import config_from_dict, config_from_json
+from server.domain.paging import bad_token, decode_token, encode_token, page_size
+from server.domain.part_configs import config_from_dict, config_from_json, ensure_not_stale
 from server.domain.status import as_utc
 from server.domain.validation import clean_name
 
@@ -315,14 +315,7 @@ def update_fragment(
     fragment = _fragment(ctx, fragment_id, Permission.WRITE)
     clean = clean_name(name)
     text_ = _config_text(config, config_json)
-    current = as_utc(fragment.last_updated)
-    assert current is not None
-    if last_known_update is not None and last_known_update != current:
-        raise Aborted(
-            "last_known_update",
-            "stale update: someone changed the fragment since you read it "
-            f"(last_updated is now {current.isoformat()}); re-read it and retry",
-        )
+    current = ensure_not_stale("fragment", fragment.last_updated, last_known_update)
     if text_ is not None:
         _set_imports(ctx, fragment.id, _check_imports(ctx, fragment.id, json.loads(text_)))
         fragment.config_json = text_
@@ -413,9 +406,7 @@ def list_fragments(ctx: DomainContext, organization_id: str, show_public: bool, 
 
 def fragment_history(ctx: DomainContext, fragment_id: str, page_token: str, limit: int) -> HistoryPage:
     """Every revision, newest first, keyset-paged on the revision number."""
-    if limit < 0:
-        raise InvalidArgument("page_limit", "must not be negative")
-    size = min(limit or DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE)
+    size = page_size(limit, DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE, field="page_limit")
     fragment = _fragment(ctx, fragment_id, Permission.READ)
     before = _decode_token(page_token) if page_token else None
     rows = revisions(ctx, fragment.id, before=before, limit=size + 1)
@@ -426,14 +417,14 @@ def fragment_history(ctx: DomainContext, fragment_id: str, page_token: str, limi
 
 
 def _encode_token(revision: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"r": revision}).encode()).decode().rstrip("=")
+    return encode_token(r=revision)
 
 
 def _decode_token(token: str) -> int:
     try:
-        return int(json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))["r"])
+        return int(decode_token(token)["r"])
     except (ValueError, KeyError, TypeError):
-        raise InvalidArgument("page_token", "is not a token this server issued") from None
+        raise bad_token() from None
 
 
 def fragment_usage(ctx: DomainContext, fragment_id: str) -> list[Usage]:

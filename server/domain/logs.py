@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +14,7 @@ from server.db.models import LogEntry
 from server.db.text_match import message_contains
 from server.domain.context import DomainContext
 from server.domain.errors import InvalidArgument, Unauthenticated
+from server.domain.paging import bad_token, decode_token, encode_token, page_size
 from server.logs.hub import LogHub, Subscription
 from server.logs.records import ERROR_LEVELS, MAX_BATCH, LogRecord, TailFilter, normalize_level
 from server.logs.writer import LogWriter, PartGone
@@ -61,7 +60,7 @@ async def ingest(writer: LogWriter, part_id: str, credential_id: str, records: l
 
 
 def query(ctx: DomainContext, q: LogQuery) -> LogPage:
-    limit = _page_size(q.limit)
+    limit = page_size(q.limit, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
     start, end = _time_window(q, time.time_ns())
     # Plain columns, not ORM objects: building 100 entities would cost more than the query.
     statement = select(LogEntry.id, LogEntry.time_ns, LogEntry.level, LogEntry.message, LogEntry.entry).where(
@@ -93,10 +92,7 @@ def open_tail(hub: LogHub, part_id: str, errors_only: bool, text: str) -> Subscr
     return hub.subscribe(part_id, TailFilter(errors_only=errors_only, text=text))
 
 
-def _page_size(limit: int) -> int:
-    if limit < 0:
-        raise InvalidArgument("limit", "must not be negative")
-    return min(limit or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+
 
 
 def _levels(q: LogQuery) -> list[str] | None:
@@ -126,16 +122,15 @@ def _time_window(q: LogQuery, now_ns: int) -> tuple[int | None, int | None]:
 
 
 def _encode_token(row: Any, ascending: bool) -> str:
-    payload = json.dumps({"t": row.time_ns, "i": row.id, "a": ascending}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+    return encode_token(t=row.time_ns, i=row.id, a=ascending)
 
 
 def _decode_token(token: str, ascending: bool) -> tuple[int, int]:
+    data = decode_token(token)
     try:
-        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         time_ns, row_id, token_ascending = int(data["t"]), int(data["i"]), bool(data["a"])
     except (ValueError, KeyError, TypeError):
-        raise InvalidArgument("page_token", "is not a token this server issued") from None
+        raise bad_token() from None
     if token_ascending != ascending:
         raise InvalidArgument("page_token", "was issued for the other order")
     return time_ns, row_id

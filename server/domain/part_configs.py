@@ -11,7 +11,6 @@ writers, so of two updates based on the same read exactly one wins.
 
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ from server.db.models import ApiKey, Robot, RobotPart, RobotPartHistory, User
 from server.domain import parts
 from server.domain.context import DomainContext
 from server.domain.errors import Aborted, InvalidArgument
+from server.domain.paging import bad_token, decode_token, encode_token, page_size
 from server.domain.parts import PartView
 from server.domain.status import as_utc
 from server.domain.validation import clean_name, has_non_finite
@@ -85,6 +85,19 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+def ensure_not_stale(kind: str, last_updated: datetime, last_known_update: datetime | None) -> datetime:
+    """Optimistic concurrency: an update based on an older read is ABORTED. Returns last_updated (UTC)."""
+    current = as_utc(last_updated)
+    assert current is not None
+    if last_known_update is not None and last_known_update != current:
+        raise Aborted(
+            "last_known_update",
+            f"stale update: someone changed the {kind} since you read it "
+            f"(last_updated is now {current.isoformat()}); re-read it and retry",
+        )
+    return current
 
 
 def config_from_json(text: str, field: str = "robot_config_json") -> str:
@@ -157,14 +170,7 @@ def update_robot_part(
     else:
         new_config = None
     part = parts.part_row(ctx, part_id)
-    current = as_utc(part.last_updated)
-    assert current is not None
-    if last_known_update is not None and last_known_update != current:
-        raise Aborted(
-            "last_known_update",
-            "stale update: someone changed the part since you read it "
-            f"(last_updated is now {current.isoformat()}); re-read it and retry",
-        )
+    current = ensure_not_stale("part", part.last_updated, last_known_update)
     if clean != part.name:
         parts.ensure_name_free(ctx, part.robot_id, clean, except_part=part.id)
     # Strictly later than before, even if the clock did not move, so a stale
@@ -219,9 +225,7 @@ def part_history(
     limit: int,
 ) -> HistoryPage:
     """Newest first; `start` inclusive, `end` exclusive; keyset paging on (when, id)."""
-    if limit < 0:
-        raise InvalidArgument("page_limit", "must not be negative")
-    size = min(limit or DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE)
+    size = page_size(limit, DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE, field="page_limit")
     if start is not None and end is not None and end < start:
         raise InvalidArgument("end", "must not be before start")
     part = parts.part_row(ctx, part_id)
@@ -298,15 +302,14 @@ def _from_micros(value: int) -> datetime:
 
 
 def _encode_token(row: RobotPartHistory) -> str:
-    payload = json.dumps({"t": _micros(row.created_on), "i": row.id}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+    return encode_token(t=_micros(row.created_on), i=row.id)
 
 
 def _decode_token(token: str) -> tuple[int, int]:
+    data = decode_token(token)
     try:
-        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         when, row_id = int(data["t"]), int(data["i"])
         _from_micros(when)
     except (ValueError, KeyError, TypeError, OverflowError):
-        raise InvalidArgument("page_token", "is not a token this server issued") from None
+        raise bad_token() from None
     return when, row_id

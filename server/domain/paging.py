@@ -1,0 +1,40 @@
+"""Keyset paging shared by log queries, part history and fragment history.
+
+Page tokens are opaque to clients: base64url of a small JSON object of
+integers/booleans naming where the previous page stopped (never an offset).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from server.domain.errors import InvalidArgument
+
+
+def page_size(limit: int, default: int, maximum: int, field: str = "limit") -> int:
+    """0 means the default; more than the maximum is capped; negative is refused."""
+    if limit < 0:
+        raise InvalidArgument(field, "must not be negative")
+    return min(limit or default, maximum)
+
+
+def encode_token(**position: int | bool) -> str:
+    payload = json.dumps(position, separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def decode_token(token: str) -> dict[str, Any]:
+    """The position a token names; INVALID_ARGUMENT `page_token` for anything this server did not issue."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, TypeError):
+        data = None
+    if not isinstance(data, dict):
+        raise bad_token()
+    return data
+
+
+def bad_token() -> InvalidArgument:
+    return InvalidArgument("page_token", "is not a token this server issued")
