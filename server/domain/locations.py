@@ -12,8 +12,9 @@ from server.db.models import Location, LocationShare, Organization, Robot
 from server.domain import access, secrets, sharing
 from server.domain.access import Permission, ResourceType
 from server.domain.context import DomainContext
-from server.domain.errors import FailedPrecondition, InvalidArgument, PermissionDenied
+from server.domain.errors import FailedPrecondition, InvalidArgument
 from server.domain.ids import new_location_id
+from server.domain.rows import checked_row
 from server.domain.secrets import SecretView
 from server.domain.validation import check_region, clean_name
 
@@ -35,9 +36,7 @@ class LocationView:
 
 
 def create_location(ctx: DomainContext, organization_id: str, name: str, parent_location_id: str | None) -> LocationView:
-    organization = ctx.session.get(Organization, organization_id)
-    if organization is None:
-        raise PermissionDenied(f"organization {organization_id!r} does not exist")
+    organization = checked_row(ctx, Organization, organization_id, "organization")
     location = Location(
         id=new_location_id(),
         organization_id=organization_id,
@@ -119,10 +118,7 @@ def location_in_organization(ctx: DomainContext, location_id: str, organization_
 
 
 def _location(ctx: DomainContext, location_id: str) -> Location:
-    location = ctx.session.get(Location, location_id)
-    if location is None:  # the permission check passed, so it was deleted concurrently
-        raise PermissionDenied(f"location {location_id!r} does not exist")
-    return location
+    return checked_row(ctx, Location, location_id, "location")
 
 
 def _checked_parent(ctx: DomainContext, organization_id: str, parent_id: str, moving: str | None) -> str | None:

@@ -8,7 +8,8 @@ from typing import Any
 from server.db.models import Location, Organization, Robot, RobotPart
 from server.domain.access import ResourceType
 from server.domain.context import DomainContext
-from server.domain.errors import PermissionDenied
+
+from server.domain.rows import checked_row
 from server.domain.validation import metadata_json
 
 _TABLES = {
@@ -32,7 +33,4 @@ def update_metadata(ctx: DomainContext, resource_type: ResourceType, resource_id
 
 
 def _row(ctx: DomainContext, resource_type: ResourceType, resource_id: str):  # type: ignore[no-untyped-def]
-    row = ctx.session.get(_TABLES[resource_type], resource_id)
-    if row is None:  # the permission check passed, so it was deleted concurrently
-        raise PermissionDenied(f"{resource_type.value} {resource_id!r} does not exist")
-    return row
+    return checked_row(ctx, _TABLES[resource_type], resource_id, resource_type.value)

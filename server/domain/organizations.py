@@ -9,8 +9,9 @@ from sqlmodel import col, select
 from server.db.models import Location, Organization, Robot, RobotPart
 from server.domain import access, parts
 from server.domain.context import Caller, DomainContext
-from server.domain.errors import AlreadyExists, FailedPrecondition, PermissionDenied
+from server.domain.errors import AlreadyExists, FailedPrecondition
 from server.domain.ids import new_id
+from server.domain.rows import checked_row
 from server.domain.validation import check_namespace, check_region, clean_name
 
 DEFAULT_REGION = "us-east-1"
@@ -66,10 +67,7 @@ def list_organizations(ctx: DomainContext) -> list[Organization]:
 
 
 def get_organization(ctx: DomainContext, organization_id: str) -> Organization:
-    organization = ctx.session.get(Organization, organization_id)
-    if organization is None:  # the permission check already ran, so this is a race with a delete
-        raise PermissionDenied(f"organization {organization_id!r} does not exist")
-    return organization
+    return checked_row(ctx, Organization, organization_id, "organization")
 
 
 def namespace_available(ctx: DomainContext, public_namespace: str) -> bool:

@@ -14,8 +14,9 @@ from server.db.models import Robot, RobotPart
 from server.domain import access, secrets
 from server.domain.access import Permission, ResourceType
 from server.domain.context import DomainContext
-from server.domain.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from server.domain.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from server.domain.ids import new_id
+from server.domain.rows import checked_row
 from server.domain.secrets import SecretView
 from server.domain.status import OnlineState, online_state
 from server.domain.validation import clean_name
@@ -69,10 +70,7 @@ def ensure_name_free(ctx: DomainContext, robot_id: str, name: str, except_part: 
 
 
 def new_robot_part(ctx: DomainContext, robot_id: str, part_name: str) -> str:
-    robot = ctx.session.get(Robot, robot_id)
-    if robot is None:
-        raise PermissionDenied(f"robot {robot_id!r} does not exist")
-    return create_part(ctx, robot, part_name).id
+    return create_part(ctx, checked_row(ctx, Robot, robot_id, "robot"), part_name).id
 
 
 def get_robot_part(ctx: DomainContext, part_id: str) -> PartView:
@@ -168,10 +166,7 @@ def view(ctx: DomainContext, part: RobotPart) -> PartView:
 
 
 def part_row(ctx: DomainContext, part_id: str) -> RobotPart:
-    part = ctx.session.get(RobotPart, part_id)
-    if part is None:  # the permission check passed, so it was deleted concurrently
-        raise PermissionDenied(f"robot part {part_id!r} does not exist")
-    return part
+    return checked_row(ctx, RobotPart, part_id, "robot part")
 
 
 def _dns_name(ctx: DomainContext, location_id: str, name: str) -> str:

@@ -11,8 +11,9 @@ from server.db.models import Location, Robot, RobotPart
 from server.domain import access, locations, parts
 from server.domain.access import Permission, ResourceType
 from server.domain.context import DomainContext
-from server.domain.errors import AlreadyExists, InvalidArgument, PermissionDenied
+from server.domain.errors import AlreadyExists, InvalidArgument
 from server.domain.ids import new_id
+from server.domain.rows import checked_row
 from server.domain.status import OnlineState, online_state
 from server.domain.validation import MAX_NAME_LENGTH, clean_name
 
@@ -31,8 +32,7 @@ class RobotView:
 def new_robot(ctx: DomainContext, name: str, location_id: str) -> str:
     """Creates the machine and its main part "<name>-main"; returns the machine id."""
     clean = clean_name(name)
-    if ctx.session.get(Location, location_id) is None:
-        raise PermissionDenied(f"location {location_id!r} does not exist")
+    checked_row(ctx, Location, location_id, "location")
     _ensure_name_free(ctx, location_id, clean)
     robot = Robot(id=new_id(), location_id=location_id, name=clean, created_on=ctx.now)
     ctx.session.add(robot)
@@ -105,10 +105,7 @@ def view(ctx: DomainContext, robot: Robot) -> RobotView:
 
 
 def robot_row(ctx: DomainContext, robot_id: str) -> Robot:
-    robot = ctx.session.get(Robot, robot_id)
-    if robot is None:  # the permission check passed, so it was deleted concurrently
-        raise PermissionDenied(f"robot {robot_id!r} does not exist")
-    return robot
+    return checked_row(ctx, Robot, robot_id, "robot")
 
 
 def _ensure_name_free(ctx: DomainContext, location_id: str, name: str, except_robot: str | None = None) -> None:

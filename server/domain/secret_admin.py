@@ -22,6 +22,7 @@ from server.domain import parts, secrets
 from server.domain.context import DomainContext
 from server.domain.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from server.domain.parts import PartView
+from server.domain.rows import checked_row
 from server.domain.secrets import SecretView
 
 LOCATION, PART = "location", "part"
@@ -77,10 +78,7 @@ def _require_secret_id(secret_id: str) -> None:
 
 
 def _location(ctx: DomainContext, location_id: str) -> Location:
-    location = ctx.session.get(Location, location_id)
-    if location is None:  # the permission check passed, so it was deleted concurrently
-        raise PermissionDenied(f"location {location_id!r} does not exist")
-    return location
+    return checked_row(ctx, Location, location_id, "location")
 
 
 def _part(ctx: DomainContext, part_id: str, *, lock: bool) -> RobotPart:

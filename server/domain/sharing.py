@@ -18,6 +18,7 @@ from server.domain import access
 from server.domain.access import Permission, ResourceType
 from server.domain.context import DomainContext
 from server.domain.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from server.domain.rows import checked_row
 
 
 def shared_with(ctx: DomainContext, location_id: str) -> list[str]:
@@ -64,7 +65,4 @@ def unshare_location(ctx: DomainContext, location_id: str, organization_id: str)
 
 
 def _location(ctx: DomainContext, location_id: str) -> Location:
-    location = ctx.session.get(Location, location_id)
-    if location is None:  # the permission check passed, so it was deleted concurrently
-        raise PermissionDenied(f"location {location_id!r} does not exist")
-    return location
+    return checked_row(ctx, Location, location_id, "location")
