@@ -99,9 +99,10 @@ def rpc(
 
             @functools.wraps(body)
             async def async_handler(self: Servicer, request: Any, context: grpc.aio.ServicerContext) -> Any:
-                if guard.permission is Permission.MACHINE and _carries_machine_token(self.runtime, context):
+                call = None
+                if guard.permission is Permission.MACHINE:
                     call = await run_mapped_inline(context, lambda: _check_machine_token(self.runtime, guard, request, context))
-                else:
+                if call is None:
                     call = await run_mapped(context, lambda: _check_only(self.runtime, guard, request, context))
                 try:
                     return await body(self, call, request)
@@ -156,28 +157,28 @@ def _check_only(runtime: Runtime, guard: Guard, request: Any, context: grpc.aio.
         return Call(caller=ctx.authenticated_caller, facts=runtime.facts)
 
 
-def _carries_machine_token(runtime: Runtime, context: grpc.aio.ServicerContext) -> bool:
-    """Other callers of machine RPCs take the full check, which re-checks their identity
-    (a deleted key is UNAUTHENTICATED) before refusing them."""
-    try:
-        return _verified_claims(runtime, context).subject_type == MACHINE_IDENTITY
-    except Unauthenticated:
-        return True  # the machine path reports it
-
-
-def _check_machine_token(runtime: Runtime, guard: Guard, request: Any, context: grpc.aio.ServicerContext) -> Call:
+def _check_machine_token(runtime: Runtime, guard: Guard, request: Any, context: grpc.aio.ServicerContext) -> Call | None:
     """The hot path of machine calls (log ingest): no database round trip here.
 
     The token must be a machine token for the part the request names. That
     the part and the secret the token was issued for still exist is checked
     where the call writes, in the same transaction (see LogWriter), which
-    reports a deleted part or secret as Unauthenticated.
+    reports a deleted part or secret as Unauthenticated. A valid token of
+    another kind returns None: such callers take the full check, which
+    re-checks their identity (a deleted key is UNAUTHENTICATED) before
+    refusing them.
     """
+    try:
+        claims = _verified_claims(runtime, context)
+    except Unauthenticated:
+        reject_undecodable(request)
+        raise
+    if claims.subject_type != MACHINE_IDENTITY:
+        return None
     reject_undecodable(request)
-    claims = _verified_claims(runtime, context)
     assert guard.id_field is not None
     (part_id,) = _resource_ids(request, guard.id_field)
-    if claims.subject_type != MACHINE_IDENTITY or claims.subject != part_id:
+    if claims.subject != part_id:
         raise PermissionDenied(f"no machine permission on robot_part {part_id!r}: only the part itself may call this")
     caller = Caller(identity_id=claims.subject, identity_type=claims.subject_type, credential_id=claims.credential_id)
     return Call(caller=caller, facts=runtime.facts)
