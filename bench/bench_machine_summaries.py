@@ -21,43 +21,41 @@ import grpc
 
 from generated.viam.app.v1 import app_pb2, app_pb2_grpc
 
-_STAMP = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores datetimes in SQLite
-
-
 def bulk_load(
-    database: Path, location_id: str, machines: int, parts_per_machine: int, fragment_id: str | None = None, prefix: str = "m"
+    database_url: str, location_id: str, machines: int, parts_per_machine: int, fragment_id: str | None = None, prefix: str = "m"
 ) -> None:
-    """Inserts machines with their parts (and part_fragment rows) in one transaction."""
+    """Inserts machines with their parts (and part_fragment rows) in one transaction, on either backend."""
+    from sqlalchemy import create_engine, insert
+
+    from server.db.models import PartFragment, Robot, RobotPart
+
     now = datetime.now(UTC)
-    fresh, stale = now.strftime(_STAMP), (now - timedelta(hours=1)).strftime(_STAMP)
+    fresh, stale = now, now - timedelta(hours=1)
     robots, parts, uses = [], [], []
     for index in range(machines):
         robot_id = str(uuid.uuid4())
-        robots.append((robot_id, location_id, f"{prefix}{index:06d}", "{}", stale, fresh))
+        robots.append({"id": robot_id, "location_id": location_id, "name": f"{prefix}{index:06d}", "metadata_json": "{}",
+                       "created_on": stale, "last_access": fresh})
         for number in range(parts_per_machine):
             part_id = str(uuid.uuid4())
             main = number == 0
-            parts.append(
-                (part_id, robot_id, f"part{number}", f"{prefix}{index:06d}-part{number}", main,
-                 f'{{"fragments":["{fragment_id}"]}}' if main and fragment_id else "{}", "{}",
-                 stale, stale, fresh if index % 2 == 0 else None, False)
-            )
+            parts.append({
+                "id": part_id, "robot_id": robot_id, "name": f"part{number}", "dns_name": f"{prefix}{index:06d}-part{number}",
+                "main_part": main, "config_json": f'{{"fragments":["{fragment_id}"]}}' if main and fragment_id else "{}",
+                "metadata_json": "{}", "created_on": stale, "last_updated": stale,
+                "last_access": fresh if index % 2 == 0 else None, "restart_requested": False,
+            })
             if main and fragment_id:
-                uses.append((part_id, fragment_id, None))
-    connection = sqlite3.connect(database, timeout=30)
+                uses.append({"part_id": part_id, "fragment_id": fragment_id, "version": None})
+    engine = create_engine(database_url)
     try:
-        with connection:
-            connection.executemany(
-                "INSERT INTO robot (id, location_id, name, metadata_json, created_on, last_access) VALUES (?, ?, ?, ?, ?, ?)", robots
-            )
-            connection.executemany(
-                "INSERT INTO robot_part (id, robot_id, name, dns_name, main_part, config_json, metadata_json, created_on,"
-                " last_updated, last_access, restart_requested) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                parts,
-            )
-            connection.executemany("INSERT INTO part_fragment (part_id, fragment_id, version) VALUES (?, ?, ?)", uses)
+        with engine.begin() as connection:
+            connection.execute(insert(Robot.__table__), robots)  # type: ignore[attr-defined]
+            connection.execute(insert(RobotPart.__table__), parts)  # type: ignore[attr-defined]
+            if uses:
+                connection.execute(insert(PartFragment.__table__), uses)  # type: ignore[attr-defined]
     finally:
-        connection.close()
+        engine.dispose()
 
 
 def baseline_seconds(database: Path, organization_id: str) -> float:
@@ -94,7 +92,7 @@ def main() -> None:
                 app_pb2.CreateFragmentRequest(organization_id=fleet.organization_id, name="bench"), metadata=fleet.owner_metadata
             ).fragment
             started = time.perf_counter()
-            bulk_load(database, fleet.location_id, args.machines, args.parts, fragment.id)
+            bulk_load(f"sqlite:///{database}", fleet.location_id, args.machines, args.parts, fragment.id)
             print(f"loaded {args.machines} machines x {args.parts} parts in {time.perf_counter() - started:.1f} s")
             request = app_pb2.ListMachineSummariesRequest(organization_id=fleet.organization_id)
             timings, size = [], 0

@@ -10,6 +10,7 @@ from server.db.engine import open_engine
 from server.db.migrations import migrate
 from server.domain.context import ServerFacts
 from server.logs.hub import LogHub
+from server.logs.replication import ReplicaListener, new_replica_id
 from server.logs.writer import LogWriter
 from server.security.key_files import load_or_create_key
 from server.security.secret_box import SecretBox
@@ -26,6 +27,8 @@ class Runtime:
     engine: Engine
     signer: TokenSigner
     facts: ServerFacts
+    # Set on PostgreSQL, where several replicas may share the database.
+    replication: ReplicaListener | None = None
 
     @staticmethod
     def open(settings: Settings) -> "Runtime":
@@ -36,11 +39,14 @@ class Runtime:
         signer = TokenSigner(load_or_create_key(settings.data_dir / TOKEN_SIGNING_KEY_FILE), settings.token_ttl_seconds)
         box = SecretBox(load_or_create_key(settings.data_dir / SECRET_BOX_KEY_FILE))
         hub = LogHub(capacity=settings.tail_queue_entries)
+        replica_id = new_replica_id() if engine.dialect.name == "postgresql" else None
         facts = ServerFacts(
             secret_box=box,
             dns_domain=settings.dns_domain,
             log_hub=hub,
-            log_writer=LogWriter(engine, hub),
+            log_writer=LogWriter(engine, hub, replica_id),
             online_threshold_seconds=settings.online_threshold_seconds,
+            replica_id=replica_id,
         )
-        return Runtime(settings, engine, signer, facts)
+        replication = ReplicaListener(engine, hub, replica_id) if replica_id else None
+        return Runtime(settings, engine, signer, facts, replication)

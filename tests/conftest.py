@@ -21,7 +21,7 @@ from grpc_status import rpc_status
 
 from generated.proto.rpc.v1 import auth_pb2, auth_pb2_grpc
 from generated.viam.app.v1 import app_pb2, app_pb2_grpc
-from harness import BootstrapResult, ServerProcess, bootstrap
+from harness import BootstrapResult, ServerProcess, bootstrap, server_env
 
 # The viam-sdk compatibility suite must not share a process with our generated
 # descriptors; it is run in a subprocess of its own.
@@ -530,7 +530,6 @@ class UserAccount:
 def add_user(server: RunningServer, email: str | None = None, owner_of: str | None = None,
              password: str = TEST_USER_PASSWORD) -> UserAccount:
     """`python -m server user-add` against the running server's data dir; returns the new user."""
-    import os
     import subprocess
     import sys
 
@@ -541,7 +540,7 @@ def add_user(server: RunningServer, email: str | None = None, owner_of: str | No
     if owner_of is not None:
         command += ["--owner-of", owner_of]
     out = subprocess.run(
-        command, cwd=ROOT, env={**os.environ, "FLEET_USER_PASSWORD": password}, capture_output=True, text=True, timeout=60
+        command, cwd=ROOT, env=server_env(server.data_dir, {"FLEET_USER_PASSWORD": password}), capture_output=True, text=True, timeout=60
     )
     assert out.returncode == 0, f"user-add failed ({out.returncode}): {out.stderr}"
     return UserAccount(id=out.stdout.strip().splitlines()[-1], email=email, password=password)

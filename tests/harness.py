@@ -19,6 +19,44 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT_S = 30.0
+# Admin URL of a PostgreSQL cluster: when set, every data dir's server uses a
+# database of its own there instead of DIR/fleet.db (scripts/test sets it).
+TEST_POSTGRES_URL = os.environ.get("FLEET_TEST_POSTGRES_URL", "")
+
+
+def database_url(data_dir: Path) -> str | None:
+    """The FLEET_DATABASE_URL servers on this data dir use, or None for the SQLite default."""
+    if not TEST_POSTGRES_URL:
+        return None
+    # Next to the data dir, so it is shared by every process that uses the dir
+    # (bootstrap, serve, user-add, the viam-sdk suite) and never inside it.
+    marker = data_dir.parent / f".{data_dir.name}.database-url"
+    if marker.exists():
+        return marker.read_text()
+    import uuid
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    name = f"fleet_test_{uuid.uuid4().hex[:16]}"
+    admin = make_url(TEST_POSTGRES_URL)
+    with psycopg.connect(admin.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    url = admin.set(database=name).render_as_string(hide_password=False)
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(url)
+    return url
+
+
+def effective_database_url(data_dir: Path) -> str:
+    """The database servers on this data dir use: the test PostgreSQL one, or DIR/fleet.db."""
+    return database_url(data_dir) or f"sqlite:///{data_dir / 'fleet.db'}"
+
+
+def server_env(data_dir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for any `python -m server ...` process working on this data dir."""
+    url = database_url(data_dir)
+    return {**os.environ, **({"FLEET_DATABASE_URL": url} if url else {}), **(extra or {})}
 
 
 def free_port() -> int:
@@ -39,6 +77,7 @@ def bootstrap(data_dir: Path, org_name: str = "First Org") -> BootstrapResult:
     out = subprocess.run(
         [sys.executable, "-m", "server", "bootstrap", "--data-dir", str(data_dir), "--org-name", org_name, "--json"],
         cwd=ROOT,
+        env=server_env(data_dir),
         check=True,
         capture_output=True,
         text=True,
@@ -55,7 +94,7 @@ class ServerProcess:
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
         self.log_path = data_dir.parent / f"server-{self.port}.log"
-        self._env = {**os.environ, **(extra_env or {})}
+        self._env = server_env(data_dir, extra_env)
         self._extra_args = extra_args or []
         self.process: subprocess.Popen[bytes] | None = None
 

@@ -11,7 +11,6 @@ revealed; operators pass reads and are refused writes; owners pass.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ import pytest
 from google.protobuf.descriptor import FieldDescriptor, MethodDescriptor
 
 from conftest import Fleet, RunningServer, bearer, unique
-from harness import ROOT
+from harness import ROOT, server_env
 from generated.proto.rpc.v1 import auth_pb2, auth_pb2_grpc
 from generated.viam.app.v1 import app_pb2, robot_pb2
 from server.domain.access import Permission, ResourceType
@@ -107,7 +106,7 @@ def callers(fleet: Fleet, server: RunningServer) -> Callers:
     subprocess.run(
         [sys.executable, "-m", "server", "user-add", "--data-dir", str(server.data_dir), "--email", email, "--owner-of", other.id],
         cwd=ROOT,
-        env={**os.environ, "FLEET_USER_PASSWORD": PASSWORD},
+        env=server_env(server.data_dir, {"FLEET_USER_PASSWORD": PASSWORD}),
         check=True,
         capture_output=True,
     )

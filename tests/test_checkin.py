@@ -7,7 +7,6 @@ payload = a part secret) and calls viam.app.v1.RobotService.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +33,8 @@ from conftest import (
 )
 from generated.proto.rpc.v1 import auth_pb2, auth_pb2_grpc
 from generated.viam.app.v1 import app_pb2, robot_pb2, robot_pb2_grpc
-from harness import ServerProcess
+from harness import ServerProcess, effective_database_url
+from sqlalchemy import create_engine, text
 
 ONLINE, OFFLINE, AWAITING = app_pb2.ONLINE_STATE_ONLINE, app_pb2.ONLINE_STATE_OFFLINE, app_pb2.ONLINE_STATE_AWAITING_SETUP
 UNAUTH = grpc.StatusCode.UNAUTHENTICATED
@@ -233,12 +233,13 @@ def test_agent_info_is_stored(fleet: Fleet, server: RunningServer, tree: Tree) -
     info = robot_pb2.AgentInfo(host="h", os="linux", ips=["10.0.0.2"], version="1.2.3", git_revision="abc", platform="linux/amd64")
     machine.config(info)
     machine.config()  # without agent info: the stored one stays
-    database = sqlite3.connect(f"file:{Path(server.data_dir) / 'fleet.db'}?mode=ro", uri=True)
+    engine = create_engine(effective_database_url(Path(server.data_dir)))
     try:
-        (stored,) = database.execute("SELECT agent_info FROM robot_part WHERE id = ?", (part.id,)).fetchone()
+        with engine.connect() as connection:
+            stored = connection.execute(text("SELECT agent_info FROM robot_part WHERE id = :id"), {"id": part.id}).scalar_one()
     finally:
-        database.close()
-    assert robot_pb2.AgentInfo.FromString(stored) == info
+        engine.dispose()
+    assert robot_pb2.AgentInfo.FromString(bytes(stored)) == info
 
 
 # --------------------------------------------------------------------------- restart

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import time
 
-import grpc
-import pytest
-
 from conftest import Fleet, RunningServer, Tree, denied, invalid, make_struct, new_key, role, unique
 from generated.viam.app.v1 import app_pb2
+from harness import effective_database_url
 from test_checkin import boot_machine
 
 ONLINE, AWAITING = app_pb2.ONLINE_STATE_ONLINE, app_pb2.ONLINE_STATE_AWAITING_SETUP
@@ -91,7 +89,7 @@ def test_a_large_fleet_in_few_queries(fleet: Fleet, server: RunningServer) -> No
     org = fleet.new_org()
     location = fleet.new_location(org.id)
     fragment = fleet.call("CreateFragment", organization_id=org.id, name="f").fragment
-    bulk_load(server.data_dir / "fleet.db", location.id, 2000, 2, fragment.id, prefix=unique("m"))
+    bulk_load(effective_database_url(server.data_dir), location.id, 2000, 2, fragment.id, prefix=unique("m"))
     started = time.perf_counter()
     locations = _summaries(fleet, org.id)
     elapsed = time.perf_counter() - started

@@ -23,13 +23,14 @@ from conftest import (
     unique_namespace,
 )
 from generated.viam.app.v1 import app_pb2
-from harness import ROOT, BootstrapResult, ServerProcess, bootstrap
+from harness import ROOT, TEST_POSTGRES_URL, BootstrapResult, ServerProcess, bootstrap, server_env
 
 
 def _run_bootstrap(data_dir, org_name: str = "Persisted Org", *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "server", "bootstrap", "--data-dir", str(data_dir), "--org-name", org_name, *extra],
         cwd=ROOT,
+        env=server_env(data_dir),
         capture_output=True,
         text=True,
         timeout=60,
@@ -102,7 +103,8 @@ def test_bootstrap_while_server_runs(tmp_path):
             assert fleet.org_ids() == {boot.organization_id}
         finally:
             channel.close()
-    assert (data_dir / "fleet.db").exists(), "default database is DIR/fleet.db"
+    if not TEST_POSTGRES_URL:
+        assert (data_dir / "fleet.db").exists(), "default database is DIR/fleet.db"
 
 
 def test_state_survives_restart(tmp_path):

@@ -7,7 +7,6 @@ server's data directory.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import uuid
@@ -33,7 +32,7 @@ from conftest import (
 from generated.proto.rpc.v1 import auth_pb2, auth_pb2_grpc
 from generated.viam.app.v1 import app_pb2, robot_pb2, robot_pb2_grpc
 from generated.viam.common.v1 import common_pb2
-from harness import ROOT
+from harness import ROOT, server_env
 
 UNAUTH = grpc.StatusCode.UNAUTHENTICATED
 NOT_FOUND = grpc.StatusCode.NOT_FOUND
@@ -83,7 +82,7 @@ def add_user(server: RunningServer, fleet: Fleet, owner_of: str) -> User:
     out = subprocess.run(
         [sys.executable, "-m", "server", "user-add", "--data-dir", str(server.data_dir), "--email", email, "--owner-of", owner_of],
         cwd=ROOT,
-        env={**os.environ, "FLEET_USER_PASSWORD": password},
+        env=server_env(server.data_dir, {"FLEET_USER_PASSWORD": password}),
         check=True,
         capture_output=True,
         text=True,

@@ -13,12 +13,19 @@ from sqlmodel import Session, create_engine
 from server.db.text_match import register_sqlite_functions
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# pg_advisory_xact_lock key every writing transaction takes (any constant; "FLEETWRT").
+POSTGRES_WRITE_LOCK_KEY = 0x464C454554575254
+POSTGRES_POOL_SIZE = 20
 
 
 def open_engine(database_url: str) -> Engine:
     url = make_url(database_url)
+    if url.get_backend_name() == "postgresql":
+        engine = create_engine(database_url, pool_pre_ping=True, pool_size=POSTGRES_POOL_SIZE, max_overflow=POSTGRES_POOL_SIZE)
+        _configure_postgres(engine)
+        return engine
     if url.get_backend_name() != "sqlite":
-        return create_engine(database_url, pool_pre_ping=True)
+        raise ValueError(f"unsupported database {url.get_backend_name()!r}: use sqlite:///PATH or postgresql+psycopg://...")
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
@@ -54,11 +61,26 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(mode)
 
 
+def _configure_postgres(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def begin(connection) -> None:  # type: ignore[no-untyped-def]
+        # Writers run one at a time, across every replica, as on SQLite: the
+        # domain's read-check-write steps (stale updates, last owner, unique
+        # names) then need no retry loop. Log ingest and retention don't take it.
+        if connection.get_execution_options().get("fleet_write"):
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({POSTGRES_WRITE_LOCK_KEY})")
+
+
 @contextmanager
 def unit_of_work(engine: Engine, *, write: bool) -> Iterator[Session]:
     """One transaction: committed when the block ends normally, rolled back on any exception."""
     with engine.connect() as connection:
-        connection = connection.execution_options(fleet_write=write)
+        options: dict[str, object] = {"fleet_write": write}
+        if engine.dialect.name == "postgresql":
+            # Readers see one snapshot, as on SQLite. Writers read committed data
+            # after taking the write lock (a snapshot taken before would be stale).
+            options["isolation_level"] = "READ COMMITTED" if write else "REPEATABLE READ"
+        connection = connection.execution_options(**options)
         with Session(bind=connection, expire_on_commit=False) as session:
             with session.begin():
                 yield session

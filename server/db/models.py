@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, UniqueConstraint, false
+from sqlalchemy import BigInteger, Index, Integer, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -153,7 +153,8 @@ class LogEntry(SQLModel, table=True):
         # Serves retention: delete the oldest entries of every part.
         Index("ix_log_entry_time", "time_ns"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    # 64-bit on PostgreSQL; on SQLite INTEGER PRIMARY KEY is already the 64-bit rowid.
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger().with_variant(Integer, "sqlite"))
     part_id: str = Field(foreign_key="robot_part.id", ondelete="CASCADE")
     time_ns: int = Field(sa_type=BigInteger)
     level: str

@@ -32,6 +32,8 @@ class ServerFacts:
     log_writer: LogWriter
     # Seconds since its last check-in within which a machine counts as online.
     online_threshold_seconds: int = ONLINE_THRESHOLD_SECONDS
+    # Set when replicas share the database: deletions must end their tails too.
+    replica_id: str | None = None
 
 
 @dataclass

@@ -20,6 +20,7 @@ from server.domain.rows import checked_row
 from server.domain.secrets import SecretView
 from server.domain.status import OnlineState, online_state
 from server.domain.validation import clean_name
+from server.logs.replication import announce_tail_ends
 
 _NOT_DNS = re.compile(r"[^a-z0-9-]+")
 MAX_DNS_LABEL = 63
@@ -124,6 +125,8 @@ def end_live_tails(ctx: DomainContext, part_ids: list[str]) -> None:
     """Once the deletion committed, live tails of these parts end."""
     if part_ids:
         ctx.after_commit.append(lambda: ctx.facts.log_hub.close_parts(part_ids))
+        if ctx.facts.replica_id is not None:
+            announce_tail_ends(ctx.session, ctx.facts.replica_id, part_ids)
 
 
 def mark_part_as_main(ctx: DomainContext, part_id: str) -> None:

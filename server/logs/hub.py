@@ -100,6 +100,9 @@ class LogHub:
         for subscription in self._subscriptions.get(part_id, ()):
             subscription.offer(records)
 
+    def has_subscribers(self, part_id: str) -> bool:
+        return part_id in self._subscriptions
+
     def close_parts(self, part_ids: Iterable[str]) -> None:
         for part_id in part_ids:
             for subscription in list(self._subscriptions.get(part_id, ())):

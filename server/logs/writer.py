@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from server.db.credentials import PLACEHOLDERS, machine_credential_exists
 from server.logs.hub import LogHub
 from server.logs.records import LogRecord
+from server.logs.replication import CHANNEL, encode_notifications
 
 log = logging.getLogger(__name__)
 MAX_GROUP_ROWS = 20_000
@@ -43,9 +44,12 @@ class Batch:
 
 
 class LogWriter:
-    def __init__(self, engine: Engine, hub: LogHub):
+    def __init__(self, engine: Engine, hub: LogHub, replica_id: str | None = None):
+        """`replica_id`: set when other replicas share the database (PostgreSQL); each stored
+        batch is then announced to them (server/logs/replication.py)."""
         self._engine = engine
         self._hub = hub
+        self._replica_id = replica_id
         self._pending: list[Batch] = []
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
@@ -129,13 +133,19 @@ class LogWriter:
             if self._engine.dialect.name == "sqlite":
                 cursor.execute("BEGIN IMMEDIATE")
             refused = [b for b in group if not machine_credential_exists(cursor, paramstyle, b.part_id, b.credential_id)]
-            records = [record for batch in group if batch not in refused for record in batch.records]
+            accepted = [batch for batch in group if batch not in refused]
+            if self._replica_id is not None:
+                for batch in accepted:
+                    self._insert_and_announce(cursor, batch, row_values)
+                connection.commit()
+                return refused
+            records = [record for batch in accepted for record in batch.records]
             for start in range(0, len(records), ROWS_PER_STATEMENT):
                 chunk = records[start : start + ROWS_PER_STATEMENT]
                 # One multi-row statement rather than executemany: the driver then
                 # gives up the GIL once per statement instead of once per row,
                 # which matters while the event loop thread is busy.
-                parameters = [value for r in chunk for value in (r.part_id, r.time_ns, r.level, r.message, r.payload)]
+                parameters = [value for r in chunk for value in _row(r)]
                 cursor.execute(_INSERT + ", ".join([row_values] * len(chunk)), parameters)
             connection.commit()
             return refused
@@ -144,6 +154,24 @@ class LogWriter:
             raise
         finally:
             cursor.close()
+
+    def _insert_and_announce(self, cursor: Any, batch: Batch, row_values: str) -> None:
+        """One statement per batch (at most 1000 rows), so its ids come back for the notification."""
+        parameters = [value for r in batch.records for value in _row(r)]
+        cursor.execute(_INSERT + ", ".join([row_values] * len(batch.records)) + " RETURNING id", parameters)
+        ids = [row[0] for row in cursor.fetchall()]
+        for payload in encode_notifications(self._replica_id or "", batch.part_id, ids):
+            cursor.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
+
+
+def _row(r: LogRecord) -> tuple[str, int, str, str, bytes]:
+    return (r.part_id, r.time_ns, _text_column(r.level), _text_column(r.message), r.payload)
+
+
+def _text_column(text: str) -> str:
+    """PostgreSQL text can't hold U+0000. The column is only the searchable copy;
+    the entry itself (the payload) keeps every character."""
+    return text.replace("\x00", "\ufffd")
 
 
 def _resolve(future: asyncio.Future[None], action: Callable[[asyncio.Future[None]], None]) -> None:

@@ -28,9 +28,36 @@ _REPAIRED_STRING_FIELDS = ("host", "level", "logger_name", "message", "stack")
 
 @dataclass(frozen=True)
 class Undecodable:
-    """Stands in for a request that could not be parsed."""
+    """Stands in for a request that could not be parsed, or holds a string the store can't keep."""
 
     reason: str
+    field: str = "request"
+
+
+def _field_with_nul(message: Any, prefix: str = "") -> str | None:
+    """Path of the first string field holding U+0000: PostgreSQL text can't store it,
+    so it is refused on every backend alike."""
+    for field, value in message.ListFields():
+        path = f"{prefix}{field.name}"
+        if field.type == FieldDescriptor.TYPE_MESSAGE and field.message_type.GetOptions().map_entry:
+            items = [item for pair in value.items() for item in pair]  # map<string, X>: keys and values
+        elif field.is_repeated:
+            items = list(value)
+        else:
+            items = [value]
+        for item in items:
+            found = _item_with_nul(item, path)
+            if found:
+                return found
+    return None
+
+
+def _item_with_nul(item: Any, path: str) -> str | None:
+    if isinstance(item, str):
+        return path if "\x00" in item else None
+    if hasattr(item, "ListFields"):
+        return _field_with_nul(item, f"{path}.")
+    return None
 
 
 def _lenient_log_request_class() -> type:
@@ -88,9 +115,13 @@ def parse_log_request(data: bytes) -> robot_pb2.LogRequest | Undecodable:
 def _strict(message_class: type) -> Callable[[bytes], Any]:
     def parse(data: bytes) -> Any:
         try:
-            return message_class.FromString(data)
+            message = message_class.FromString(data)
         except DecodeError as error:
             return Undecodable(f"{message_class.DESCRIPTOR.name} is not valid protobuf (strings must be UTF-8): {error}")
+        field = _field_with_nul(message) if b"\x00" in data else None
+        if field is not None:
+            return Undecodable("must not contain the NUL character (U+0000)", field)
+        return message
 
     return parse
 

@@ -50,7 +50,7 @@ TESTS_DIR = Path(__file__).resolve().parent.parent
 if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
 
-from harness import BootstrapResult, ServerProcess, bootstrap  # noqa: E402
+from harness import BootstrapResult, ServerProcess, bootstrap, server_env  # noqa: E402,F401  (re-exported to the suite)
 
 BOOTSTRAP_ORG_NAME = "SDK Compat Org"
 CALL_TIMEOUT_S = 60.0

@@ -16,7 +16,6 @@ server's data directory and log in with credentials type "password"
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from contextlib import asynccontextmanager
@@ -26,7 +25,7 @@ from typing import AsyncIterator, Optional
 from grpclib.client import Channel
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
-from sdk_helpers import AppClient, SdkServer, expect_error, stub, unique
+from sdk_helpers import AppClient, SdkServer, expect_error, server_env, stub, unique
 from viam.app.app_client import APIKeyAuthorization
 from viam.app.viam_client import ViamClient
 from viam.proto.app import (
@@ -80,7 +79,7 @@ def add_user(server: SdkServer, email: Optional[str] = None, owner_of: Optional[
     out = subprocess.run(
         command,
         cwd=ROOT,
-        env={**os.environ, "FLEET_USER_PASSWORD": PASSWORD},
+        env=server_env(server.process.data_dir, {"FLEET_USER_PASSWORD": PASSWORD}),
         capture_output=True,
         text=True,
         timeout=30,

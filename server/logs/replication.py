@@ -1,0 +1,139 @@
+"""Live tails across server replicas that share one PostgreSQL database.
+
+The writer's transaction announces each batch it stores with
+`pg_notify(CHANNEL, "<replica> <part> <id ranges>")`; PostgreSQL delivers
+notifications when the transaction commits, in commit order. Every replica
+listens on one connection of its own. A replica that did not write the batch
+and has a live tail on that part reads exactly those rows by id and offers
+them to its own hub, so nothing polls the database.
+
+If the listening connection drops, it reconnects after a short pause; batches
+committed meanwhile reach the tails of the writing replica only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Sequence
+
+import psycopg
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from server.logs.hub import LogHub
+from server.logs.records import LogRecord
+
+log = logging.getLogger(__name__)
+CHANNEL = "fleet_logs"
+# PostgreSQL's payload limit is 8000 bytes; longer id lists go in several notifications.
+MAX_PAYLOAD_CHARS = 7900
+RECONNECT_DELAY_SECONDS = 1.0
+
+
+def new_replica_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def id_ranges(ids: Sequence[int]) -> list[tuple[int, int]]:
+    """Sorted ids as inclusive runs: ids of one multi-row insert are usually one run."""
+    runs: list[tuple[int, int]] = []
+    for value in sorted(ids):
+        if runs and value == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], value)
+        else:
+            runs.append((value, value))
+    return runs
+
+
+def encode_notifications(replica_id: str, part_id: str, ids: Sequence[int]) -> list[str]:
+    prefix = f"{replica_id} {part_id} "
+    payloads: list[str] = []
+    current: list[str] = []
+    for first, last in id_ranges(ids):
+        run = str(first) if first == last else f"{first}-{last}"
+        if current and len(prefix) + sum(len(r) + 1 for r in current) + len(run) > MAX_PAYLOAD_CHARS:
+            payloads.append(prefix + ",".join(current))
+            current = []
+        current.append(run)
+    if current:
+        payloads.append(prefix + ",".join(current))
+    return payloads
+
+
+# In place of id ranges: the part was deleted, its tails end.
+PART_GONE = "gone"
+
+
+def announce_tail_ends(session: Session, replica_id: str, part_ids: list[str]) -> None:
+    """Inside the deleting transaction, so other replicas hear of it only if it commits."""
+    for part_id in part_ids:
+        session.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": f"{replica_id} {part_id} {PART_GONE}"})
+
+
+def decode_notification(payload: str) -> tuple[str, str, list[tuple[int, int]] | None]:
+    """(replica, part, id ranges); ranges are None when the part was deleted."""
+    replica_id, part_id, runs = payload.split(" ")
+    if runs == PART_GONE:
+        return replica_id, part_id, None
+    ranges = []
+    for run in runs.split(","):
+        first, _, last = run.partition("-")
+        ranges.append((int(first), int(last or first)))
+    return replica_id, part_id, ranges
+
+
+def driver_dsn(engine: Engine) -> str:
+    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class ReplicaListener:
+    """Receives other replicas' log batches and offers them to this replica's tails."""
+
+    def __init__(self, engine: Engine, hub: LogHub, replica_id: str):
+        self._dsn = driver_dsn(engine)
+        self._hub = hub
+        self.replica_id = replica_id
+        self.listening = asyncio.Event()  # set while LISTEN is active (tests and startup wait on it)
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self._listen()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("log replication listener lost its connection; reconnecting")
+            self.listening.clear()
+            await asyncio.sleep(RECONNECT_DELAY_SECONDS)
+
+    async def _listen(self) -> None:
+        async with await psycopg.AsyncConnection.connect(self._dsn, autocommit=True) as listener, \
+                await psycopg.AsyncConnection.connect(self._dsn, autocommit=True) as reader:
+            await listener.execute(f"LISTEN {CHANNEL}")
+            self.listening.set()
+            log.info("log replication: listening on %s as replica %s", CHANNEL, self.replica_id)
+            async for notification in listener.notifies():
+                await self._deliver(reader, notification.payload)
+
+    async def _deliver(self, reader: psycopg.AsyncConnection, payload: str) -> None:
+        try:
+            replica_id, part_id, ranges = decode_notification(payload)
+        except ValueError:
+            log.warning("ignoring malformed log notification %r", payload[:200])
+            return
+        if replica_id == self.replica_id or not self._hub.has_subscribers(part_id):
+            return
+        if ranges is None:
+            self._hub.close_parts([part_id])
+            return
+        where = " OR ".join(["id BETWEEN %s AND %s"] * len(ranges))
+        parameters: list[object] = [part_id, *(bound for run in ranges for bound in run)]
+        cursor = await reader.execute(
+            f"SELECT time_ns, level, message, entry FROM log_entry WHERE part_id = %s AND ({where}) ORDER BY id",
+            parameters,
+        )
+        rows = await cursor.fetchall()
+        if rows:
+            self._hub.publish(part_id, [LogRecord(part_id, t, level, message, bytes(entry)) for t, level, message, entry in rows])

@@ -1,0 +1,97 @@
+"""Two server processes on one PostgreSQL database: live tails on one replica
+receive logs ingested on the other, in order, filtered, without polling.
+
+Runs only when the suite runs against PostgreSQL (FLEET_TEST_POSTGRES_URL, set
+by scripts/test); replicas share the data dir, i.e. the signing and secret keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import grpc
+import pytest
+
+from conftest import Fleet, auth_metadata, open_channel
+from harness import TEST_POSTGRES_URL, ServerProcess, bootstrap
+from test_logs import Tail, as_machine, entry, messages, recent_base, subscribe
+
+pytestmark = pytest.mark.skipif(not TEST_POSTGRES_URL, reason="replicas need PostgreSQL (scripts/test runs the suite on it)")
+
+
+@dataclass
+class Replicas:
+    a: Fleet
+    b: Fleet
+
+
+@pytest.fixture(scope="module")
+def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
+    data_dir = tmp_path_factory.mktemp("replicas") / "data"
+    data_dir.mkdir(parents=True)
+    boot = bootstrap(data_dir, "Replicated Org")
+    processes = [ServerProcess(data_dir).start(), ServerProcess(data_dir).start()]
+    channels: list[grpc.Channel] = [open_channel(p.address) for p in processes]
+    try:
+        yield Replicas(*(Fleet(ch, auth_metadata(ch, boot), boot) for ch in channels))
+    finally:
+        for ch in channels:
+            ch.close()
+        for p in processes:
+            p.stop()
+
+
+def _part_on_both(replicas: Replicas) -> str:
+    tree = replicas.a.new_tree()
+    return replicas.a.main_part(tree.robot_id).id
+
+
+def test_tail_on_one_replica_receives_logs_ingested_on_the_other(replicas: Replicas) -> None:
+    part_id = _part_on_both(replicas)
+    machine_on_a = as_machine(replicas.a, part_id)
+    base = recent_base()
+    with Tail(replicas.b, part_id) as tail_b, Tail(replicas.a, part_id) as tail_a:
+        subscribe(machine_on_a, tail_a, tail_b)
+        batches = [[entry(f"b{b}-e{i}", time_ns=base + b * 10 + i) for i in range(10)] for b in range(20)]
+        for batch in batches:
+            machine_on_a.log(batch)
+        sent = [e.message for batch in batches for e in batch]
+        assert messages(tail_b.wait_real(len(sent))) == sent, "replica B's tail gets A's entries in order"
+        assert messages(tail_a.wait_real(len(sent))) == sent
+        assert tail_b.real() == tail_a.real(), "every field arrives the same on both replicas"
+        assert 0 not in tail_b.batch_sizes
+
+
+def test_cross_replica_tail_honours_filters(replicas: Replicas) -> None:
+    part_id = _part_on_both(replicas)
+    machine_on_a = as_machine(replicas.a, part_id)
+    with Tail(replicas.b, part_id, errors_only=True, filter="Needle") as errors_b:
+        subscribe(machine_on_a, errors_b, text="needle")
+        machine_on_a.log([
+            entry("needle but info", level="info"),
+            entry("error without it", level="error"),
+            entry("an error with a NEEDLE", level="error"),
+        ])
+        assert messages(errors_b.wait_real(1)) == ["an error with a NEEDLE"]
+
+
+def test_both_directions_and_other_parts_stay_separate(replicas: Replicas) -> None:
+    first, second = _part_on_both(replicas), _part_on_both(replicas)
+    on_b = as_machine(replicas.b, first)
+    other_on_a = as_machine(replicas.a, second)
+    with Tail(replicas.a, first) as tail_a:
+        subscribe(on_b, tail_a)
+        other_on_a.log([entry("someone else's")])
+        on_b.log([entry("from b")])
+        assert messages(tail_a.wait_real(1)) == ["from b"]
+
+
+def test_deleting_the_machine_on_one_replica_ends_tails_on_the_other(replicas: Replicas) -> None:
+    part_id = _part_on_both(replicas)
+    machine_on_a = as_machine(replicas.a, part_id)
+    with Tail(replicas.b, part_id) as tail_b:
+        subscribe(machine_on_a, tail_b)
+        replicas.a.call("DeleteRobot", id=replicas.a.get_part(part_id).robot)
+        tail_b.wait_finished()
+        assert tail_b.error is None, f"the tail ends cleanly, not with {tail_b.error!r}"
