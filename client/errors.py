@@ -4,7 +4,8 @@ Every error the client raises for a failed call is a `FleetError`; a raw
 `grpc.RpcError` never escapes. The server puts a serialized `google.rpc.Status`
 in the `grpc-status-details-bin` trailer: `ErrorInfo` (its `reason`) always,
 `BadRequest` for INVALID_ARGUMENT, `ResourceInfo` for NOT_FOUND and
-ALREADY_EXISTS, `PreconditionFailure` for FAILED_PRECONDITION and ABORTED.
+ALREADY_EXISTS, `PreconditionFailure` for FAILED_PRECONDITION and ABORTED,
+`QuotaFailure` for RESOURCE_EXHAUSTED.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ _DETAIL_TYPES: tuple[type[Message], ...] = (
     error_details_pb2.BadRequest,
     error_details_pb2.ResourceInfo,
     error_details_pb2.PreconditionFailure,
+    error_details_pb2.QuotaFailure,
 )
 
 
@@ -126,8 +128,24 @@ class Unavailable(FleetError):
     """The server cannot be reached (or is shutting down)."""
 
 
+class ResourceExhausted(FleetError):
+    """A server limit was reached: too many open log tails for this identity
+    (`violations` name the identity; ErrorInfo metadata `limit` gives the cap), or a
+    message above the server's size limit. Close something, or send less, and retry."""
+
+    @property
+    def violations(self) -> list[Violation]:
+        failure = self.detail(error_details_pb2.QuotaFailure)
+        return [Violation("QUOTA", v.subject, v.description) for v in failure.violations] if failure else []
+
+
+class DeadlineExceeded(FleetError):
+    """The call ran past its deadline: the caller's, or the server's default for calls
+    without one. A write may still have happened; read before retrying."""
+
+
 class UnexpectedError(FleetError):
-    """Any other status code (INTERNAL, UNIMPLEMENTED, DEADLINE_EXCEEDED, ...)."""
+    """Any other status code (INTERNAL, UNIMPLEMENTED, ...)."""
 
 
 _BY_CODE: dict[grpc.StatusCode, type[FleetError]] = {
@@ -139,6 +157,8 @@ _BY_CODE: dict[grpc.StatusCode, type[FleetError]] = {
     grpc.StatusCode.FAILED_PRECONDITION: FailedPrecondition,
     grpc.StatusCode.ABORTED: Aborted,
     grpc.StatusCode.UNAVAILABLE: Unavailable,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: ResourceExhausted,
+    grpc.StatusCode.DEADLINE_EXCEEDED: DeadlineExceeded,
 }
 
 

@@ -47,13 +47,21 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
     from server.runtime import Runtime
     from server.settings import Settings
 
     settings = Settings.load(
         listen=getattr(args, "listen", None), data_dir=args.data_dir, database_url=args.database_url
     )
-    runtime = Runtime.open(settings)
+    try:
+        runtime = Runtime.open(settings)
+    except (ValueError, ArgumentError, OperationalError) as error:
+        # A wrong URL or an unreachable database: one clear line, not a traceback.
+        detail = getattr(error, "orig", None) or error
+        print(f"fleet-server: cannot open the database {_safe_url(settings.database_url)}: {detail}", file=sys.stderr)
+        return 2
     if args.command == "serve":
         from server.app import serve
 
@@ -62,6 +70,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "user-add":
         return _add_user(runtime, args.email, args.owner_of)
     return _bootstrap(runtime, args.org_name, args.json)
+
+
+def _safe_url(database_url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(database_url).render_as_string(hide_password=True)
+    except Exception:
+        return "(unparseable URL)"
 
 
 def _add_user(runtime: "Runtime", email: str, owner_of: str | None) -> int:  # type: ignore[name-defined]  # noqa: F821

@@ -1,4 +1,4 @@
-"""The gRPC server: services, reflection, health, and graceful shutdown on SIGTERM/SIGINT."""
+"""The gRPC server: services, reflection, health, limits, and graceful shutdown on SIGTERM/SIGINT."""
 
 from __future__ import annotations
 
@@ -7,19 +7,21 @@ import logging
 import signal
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health, health_pb2_grpc
 
 from generated.proto.rpc.v1 import auth_pb2
 from generated.viam.app.v1 import app_pb2, robot_pb2
 from server.db.engine import unit_of_work
 from server.domain.bootstrap import is_bootstrapped
+from server.logs.retention import RETENTION_INTERVAL_SECONDS, run_retention
 from server.runtime import Runtime
 from server.services.app_service import AppService
 from server.services.auth_service import AuthService
+from server.services.health import Health
 from server.services.lenient import add_service
 from server.services.reflection import enable_reflection
 from server.services.robot_service import RobotService
-from server.logs.retention import RETENTION_INTERVAL_SECONDS, run_retention
+from server.services.stream_slots import StreamSlots
 
 log = logging.getLogger(__name__)
 
@@ -31,24 +33,52 @@ SERVICE_NAMES = (
 
 
 async def serve(runtime: Runtime) -> None:
-    server = grpc.aio.server()
-    for servicer, messages, name in (
-        (AppService(runtime), app_pb2, "AppService"),
-        (RobotService(runtime), robot_pb2, "RobotService"),
-        (AuthService(runtime), auth_pb2, "AuthService"),
-    ):
-        add_service(server, servicer, messages.DESCRIPTOR.services_by_name[name], messages)
-    health_servicer = health.aio.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    enable_reflection(server, (*SERVICE_NAMES, health.SERVICE_NAME))
-
+    server, health_servicer = _build_server(runtime)
     listen = runtime.settings.listen
     if server.add_insecure_port(listen) == 0:
         raise SystemExit(f"cannot listen on {listen}")
+    replication = await _start_replication(runtime)
     await server.start()
-    for name in ("", *SERVICE_NAMES):
-        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info("fleet-server listening on %s (data dir %s)", listen, runtime.settings.data_dir)
+    _hint_bootstrap(runtime)
+
+    retention = None
+    if runtime.settings.log_retention_seconds > 0:
+        retention = asyncio.create_task(
+            run_retention(runtime.engine, runtime.settings.log_retention_seconds, RETENTION_INTERVAL_SECONDS)
+        )
+
+    await _termination_signal()
+    await _drain(runtime, server, health_servicer)
+    for task in (retention, replication):
+        if task is not None:
+            task.cancel()
+    runtime.engine.dispose()
+    log.info("stopped")
+
+
+def _build_server(runtime: Runtime) -> tuple[grpc.aio.Server, Health]:
+    settings = runtime.settings
+    server = grpc.aio.server(
+        options=[
+            ("grpc.max_receive_message_length", settings.max_message_bytes),
+            ("grpc.max_send_message_length", settings.max_message_bytes),
+        ]
+    )
+    stream_slots = StreamSlots(settings.max_streams_per_identity)  # one cap per identity across services
+    for servicer, messages, name in (
+        (AppService(runtime, stream_slots), app_pb2, "AppService"),
+        (RobotService(runtime, stream_slots), robot_pb2, "RobotService"),
+        (AuthService(runtime, stream_slots), auth_pb2, "AuthService"),
+    ):
+        add_service(server, servicer, messages.DESCRIPTOR.services_by_name[name], messages)
+    health_servicer = Health(SERVICE_NAMES)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    enable_reflection(server, (*SERVICE_NAMES, health.SERVICE_NAME))
+    return server, health_servicer
+
+
+def _hint_bootstrap(runtime: Runtime) -> None:
     with unit_of_work(runtime.engine, write=False) as session:
         if not is_bootstrapped(session):
             log.warning(
@@ -57,24 +87,33 @@ async def serve(runtime: Runtime) -> None:
                 runtime.settings.data_dir,
             )
 
-    retention = None
-    if runtime.settings.log_retention_seconds > 0:
-        retention = asyncio.create_task(
-            run_retention(runtime.engine, runtime.settings.log_retention_seconds, RETENTION_INTERVAL_SECONDS)
-        )
 
+async def _termination_signal() -> None:
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
     await stopping.wait()
 
-    # Tell load balancers first, then let in-flight calls finish within the grace period.
-    log.info("shutting down: health NOT_SERVING, draining for up to %.0fs", runtime.settings.shutdown_grace_seconds)
-    await health_servicer.enter_graceful_shutdown()
+
+async def _drain(runtime: Runtime, server: grpc.aio.Server, health_servicer: Health) -> None:
+    """Tell load balancers first, then let in-flight calls finish within the grace period."""
+    settings = runtime.settings
+    log.info("shutting down: health NOT_SERVING, draining for up to %.0fs", settings.shutdown_grace_seconds)
+    await health_servicer.enter_shutdown()
+    if settings.shutdown_notice_seconds > 0:
+        await asyncio.sleep(settings.shutdown_notice_seconds)  # still serving while pollers see NOT_SERVING
     runtime.facts.log_hub.close_all()  # live tails end cleanly instead of being cut at the deadline
-    await server.stop(grace=runtime.settings.shutdown_grace_seconds)
-    if retention is not None:
-        retention.cancel()
-    runtime.engine.dispose()
-    log.info("stopped")
+    await server.stop(grace=settings.shutdown_grace_seconds)
+
+
+async def _start_replication(runtime: Runtime) -> asyncio.Task[None] | None:
+    """On PostgreSQL: hear other replicas' log batches before serving, so no tail misses them."""
+    if runtime.replication is None:
+        return None
+    task = asyncio.create_task(runtime.replication.run(), name="log-replication")
+    try:
+        await asyncio.wait_for(runtime.replication.listening.wait(), timeout=10)
+    except TimeoutError:
+        log.warning("log replication is not listening yet; tails see other replicas' logs once it connects")
+    return task

@@ -14,11 +14,21 @@ DEFAULT_DATA_DIR = "./data"
 DEFAULT_TOKEN_TTL_SECONDS = 30 * 24 * 3600
 DEFAULT_DNS_DOMAIN = "fleet.local"
 DEFAULT_SHUTDOWN_GRACE_SECONDS = 10.0
+# How long health reports NOT_SERVING before the server stops taking calls, so
+# load balancers that poll Health/Check route away first. Watchers are told at once.
+DEFAULT_SHUTDOWN_NOTICE_SECONDS = 0.0
 DEFAULT_LOG_RETENTION_DAYS = 30
 DEFAULT_TAIL_QUEUE_ENTRIES = 1000
 # A machine that checked in (RobotService.Config / NeedsRestart) within this
 # many seconds is online. Keep it well above the 10 s heartbeat write interval.
 DEFAULT_ONLINE_THRESHOLD_SECONDS = 60
+# Largest request or response. A full Log batch (1000 entries with stacks and
+# fields) runs to a few MiB, above grpc's own 4 MiB receive default.
+DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+# Unary calls whose client set no deadline get this one (streams are exempt).
+DEFAULT_DEADLINE_SECONDS = 60.0
+# Open server streams (log tails) per API key, user or machine.
+DEFAULT_MAX_STREAMS_PER_IDENTITY = 1000
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,10 @@ class Settings:
     log_retention_seconds: float  # 0 keeps logs forever
     tail_queue_entries: int
     online_threshold_seconds: int = DEFAULT_ONLINE_THRESHOLD_SECONDS
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    default_deadline_seconds: float = DEFAULT_DEADLINE_SECONDS
+    max_streams_per_identity: int = DEFAULT_MAX_STREAMS_PER_IDENTITY
+    shutdown_notice_seconds: float = DEFAULT_SHUTDOWN_NOTICE_SECONDS
 
     @staticmethod
     def load(
@@ -54,6 +68,10 @@ class Settings:
             log_retention_seconds=_non_negative_float(env, "FLEET_LOG_RETENTION_DAYS", DEFAULT_LOG_RETENTION_DAYS) * 86400,
             tail_queue_entries=int(_positive_int(env, "FLEET_TAIL_QUEUE_ENTRIES", DEFAULT_TAIL_QUEUE_ENTRIES)),
             online_threshold_seconds=_positive_int(env, "FLEET_ONLINE_THRESHOLD_SECONDS", DEFAULT_ONLINE_THRESHOLD_SECONDS),
+            max_message_bytes=_positive_int(env, "FLEET_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES),
+            default_deadline_seconds=_positive_float(env, "FLEET_DEFAULT_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS),
+            max_streams_per_identity=_positive_int(env, "FLEET_MAX_STREAMS_PER_IDENTITY", DEFAULT_MAX_STREAMS_PER_IDENTITY),
+            shutdown_notice_seconds=_non_negative_float(env, "FLEET_SHUTDOWN_NOTICE_SECONDS", DEFAULT_SHUTDOWN_NOTICE_SECONDS),
         )
 
 
@@ -67,6 +85,13 @@ def _non_negative_float(env: dict[str, str], name: str, default: float) -> float
         raise SystemExit(f"{name} must be a number, got {raw!r}") from None
     if value < 0:
         raise SystemExit(f"{name} must not be negative, got {value}")
+    return value
+
+
+def _positive_float(env: dict[str, str], name: str, default: float) -> float:
+    value = _non_negative_float(env, name, default)
+    if value == 0:
+        raise SystemExit(f"{name} must be positive, got {value}")
     return value
 
 

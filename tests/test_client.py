@@ -39,6 +39,8 @@ from client import (
     Unauthenticated,
     Unavailable,
     UnexpectedError,
+    DeadlineExceeded,
+    ResourceExhausted,
     log_entry,
 )
 from client.errors import from_rpc_error
@@ -208,7 +210,8 @@ def _aio_error(code: grpc.StatusCode, message: str, details: list[Any] | None, r
         (grpc.StatusCode.UNAVAILABLE, Unavailable),
         (grpc.StatusCode.INTERNAL, UnexpectedError),
         (grpc.StatusCode.UNIMPLEMENTED, UnexpectedError),
-        (grpc.StatusCode.DEADLINE_EXCEEDED, UnexpectedError),
+        (grpc.StatusCode.DEADLINE_EXCEEDED, DeadlineExceeded),
+        (grpc.StatusCode.RESOURCE_EXHAUSTED, ResourceExhausted),
         (grpc.StatusCode.UNKNOWN, UnexpectedError),
     ],
 )
@@ -220,6 +223,15 @@ def test_status_codes_map_to_exception_types(code, kind):
     assert type(bare) is kind and bare.reason == code.name and bare.details == ()
     garbage = from_rpc_error(_aio_error(code, "boom", None, raw=b"\xff\x00not a status"))
     assert type(garbage) is kind and garbage.reason == code.name
+
+
+def test_quota_failure_is_exposed():
+    error = from_rpc_error(_aio_error(
+        grpc.StatusCode.RESOURCE_EXHAUSTED, "too many tails",
+        [error_details_pb2.QuotaFailure(violations=[{"subject": "api-key:k1", "description": "at most 2"}])],
+    ))
+    assert isinstance(error, ResourceExhausted)
+    assert [(v.subject, v.description) for v in error.violations] == [("api-key:k1", "at most 2")]
 
 
 def test_rich_details_are_exposed():

@@ -182,3 +182,18 @@ def test_bootstrap_rejects_bad_org_name(tmp_path, org_name):
     # nothing was created: a proper bootstrap still works
     good = _run_bootstrap(data_dir, "Good Name", "--json")
     assert good.returncode == 0, good.stderr
+
+
+@pytest.mark.parametrize("url, reason", [
+    ("mysql://user@db/fleet", "unsupported database 'mysql'"),
+    ("not a url", "Could not parse"),
+    ("postgresql+psycopg://nobody:secret@127.0.0.1:1/fleet", "connection"),
+])
+def test_a_bad_database_url_is_one_clear_line(tmp_path, url: str, reason: str) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "server", "serve", "--data-dir", str(tmp_path / "data"), "--database-url", url, "--listen", "127.0.0.1:0"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert out.returncode == 2
+    assert "cannot open the database" in out.stderr and reason in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr and "secret" not in out.stderr, "no traceback, no password"

@@ -57,3 +57,12 @@ class Aborted(DomainError):
         super().__init__(message)
         self.subject = subject
         self.violation_type = violation_type
+
+
+class ResourceExhausted(DomainError):
+    """The caller hit a quota (e.g. too many open streams); retry once it freed some."""
+
+    def __init__(self, subject: str, message: str, limit: int):
+        super().__init__(message)
+        self.subject = subject
+        self.limit = limit

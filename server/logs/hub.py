@@ -83,9 +83,14 @@ class LogHub:
     def __init__(self, capacity: int = DEFAULT_CAPACITY):
         self._capacity = capacity
         self._subscriptions: dict[str, set[Subscription]] = {}
+        self._closed = False
 
     def subscribe(self, part_id: str, tail_filter: TailFilter) -> Subscription:
         subscription = Subscription(self, part_id, tail_filter, self._capacity)
+        if self._closed:
+            # Shutting down: a tail whose check finished after close_all ends at once, cleanly.
+            subscription.close()
+            return subscription
         self._subscriptions.setdefault(part_id, set()).add(subscription)
         return subscription
 
@@ -109,6 +114,8 @@ class LogHub:
                 subscription.close()
 
     def close_all(self) -> None:
+        """Ends every tail, and every tail opened from now on (server shutdown)."""
+        self._closed = True
         self.close_parts(list(self._subscriptions))
 
     def subscriber_count(self) -> int:

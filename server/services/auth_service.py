@@ -9,10 +9,11 @@ from generated.proto.rpc.v1 import auth_pb2_grpc
 from server.db.engine import unit_of_work
 from server.domain.authentication import authenticate, writes_on_success
 from server.domain.errors import InvalidArgument
-from server.services.rpc import Servicer, has_authorization, reject_undecodable, run_mapped
+from server.services.rpc import Servicer, default_deadline, has_authorization, reject_undecodable, run_mapped
 
 
 class AuthService(Servicer, auth_pb2_grpc.AuthServiceServicer):
+    @default_deadline
     async def Authenticate(self, request: pb.AuthenticateRequest, context: grpc.aio.ServicerContext) -> pb.AuthenticateResponse:
         runtime = self.runtime
 

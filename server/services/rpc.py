@@ -3,7 +3,9 @@
 It declares the permission an RPC needs, authenticates the bearer token,
 re-checks the identity behind it, opens one transaction, checks the
 permission before the body can reveal whether anything exists, runs the
-body off the event loop, and maps domain errors to gRPC statuses.
+body off the event loop, and maps domain errors to gRPC statuses. Unary
+calls without a client deadline get the server's default one; streams hold
+one of their identity's stream slots while open.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from server.runtime import Runtime
 from server.security.tokens import InvalidToken
 from server.services.lenient import Undecodable
 from server.services.status import DETAILS_KEY, status_for
+from server.services.stream_slots import StreamSlots
 
 log = logging.getLogger(__name__)
 Request = TypeVar("Request")
@@ -57,8 +60,10 @@ class Call:
 
 
 class Servicer:
-    def __init__(self, runtime: Runtime):
+    def __init__(self, runtime: Runtime, stream_slots: StreamSlots | None = None):
         self.runtime = runtime
+        # Share one StreamSlots between servicers so the cap is per server, not per service.
+        self.stream_slots = stream_slots or StreamSlots(runtime.settings.max_streams_per_identity)
 
 
 def rpc(
@@ -84,13 +89,14 @@ def rpc(
             async def stream_handler(self: Servicer, request: Any, context: grpc.aio.ServicerContext) -> Any:
                 call = await run_mapped(context, lambda: _check_only(self.runtime, guard, request, context))
                 try:
-                    async for response in body(self, call, request):
-                        if response is STREAM_READY:
-                            # Response headers now tell the client the stream is live
-                            # (e.g. a log tail is subscribed), before any message arrives.
-                            await context.send_initial_metadata(())
-                            continue
-                        yield response
+                    with self.stream_slots.hold(call.caller):
+                        async for response in body(self, call, request):
+                            if response is STREAM_READY:
+                                # Response headers now tell the client the stream is live
+                                # (e.g. a log tail is subscribed), before any message arrives.
+                                await context.send_initial_metadata(())
+                                continue
+                            yield response
                 except Exception as error:
                     await _abort(context, *_status_of(error))
 
@@ -98,6 +104,7 @@ def rpc(
         elif inspect.iscoroutinefunction(body):
 
             @functools.wraps(body)
+            @default_deadline
             async def async_handler(self: Servicer, request: Any, context: grpc.aio.ServicerContext) -> Any:
                 call = None
                 if guard.permission is Permission.MACHINE:
@@ -113,6 +120,7 @@ def rpc(
         else:
 
             @functools.wraps(body)
+            @default_deadline
             async def unary_handler(self: Servicer, request: Any, context: grpc.aio.ServicerContext) -> Any:
                 runtime = self.runtime
 
@@ -139,6 +147,28 @@ def rpc(
         return handler
 
     return decorate
+
+
+def default_deadline(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """A unary call whose client set no deadline ends with DEADLINE_EXCEEDED after the server's default.
+
+    As with a client deadline, work already handed to a worker thread still
+    runs to its end (and may commit); only the answer is given up.
+    """
+
+    @functools.wraps(handler)
+    async def bounded(self: Servicer, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        if context.time_remaining() is not None:
+            return await handler(self, request, context)
+        seconds = self.runtime.settings.default_deadline_seconds
+        try:
+            async with asyncio.timeout(seconds):
+                return await handler(self, request, context)
+        except TimeoutError:
+            pass
+        await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, f"the call set no deadline and took longer than the server's default of {seconds:g}s")
+
+    return bounded
 
 
 def _check(ctx: DomainContext, guard: Guard, request: Any) -> None:
@@ -239,7 +269,7 @@ def bearer_token(metadata: Sequence[tuple[str, Any]]) -> str | None:
 
 def reject_undecodable(request: Any) -> None:
     if isinstance(request, Undecodable):
-        raise InvalidArgument("request", request.reason)
+        raise InvalidArgument(request.field, request.reason)
 
 
 def has_authorization(metadata: Sequence[tuple[str, Any]]) -> bool:
