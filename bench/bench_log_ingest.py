@@ -12,6 +12,8 @@ import asyncio
 import sqlite3
 import tempfile
 import time
+from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 
 import grpc
@@ -20,12 +22,16 @@ from fleet_bench import start_fleet
 from generated.viam.app.v1 import robot_pb2
 from generated.viam.common.v1 import common_pb2
 from google.protobuf import struct_pb2
+from sqlalchemy import text
 
 from server.db.engine import open_engine
 from server.db.migrations import migrate
 
 MACHINES = 10
 BATCH = 100
+Row = tuple[str, int, str, str, bytes]  # a log_entry row: part_id, time_ns, level, message, entry
+# {p}: the driver's placeholder (sqlite3 "?", psycopg "%s").
+INSERT_SQL = "INSERT INTO log_entry (part_id, time_ns, level, message, entry) VALUES ({p},{p},{p},{p},{p})"
 
 
 def make_batch(machine: int, batch: int) -> list[common_pb2.LogEntry]:
@@ -71,41 +77,63 @@ async def server_run(batches: int) -> float:
         fleet.server.stop()
 
 
-def baseline_run(batches: int) -> float:
-    path = Path(tempfile.mkdtemp(prefix="fleet-bench-sqlite-")) / "fleet.db"
-    migrate(open_engine(f"sqlite:///{path}"))
-    connection = sqlite3.connect(path, isolation_level=None)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=FULL")
-    # Named columns: the tables gain columns over time.
-    connection.execute(
-        "INSERT INTO organization (id, name, default_region, metadata_json, created_on) VALUES ('o','o','r','{}','2026-01-01')"
-    )
-    connection.execute(
-        "INSERT INTO location (id, organization_id, name, region, metadata_json, created_on) VALUES ('l','o','l','r','{}','2026-01-01')"
-    )
-    connection.execute("INSERT INTO robot (id, location_id, name, metadata_json, created_on) VALUES ('r','l','r','{}','2026-01-01')")
-    for m in range(MACHINES):
-        connection.execute(
+def prepare_baseline_database(url: str) -> None:
+    """The server's schema, migrated, with one organization/location/robot and the parts p0..p9 the rows point at."""
+    engine = open_engine(url)
+    migrate(engine)
+    created = {"created_on": datetime(2026, 1, 1, tzinfo=timezone.utc)}
+    with engine.begin() as connection:
+        # Named columns: the tables gain columns over time.
+        connection.execute(text(
+            "INSERT INTO organization (id, name, default_region, metadata_json, created_on) VALUES ('o','o','r','{}',:created_on)"
+        ), created)
+        connection.execute(text(
+            "INSERT INTO location (id, organization_id, name, region, metadata_json, created_on) VALUES ('l','o','l','r','{}',:created_on)"
+        ), created)
+        connection.execute(text(
+            "INSERT INTO robot (id, location_id, name, metadata_json, created_on) VALUES ('r','l','r','{}',:created_on)"
+        ), created)
+        connection.execute(text(
             "INSERT INTO robot_part (id, robot_id, name, dns_name, main_part, config_json, metadata_json, created_on, last_updated)"
-            f" VALUES ('p{m}','r','p{m}','p{m}',0,'{{}}','{{}}','2026-01-01','2026-01-01')"
-        )
-    rows = [
+            " VALUES (:id,'r',:id,:id,:main,'{}','{}',:created_on,:created_on)"
+        ), [{"id": f"p{m}", "main": m == 0, **created} for m in range(MACHINES)])
+    engine.dispose()
+
+
+def baseline_rows(batches: int) -> list[list[Row]]:
+    """The server run's entries as log_entry rows, one list per batch of 100."""
+    return [
         [(f"p{m}", e.time.ToNanoseconds(), e.level, e.message, e.SerializeToString()) for e in make_batch(m, b)]
         for m in range(MACHINES)
         for b in range(batches)
     ]
+
+
+def time_batches(insert_batch: Callable[[list[Row]], None], batches: int) -> float:
+    """entries/s of insert_batch (one transaction per call) over the baseline rows."""
+    rows = baseline_rows(batches)
     started = time.perf_counter()
     for batch in rows:
+        insert_batch(batch)
+    return len(rows) * BATCH / (time.perf_counter() - started)
+
+
+def baseline_run(batches: int) -> float:
+    path = Path(tempfile.mkdtemp(prefix="fleet-bench-sqlite-")) / "fleet.db"
+    prepare_baseline_database(f"sqlite:///{path}")
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=FULL")
+
+    def insert_batch(batch: list[Row]) -> None:
         connection.execute("BEGIN")
-        connection.executemany(
-            "INSERT INTO log_entry (part_id, time_ns, level, message, entry) VALUES (?,?,?,?,?)",
-            batch,
-        )
+        connection.executemany(INSERT_SQL.format(p="?"), batch)
         connection.execute("COMMIT")
-    elapsed = time.perf_counter() - started
-    connection.close()
-    return len(rows) * BATCH / elapsed
+
+    try:
+        return time_batches(insert_batch, batches)
+    finally:
+        connection.close()
 
 
 def main() -> None:

@@ -13,9 +13,11 @@ import asyncio
 import random
 import sqlite3
 import time
+from collections.abc import Callable
 
 import grpc
 
+from bench_log_ingest import INSERT_SQL, Row
 from fleet_bench import percentile, start_fleet
 from generated.viam.app.v1 import app_pb2, app_pb2_grpc
 from generated.viam.common.v1 import common_pb2
@@ -23,15 +25,21 @@ from generated.viam.common.v1 import common_pb2
 PARTS = 1000
 LEVELS = ["debug", "info", "info", "info", "warn", "error"]
 WORDS = ["motor", "camera", "arm", "gripper", "lidar", "battery", "wheel", "sensor"]
+FILTERS: list[tuple[str, dict]] = [
+    ("no filter", {}),
+    ("levels=[error]", {"levels": ["error"]}),
+    ("filter='camera'", {"filter": "camera"}),
+    ("levels=[warn,error] + filter='lidar'", {"levels": ["warn", "error"], "filter": "lidar"}),
+]
+# What the server's unfiltered page amounts to; {p}: the driver's placeholder.
+PAGE_SQL = "SELECT id, part_id, time_ns, level, message, entry FROM log_entry WHERE part_id = {p} ORDER BY time_ns DESC, id DESC LIMIT 101"
 
 
-def load_rows(db_path: str, part_ids: list[str], rows: int) -> None:
-    connection = sqlite3.connect(db_path, isolation_level=None)
-    connection.execute("PRAGMA busy_timeout=30000")
+def load_rows(insert_chunk: Callable[[list[Row]], None], part_ids: list[str], rows: int, chunk: int = 100_000) -> None:
+    """Generates `rows` log_entry rows over the past week, round-robin over the parts, and hands them over in chunks."""
     rng = random.Random(7)
     start_ns = time.time_ns() - 7 * 86400 * 10**9
     step = 7 * 86400 * 10**9 // rows
-    chunk = 100_000
     for offset in range(0, rows, chunk):
         batch = []
         for i in range(offset, min(rows, offset + chunk)):
@@ -40,9 +48,19 @@ def load_rows(db_path: str, part_ids: list[str], rows: int) -> None:
             entry = common_pb2.LogEntry(level=level, message=message, host="h", logger_name="rdk")
             entry.time.FromNanoseconds(start_ns + i * step)
             batch.append((part_ids[i % len(part_ids)], start_ns + i * step, level, message, entry.SerializeToString()))
+        insert_chunk(batch)
+
+
+def load_rows_sqlite(db_path: str, part_ids: list[str], rows: int) -> None:
+    connection = sqlite3.connect(db_path, isolation_level=None)
+    connection.execute("PRAGMA busy_timeout=30000")
+
+    def insert_chunk(batch: list[Row]) -> None:
         connection.execute("BEGIN")
-        connection.executemany("INSERT INTO log_entry (part_id, time_ns, level, message, entry) VALUES (?,?,?,?,?)", batch)
+        connection.executemany(INSERT_SQL.format(p="?"), batch)
         connection.execute("COMMIT")
+
+    load_rows(insert_chunk, part_ids, rows)
     connection.execute("ANALYZE")
     connection.close()
 
@@ -61,18 +79,20 @@ async def time_queries(address: str, metadata, part_ids: list[str], queries: int
         return samples
 
 
-def direct_sql(db_path: str, part_ids: list[str], queries: int) -> list[float]:
-    connection = sqlite3.connect(db_path)
+def direct_sql(connection, part_ids: list[str], queries: int, placeholder: str = "?") -> list[float]:  # type: ignore[no-untyped-def]
+    """The unfiltered page, on a DB-API connection (sqlite3 or psycopg: both have execute())."""
     rng = random.Random(1)
     samples = []
     for _ in range(queries):
         started = time.perf_counter()
-        connection.execute(
-            "SELECT id, part_id, time_ns, level, message, entry FROM log_entry WHERE part_id = ? ORDER BY time_ns DESC, id DESC LIMIT 101",
-            (rng.choice(part_ids),),
-        ).fetchall()
+        connection.execute(PAGE_SQL.format(p=placeholder), (rng.choice(part_ids),)).fetchall()
         samples.append((time.perf_counter() - started) * 1000)
     return samples
+
+
+def time_filters(address: str, metadata, part_ids: list[str], queries: int) -> dict[str, list[float]]:  # type: ignore[no-untyped-def]
+    """Latency samples (ms) of GetRobotPartLogs per filter combination."""
+    return {label: asyncio.run(time_queries(address, metadata, part_ids, queries, **filters)) for label, filters in FILTERS}
 
 
 def main() -> None:
@@ -85,17 +105,13 @@ def main() -> None:
         part_ids = [m.part_id for m in fleet.machines]
         db_path = str(fleet.server.data_dir / "fleet.db")
         started = time.perf_counter()
-        load_rows(db_path, part_ids, args.rows)
+        load_rows_sqlite(db_path, part_ids, args.rows)
         print(f"loaded {args.rows:,} rows over {PARTS} parts in {time.perf_counter() - started:.1f}s")
-        base = direct_sql(db_path, part_ids, args.queries)
+        connection = sqlite3.connect(db_path)
+        base = direct_sql(connection, part_ids, args.queries)
+        connection.close()
         print(f"baseline sqlite3 page of 101: p50 {percentile(base, 0.5):.2f} ms, p99 {percentile(base, 0.99):.2f} ms")
-        for label, filters in (
-            ("no filter", {}),
-            ("levels=[error]", {"levels": ["error"]}),
-            ("filter='camera'", {"filter": "camera"}),
-            ("levels=[warn,error] + filter='lidar'", {"levels": ["warn", "error"], "filter": "lidar"}),
-        ):
-            samples = asyncio.run(time_queries(fleet.server.address, fleet.owner_metadata, part_ids, args.queries, **filters))
+        for label, samples in time_filters(fleet.server.address, fleet.owner_metadata, part_ids, args.queries).items():
             p50 = percentile(samples, 0.5)
             print(f"GetRobotPartLogs {label:<38} p50 {p50:6.2f} ms, p99 {percentile(samples, 0.99):6.2f} ms"
                   f" ({p50 / percentile(base, 0.5):.1f}x baseline; target p50 <= 3 ms)")

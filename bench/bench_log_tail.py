@@ -9,14 +9,16 @@ Run: .venv/bin/python bench/bench_log_tail.py [--seconds 5]
 from __future__ import annotations
 
 import argparse
-import os
 import asyncio
+import os
 import struct
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import grpc
 
-from fleet_bench import percentile, start_fleet
+from fleet_bench import Machine, percentile, start_fleet
 from generated.viam.app.v1 import app_pb2, app_pb2_grpc, robot_pb2
 from generated.viam.common.v1 import common_pb2
 
@@ -26,64 +28,85 @@ BATCH = 100
 BATCHES_PER_SECOND_PER_MACHINE = 10  # 10 machines x 10 x 100 = 10k entries/s
 
 
+@dataclass
+class Deliveries:
+    """What the tails of one group received: ingest-to-delivery latencies and the entry count."""
+
+    latencies_ms: list[float] = field(default_factory=list)
+    delivered: int = 0
+
+
+def stamped_entries(count: int) -> list[common_pb2.LogEntry]:
+    """A batch whose entries carry the send time (perf_counter_ns) in `stack`, which the tail decodes."""
+    stamp = struct.pack("<q", time.perf_counter_ns()).hex()
+    return [common_pb2.LogEntry(level="info", message=f"tick {i}", stack=stamp) for i in range(count)]
+
+
+async def collect(app: app_pb2_grpc.AppServiceStub, part_id: str, metadata, deliveries: Deliveries) -> None:  # type: ignore[no-untyped-def]
+    """Tails one part until cancelled, recording each entry's latency (same process, so the same clock)."""
+    stream = app.TailRobotPartLogs(app_pb2.TailRobotPartLogsRequest(id=part_id), metadata=metadata)
+    try:
+        async for response in stream:
+            now = time.perf_counter_ns()
+            for entry in response.logs:
+                if entry.stack:  # the send time, packed by the pusher
+                    sent = struct.unpack("<q", bytes.fromhex(entry.stack))[0]
+                    deliveries.latencies_ms.append((now - sent) / 1e6)
+            deliveries.delivered += len(response.logs)
+    except asyncio.CancelledError:
+        stream.cancel()
+        raise
+
+
+async def push_at_rate(log_call, machine: Machine, seconds: float, entries_per_second: float,  # type: ignore[no-untyped-def]
+                       batch_size: Callable[[], int]) -> None:
+    """Sends stamped batches of batch_size() entries for `seconds`, paced to entries_per_second."""
+    deadline = time.perf_counter() + seconds
+    next_at = time.perf_counter()
+    while time.perf_counter() < deadline:
+        count = batch_size()
+        await log_call(robot_pb2.LogRequest(id=machine.part_id, logs=stamped_entries(count)).SerializeToString(), metadata=machine.metadata)
+        next_at += count / entries_per_second
+        await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+
+
+async def log_round_trips(log_call, machine: Machine, calls: int = 200) -> list[float]:  # type: ignore[no-untyped-def]
+    """ms of a bare one-entry Log call: the floor any delivery can reach on this machine."""
+    one = robot_pb2.LogRequest(id=machine.part_id, logs=[common_pb2.LogEntry(message="x")]).SerializeToString()
+    round_trips = []
+    for _ in range(calls):
+        t0 = time.perf_counter_ns()
+        await log_call(one, metadata=machine.metadata)
+        round_trips.append((time.perf_counter_ns() - t0) / 1e6)
+    return round_trips
+
+
 async def run(seconds: float) -> None:
     fleet = start_fleet(MACHINES)
-    latencies_ms: list[float] = []
-    delivered = 0
+    deliveries = Deliveries()
     try:
         async with grpc.aio.insecure_channel(fleet.server.address) as channel:
             app = app_pb2_grpc.AppServiceStub(channel)
             log_call = channel.unary_unary("/viam.app.v1.RobotService/Log")
-            ready = 0
-
-            async def tail(part_id: str) -> None:
-                nonlocal delivered, ready
-                stream = app.TailRobotPartLogs(app_pb2.TailRobotPartLogsRequest(id=part_id), metadata=fleet.owner_metadata)
-                ready += 1
-                try:
-                    async for response in stream:
-                        now = time.perf_counter_ns()
-                        for entry in response.logs:
-                            if entry.stack:  # the send time, packed by the pusher
-                                sent = struct.unpack("<q", bytes.fromhex(entry.stack))[0]
-                                latencies_ms.append((now - sent) / 1e6)
-                        delivered += len(response.logs)
-                except asyncio.CancelledError:
-                    stream.cancel()
-                    raise
-
-            tails = [asyncio.create_task(tail(fleet.machines[i % MACHINES].part_id)) for i in range(TAILS)]
+            tails = [
+                asyncio.create_task(collect(app, fleet.machines[i % MACHINES].part_id, fleet.owner_metadata, deliveries))
+                for i in range(TAILS)
+            ]
             await asyncio.sleep(1.0)  # let every tail subscribe
 
-            async def push(index: int) -> None:
-                machine = fleet.machines[index]
-                interval = 1 / BATCHES_PER_SECOND_PER_MACHINE
-                deadline = time.perf_counter() + seconds
-                next_at = time.perf_counter()
-                while time.perf_counter() < deadline:
-                    stamp = struct.pack("<q", time.perf_counter_ns()).hex()
-                    entries = [common_pb2.LogEntry(level="info", message=f"tick {i}", stack=stamp) for i in range(BATCH)]
-                    await log_call(robot_pb2.LogRequest(id=machine.part_id, logs=entries).SerializeToString(), metadata=machine.metadata)
-                    next_at += interval
-                    await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
-
             started = time.perf_counter()
-            await asyncio.gather(*(push(i) for i in range(MACHINES)))
+            rate = BATCH * BATCHES_PER_SECOND_PER_MACHINE
+            await asyncio.gather(*(push_at_rate(log_call, m, seconds, rate, lambda: BATCH) for m in fleet.machines))
             await asyncio.sleep(0.5)  # let the last deliveries land
             elapsed = time.perf_counter() - started
             for task in tails:
                 task.cancel()
             await asyncio.gather(*tails, return_exceptions=True)
-
-            machine = fleet.machines[0]
-            one = robot_pb2.LogRequest(id=machine.part_id, logs=[common_pb2.LogEntry(message="x")]).SerializeToString()
-            round_trips = []
-            for _ in range(200):
-                t0 = time.perf_counter_ns()
-                await log_call(one, metadata=machine.metadata)
-                round_trips.append((time.perf_counter_ns() - t0) / 1e6)
+            round_trips = await log_round_trips(log_call, fleet.machines[0])
     finally:
         fleet.server.stop()
+
+    latencies_ms, delivered = deliveries.latencies_ms, deliveries.delivered
 
     expected = MACHINES * BATCH * BATCHES_PER_SECOND_PER_MACHINE * seconds * TAILS / MACHINES
     print(f"{TAILS} tails over {MACHINES} parts, ingest target {MACHINES * BATCH * BATCHES_PER_SECOND_PER_MACHINE:,} entries/s for {seconds:.0f}s")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +17,8 @@ sys.path.insert(0, str(ROOT))
 
 from generated.proto.rpc.v1 import auth_pb2, auth_pb2_grpc  # noqa: E402
 from generated.viam.app.v1 import app_pb2, app_pb2_grpc  # noqa: E402
-from tests.harness import ServerProcess, bootstrap  # noqa: E402
+import tests.harness as harness  # noqa: E402
+from tests.harness import ServerProcess, bootstrap, free_port  # noqa: E402
 
 
 @dataclass
@@ -70,3 +74,22 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+@contextmanager
+def local_postgres() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster; every fleet started meanwhile gets a database of its own on it."""
+    cluster = Path(tempfile.mkdtemp(prefix="fleet-bench-pg-"))
+    script = str(ROOT / "scripts" / "local-postgres.sh")
+    url = subprocess.run([script, "start", str(cluster), str(free_port())], check=True, capture_output=True, text=True).stdout.strip()
+    previous, harness.TEST_POSTGRES_URL = harness.TEST_POSTGRES_URL, url
+    try:
+        yield url
+    finally:
+        harness.TEST_POSTGRES_URL = previous
+        subprocess.run([script, "stop", str(cluster)], check=False)
+
+
+def database_url(data_dir: Path) -> str:
+    """The URL the servers on this data dir use (the harness's PostgreSQL database, else DIR/fleet.db)."""
+    return harness.database_url(data_dir) or f"sqlite:///{data_dir / 'fleet.db'}"

@@ -17,7 +17,7 @@ from conftest import Fleet, auth_metadata, open_channel
 from harness import TEST_POSTGRES_URL, ServerProcess, bootstrap
 from test_logs import Tail, as_machine, entry, messages, recent_base, subscribe
 
-pytestmark = pytest.mark.skipif(not TEST_POSTGRES_URL, reason="replicas need PostgreSQL (scripts/test runs the suite on it)")
+needs_postgres = pytest.mark.skipif(not TEST_POSTGRES_URL, reason="replicas need PostgreSQL (scripts/test runs the suite on it)")
 
 
 @dataclass
@@ -47,6 +47,7 @@ def _part_on_both(replicas: Replicas) -> str:
     return replicas.a.main_part(tree.robot_id).id
 
 
+@needs_postgres
 def test_tail_on_one_replica_receives_logs_ingested_on_the_other(replicas: Replicas) -> None:
     part_id = _part_on_both(replicas)
     machine_on_a = as_machine(replicas.a, part_id)
@@ -63,6 +64,7 @@ def test_tail_on_one_replica_receives_logs_ingested_on_the_other(replicas: Repli
         assert 0 not in tail_b.batch_sizes
 
 
+@needs_postgres
 def test_cross_replica_tail_honours_filters(replicas: Replicas) -> None:
     part_id = _part_on_both(replicas)
     machine_on_a = as_machine(replicas.a, part_id)
@@ -76,6 +78,7 @@ def test_cross_replica_tail_honours_filters(replicas: Replicas) -> None:
         assert messages(errors_b.wait_real(1)) == ["an error with a NEEDLE"]
 
 
+@needs_postgres
 def test_both_directions_and_other_parts_stay_separate(replicas: Replicas) -> None:
     first, second = _part_on_both(replicas), _part_on_both(replicas)
     on_b = as_machine(replicas.b, first)
@@ -87,6 +90,7 @@ def test_both_directions_and_other_parts_stay_separate(replicas: Replicas) -> No
         assert messages(tail_a.wait_real(1)) == ["from b"]
 
 
+@needs_postgres
 def test_deleting_the_machine_on_one_replica_ends_tails_on_the_other(replicas: Replicas) -> None:
     part_id = _part_on_both(replicas)
     machine_on_a = as_machine(replicas.a, part_id)
@@ -95,3 +99,19 @@ def test_deleting_the_machine_on_one_replica_ends_tails_on_the_other(replicas: R
         replicas.a.call("DeleteRobot", id=replicas.a.get_part(part_id).robot)
         tail_b.wait_finished()
         assert tail_b.error is None, f"the tail ends cleanly, not with {tail_b.error!r}"
+
+
+def test_notifications_carry_exact_ids_within_postgres_payload_limit() -> None:
+    """Pure encoding check (no PostgreSQL needed): scattered ids split into several
+    notifications, each under the 8000-byte limit, that decode to exactly those ids."""
+    from server.logs.replication import decode_notification, encode_notifications
+
+    ids = list(range(10**12, 10**12 + 1000)) + list(range(5 * 10**12, 5 * 10**12 + 3000, 2))
+    payloads = encode_notifications("replica1", "part-x", ids)
+    assert len(payloads) > 1 and all(len(p.encode()) < 8000 for p in payloads)
+    decoded = []
+    for payload in payloads:
+        replica, part, ranges = decode_notification(payload)
+        assert (replica, part) == ("replica1", "part-x") and ranges is not None
+        decoded += [i for first, last in ranges for i in range(first, last + 1)]
+    assert decoded == ids

@@ -1,0 +1,146 @@
+"""Unary latency under load: GetRobotPart p99 idle, then with 1000 live tails open and a light ingest.
+
+One client calls GetRobotPart --calls times at concurrency 4, first on an idle
+server (the in-run baseline), then while a second process holds --tails open
+tails on a few parts and ingests --rate entries/s into them (target: loaded p99
+<= 2x idle). Also prints the server's RSS idle, loaded, and after the tails
+close (the memory bound). SQLite by default; --postgres runs on a throwaway
+PostgreSQL cluster. The per-identity stream cap is raised for the run.
+Run: .venv/bin/python bench/bench_load.py [--tails 1000] [--rate 1000] [--calls 400] [--postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import random
+import time
+from contextlib import nullcontext
+
+import grpc
+
+from bench_log_tail import push_at_rate
+from fleet_bench import Machine, local_postgres, percentile, rss_mb, start_fleet
+from generated.viam.app.v1 import app_pb2, app_pb2_grpc
+
+PARTS = 5
+CONCURRENCY = 4
+INGEST_BATCH = 50
+STREAM_CAP = "5000"  # FLEET_MAX_STREAMS_PER_IDENTITY for the run (default 1000 would refuse the last tails)
+
+
+async def time_unary(address: str, metadata, part_id: str, calls: int) -> list[float]:  # type: ignore[no-untyped-def]
+    """ms per GetRobotPart, `calls` in all from CONCURRENCY workers, on a connection of its own."""
+    # A local subchannel pool: never share the load generator's (or any other) connection.
+    async with grpc.aio.insecure_channel(address, options=[("grpc.use_local_subchannel_pool", 1)]) as channel:
+        app = app_pb2_grpc.AppServiceStub(channel)
+        request = app_pb2.GetRobotPartRequest(id=part_id)
+        for _ in range(20):  # warm-up
+            await app.GetRobotPart(request, metadata=metadata)
+        samples: list[float] = []
+
+        async def worker(count: int) -> None:
+            for _ in range(count):
+                started = time.perf_counter()
+                await app.GetRobotPart(request, metadata=metadata)
+                samples.append((time.perf_counter() - started) * 1000)
+
+        await asyncio.gather(*(worker(calls // CONCURRENCY) for _ in range(CONCURRENCY)))
+        return samples
+
+
+async def generate_load(address: str, owner_metadata, machines: list[Machine], tails: int, rate: float,  # type: ignore[no-untyped-def]
+                        ready, stop, results) -> None:
+    async with grpc.aio.insecure_channel(address) as channel:
+        tail_call = channel.unary_stream("/viam.app.v1.AppService/TailRobotPartLogs")  # bytes out: no client-side decoding
+        log_call = channel.unary_unary("/viam.app.v1.RobotService/Log")
+        counts = {"responses": 0, "bytes": 0, "failed": 0}
+        failures: list[str] = []
+
+        async def tail(part_id: str) -> None:
+            request = app_pb2.TailRobotPartLogsRequest(id=part_id).SerializeToString()
+            try:
+                async for response in tail_call(request, metadata=owner_metadata):
+                    counts["responses"] += 1
+                    counts["bytes"] += len(response)
+            except grpc.aio.AioRpcError as error:
+                counts["failed"] += 1
+                failures.append(f"{error.code().name}: {error.details()}")
+
+        tasks = [asyncio.create_task(tail(machines[i % len(machines)].part_id)) for i in range(tails)]
+        await asyncio.sleep(3)  # let every tail subscribe
+        rng = random.Random(5)
+        pushers = [
+            asyncio.create_task(push_at_rate(log_call, m, 3600, rate / len(machines), lambda: rng.randint(1, 2 * INGEST_BATCH - 1)))
+            for m in machines
+        ]
+        await asyncio.sleep(2)
+        counts["responses"] = counts["bytes"] = 0
+        started = time.perf_counter()
+        ready.set()
+        while not stop.is_set():
+            await asyncio.sleep(0.1)
+        elapsed = time.perf_counter() - started
+        for task in pushers + tasks:
+            task.cancel()
+        await asyncio.gather(*pushers, *tasks, return_exceptions=True)
+        results.put({**counts, "seconds": elapsed, "failures": failures[:3]})
+
+
+def load_process(*args) -> None:  # type: ignore[no-untyped-def]
+    asyncio.run(generate_load(*args))
+
+
+def run(args: argparse.Namespace) -> None:
+    fleet = start_fleet(PARTS, extra_env={"FLEET_MAX_STREAMS_PER_IDENTITY": STREAM_CAP})
+    pid = fleet.server.process.pid  # type: ignore[union-attr]
+    part_id = fleet.machines[0].part_id
+    context = multiprocessing.get_context("spawn")  # never fork a process that has used gRPC
+    ready, stop, results = context.Event(), context.Event(), context.Queue()
+    try:
+        idle = asyncio.run(time_unary(fleet.server.address, fleet.owner_metadata, part_id, args.calls))
+        rss_idle = rss_mb(pid)
+        loader = context.Process(target=load_process, args=(
+            fleet.server.address, fleet.owner_metadata, fleet.machines, args.tails, args.rate, ready, stop, results))
+        loader.start()
+        if not ready.wait(120):
+            raise RuntimeError("load generator did not get ready")
+        loaded = asyncio.run(time_unary(fleet.server.address, fleet.owner_metadata, part_id, args.calls))
+        rss_loaded = rss_mb(pid)
+        stop.set()
+        load = results.get(timeout=60)
+        loader.join(30)
+        time.sleep(2)
+        rss_after = rss_mb(pid)
+    finally:
+        fleet.server.stop()
+    errors = [line for line in fleet.server.log().splitlines() if "Traceback" in line or " ERROR " in line]
+
+    backend = "PostgreSQL" if args.postgres else "SQLite"
+    print(f"{backend}; GetRobotPart x {args.calls} at concurrency {CONCURRENCY}; load: {args.tails} tails over {PARTS} parts, "
+          f"ingest {args.rate:,.0f} entries/s (batches of 1-{2 * INGEST_BATCH - 1})")
+    p99_idle, p99_loaded = percentile(idle, 0.99), percentile(loaded, 0.99)
+    print(f"idle:   p50 {percentile(idle, 0.5):6.2f} ms, p99 {p99_idle:6.2f} ms")
+    print(f"loaded: p50 {percentile(loaded, 0.5):6.2f} ms, p99 {p99_loaded:6.2f} ms")
+    print(f"ratio loaded/idle p99: {p99_loaded / p99_idle:.2f}x (target <= 2x)")
+    print(f"tails during the loaded phase ({load['seconds']:.1f}s): {load['responses'] / load['seconds']:,.0f} responses/s, "
+          f"{load['bytes'] / load['seconds'] / 1e6:.1f} MB/s delivered; tails failed: {load['failed']} {load['failures']}")
+    print(f"server RSS: idle {rss_idle:.0f} MB, loaded {rss_loaded:.0f} MB ({rss_loaded / rss_idle:.2f}x), "
+          f"after the tails closed {rss_after:.0f} MB")
+    print(f"server log lines with ERROR/Traceback: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tails", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=1000, help="entries/s ingested into the tailed parts")
+    parser.add_argument("--calls", type=int, default=400, help="GetRobotPart calls per phase")
+    parser.add_argument("--postgres", action="store_true", help="run on a throwaway PostgreSQL cluster instead of SQLite")
+    args = parser.parse_args()
+    with local_postgres() if args.postgres else nullcontext():
+        run(args)
+
+
+if __name__ == "__main__":
+    main()
