@@ -43,16 +43,23 @@ def stamped_entries(count: int) -> list[common_pb2.LogEntry]:
 
 
 async def collect(app: app_pb2_grpc.AppServiceStub, part_id: str, metadata, deliveries: Deliveries) -> None:  # type: ignore[no-untyped-def]
-    """Tails one part until cancelled, recording each entry's latency (same process, so the same clock)."""
+    """Tails one part until cancelled, recording each entry's latency (same process, so the same clock).
+
+    A response's entries arrive together and in order, so its latency is that of
+    its first, oldest entry (an upper bound for the others), counted once per
+    entry. Decoding only that entry keeps this client's own Python work (100k
+    entries/s with 100 tails) from queueing up and being measured as server latency.
+    """
     stream = app.TailRobotPartLogs(app_pb2.TailRobotPartLogsRequest(id=part_id), metadata=metadata)
     try:
         async for response in stream:
             now = time.perf_counter_ns()
-            for entry in response.logs:
-                if entry.stack:  # the send time, packed by the pusher
-                    sent = struct.unpack("<q", bytes.fromhex(entry.stack))[0]
-                    deliveries.latencies_ms.append((now - sent) / 1e6)
-            deliveries.delivered += len(response.logs)
+            count = len(response.logs)
+            first = response.logs[0] if count else None
+            if first is not None and first.stack:  # the send time, packed by the pusher
+                sent = struct.unpack("<q", bytes.fromhex(first.stack))[0]
+                deliveries.latencies_ms.extend([(now - sent) / 1e6] * count)
+            deliveries.delivered += count
     except asyncio.CancelledError:
         stream.cancel()
         raise

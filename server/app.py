@@ -13,7 +13,7 @@ from generated.proto.rpc.v1 import auth_pb2
 from generated.viam.app.v1 import app_pb2, robot_pb2
 from server.db.engine import unit_of_work
 from server.domain.bootstrap import is_bootstrapped
-from server.logs.retention import RETENTION_INTERVAL_SECONDS, run_retention
+from server.logs.retention import prepare_partitions, run_log_upkeep
 from server.runtime import Runtime
 from server.services.app_service import AppService
 from server.services.auth_service import AuthService
@@ -38,15 +38,16 @@ async def serve(runtime: Runtime) -> None:
     if server.add_insecure_port(listen) == 0:
         raise SystemExit(f"cannot listen on {listen}")
     replication = await _start_replication(runtime)
+    await prepare_partitions(runtime.engine, runtime.settings.log_retention_seconds)
     await server.start()
     log.info("fleet-server listening on %s (data dir %s)", listen, runtime.settings.data_dir)
     _hint_bootstrap(runtime)
 
-    retention = None
-    if runtime.settings.log_retention_seconds > 0:
-        retention = asyncio.create_task(
-            run_retention(runtime.engine, runtime.settings.log_retention_seconds, RETENTION_INTERVAL_SECONDS)
-        )
+    settings = runtime.settings
+    retention = asyncio.create_task(
+        run_log_upkeep(runtime.engine, settings.log_retention_seconds, settings.log_retention_interval_seconds),
+        name="log-upkeep",
+    )
 
     await _termination_signal()
     await _drain(runtime, server, health_servicer)

@@ -18,6 +18,8 @@ DEFAULT_SHUTDOWN_GRACE_SECONDS = 10.0
 # load balancers that poll Health/Check route away first. Watchers are told at once.
 DEFAULT_SHUTDOWN_NOTICE_SECONDS = 0.0
 DEFAULT_LOG_RETENTION_DAYS = 30
+# How often expired logs are deleted (and, on PostgreSQL, day partitions made ahead).
+DEFAULT_LOG_RETENTION_INTERVAL_SECONDS = 600.0
 DEFAULT_TAIL_QUEUE_ENTRIES = 1000
 # A machine that checked in (RobotService.Config / NeedsRestart) within this
 # many seconds is online. Keep it well above the 10 s heartbeat write interval.
@@ -46,6 +48,7 @@ class Settings:
     default_deadline_seconds: float = DEFAULT_DEADLINE_SECONDS
     max_streams_per_identity: int = DEFAULT_MAX_STREAMS_PER_IDENTITY
     shutdown_notice_seconds: float = DEFAULT_SHUTDOWN_NOTICE_SECONDS
+    log_retention_interval_seconds: float = DEFAULT_LOG_RETENTION_INTERVAL_SECONDS
 
     @staticmethod
     def load(
@@ -72,6 +75,9 @@ class Settings:
             default_deadline_seconds=_positive_float(env, "FLEET_DEFAULT_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS),
             max_streams_per_identity=_positive_int(env, "FLEET_MAX_STREAMS_PER_IDENTITY", DEFAULT_MAX_STREAMS_PER_IDENTITY),
             shutdown_notice_seconds=_non_negative_float(env, "FLEET_SHUTDOWN_NOTICE_SECONDS", DEFAULT_SHUTDOWN_NOTICE_SECONDS),
+            log_retention_interval_seconds=_positive_float(
+                env, "FLEET_LOG_RETENTION_INTERVAL_SECONDS", DEFAULT_LOG_RETENTION_INTERVAL_SECONDS
+            ),
         )
 
 

@@ -257,8 +257,21 @@ def test_list_machine_fragments(fleet: Fleet, tree: Tree) -> None:
     assert [f.id for f in response.fragments] == [top.id, leaf.id, extra.id]
     errors = [r for r in response.resolved_fragments if r.HasField("error")]
     assert [(e.fragment_id, e.error.error_type) for e in errors] == [
-        ("00000000-0000-4000-8000-00000000f00d", app_pb2.FRAGMENT_ERROR_TYPE_CHILD_ID_INVALID)
+        # Unknown reads as unreadable, like PERMISSION_DENIED elsewhere (next test).
+        ("00000000-0000-4000-8000-00000000f00d", app_pb2.FRAGMENT_ERROR_TYPE_NO_ACCESS)
     ]
+
+
+def test_list_machine_fragments_does_not_tell_a_private_fragment_from_none(fleet: Fleet, tree: Tree) -> None:
+    private = _create(fleet, tree.org.id, name="someone-elses")
+    other = fleet.new_tree()
+    stranger = new_key(fleet, [role(other.org.id, "owner", "organization", other.org.id)]).fleet
+    unknown = "00000000-0000-4000-8000-00000000d00d"
+    response = stranger.call("ListMachineFragments", machine_id=other.robot_id, additional_fragment_ids=[private.id, unknown])
+    assert not response.fragments
+    answers = {r.fragment_id: (r.error.error_type, r.error.detail.replace(r.fragment_id, "X")) for r in response.resolved_fragments}
+    assert answers[private.id] == answers[unknown]
+    assert answers[unknown][0] == app_pb2.FRAGMENT_ERROR_TYPE_NO_ACCESS
 
 
 # --------------------------------------------------------------------------- RobotService.Config

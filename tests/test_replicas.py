@@ -107,11 +107,12 @@ def test_notifications_carry_exact_ids_within_postgres_payload_limit() -> None:
     from server.logs.replication import decode_notification, encode_notifications
 
     ids = list(range(10**12, 10**12 + 1000)) + list(range(5 * 10**12, 5 * 10**12 + 3000, 2))
-    payloads = encode_notifications("replica1", "part-x", ids)
+    payloads = encode_notifications("replica1", "part-x", ids, (-5, 2**63 - 1))
     assert len(payloads) > 1 and all(len(p.encode()) < 8000 for p in payloads)
     decoded = []
     for payload in payloads:
-        replica, part, ranges = decode_notification(payload)
-        assert (replica, part) == ("replica1", "part-x") and ranges is not None
-        decoded += [i for first, last in ranges for i in range(first, last + 1)]
+        notice = decode_notification(payload)
+        assert (notice.replica_id, notice.part_id, notice.time_range) == ("replica1", "part-x", (-5, 2**63 - 1))
+        assert notice.id_ranges is not None
+        decoded += [i for first, last in notice.id_ranges for i in range(first, last + 1)]
     assert decoded == ids

@@ -15,6 +15,7 @@ from sqlalchemy import BigInteger, Boolean, Column, DateTime, Connection, Engine
 from sqlmodel import SQLModel
 
 from server.db import models  # noqa: F401  (registers the tables)
+from server.db.log_partitions import create_partitioned_log_table
 
 Migration = Callable[[Connection], None]
 
@@ -166,11 +167,21 @@ class SchemaTooNew(RuntimeError):
     pass
 
 
+def _create_schema(connection: Connection) -> None:
+    if connection.dialect.name != "postgresql":
+        SQLModel.metadata.create_all(connection)
+        return
+    # PostgreSQL: the log table is partitioned by day (server/db/log_partitions.py).
+    others = [table for table in SQLModel.metadata.sorted_tables if table.name != "log_entry"]
+    SQLModel.metadata.create_all(connection, tables=others)
+    create_partitioned_log_table(connection)
+
+
 def migrate(engine: Engine) -> int:
     """Bring the database to LATEST; returns the version it was at (0 for a new database)."""
     with engine.begin() as connection:
         if not inspect(connection).has_table("schema_version"):
-            SQLModel.metadata.create_all(connection)
+            _create_schema(connection)
             connection.execute(text("INSERT INTO schema_version (id, version) VALUES (1, :v)"), {"v": LATEST})
             return 0
         current = connection.execute(text("SELECT version FROM schema_version WHERE id = 1")).scalar_one()

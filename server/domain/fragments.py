@@ -51,7 +51,7 @@ from server.domain.access import Permission, ResourceType
 from server.domain.context import DomainContext
 from server.domain.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from server.domain.ids import new_id
-from server.domain.paging import bad_token, decode_token, encode_token, page_size
+from server.domain.paging import decode_token, encode_token, page_size, token_int
 from server.domain.part_configs import config_from_dict, config_from_json, ensure_not_stale
 from server.domain.status import as_utc
 from server.domain.validation import clean_name
@@ -186,7 +186,7 @@ def _revision_number(ctx: DomainContext, fragment: Fragment, version: str | None
     """The revision a version names (number or tag), None if there is no such revision or tag."""
     if version is None or version == "" or version == "latest":
         return fragment.revision
-    if version.isdigit():
+    if version.isascii() and version.isdigit():  # not "²": int() refuses it
         number = int(version)
         return number if 1 <= number <= fragment.revision else None
     tag = ctx.session.get(FragmentTag, (fragment.id, version))
@@ -421,10 +421,7 @@ def _encode_token(revision: int) -> str:
 
 
 def _decode_token(token: str) -> int:
-    try:
-        return int(decode_token(token)["r"])
-    except (ValueError, KeyError, TypeError):
-        raise bad_token() from None
+    return token_int(decode_token(token), "r")
 
 
 def fragment_usage(ctx: DomainContext, fragment_id: str) -> list[Usage]:
@@ -443,10 +440,12 @@ def fragment_usage(ctx: DomainContext, fragment_id: str) -> list[Usage]:
 def set_tag(ctx: DomainContext, fragment_id: str, tag: str, revision: str) -> list[tuple[str, int]]:
     fragment = _fragment(ctx, fragment_id, Permission.WRITE, field="fragment_id")
     clean = _tag(tag)
-    if not revision.strip().isdigit():
+    number_text = revision.strip()
+    if not (number_text.isascii() and number_text.isdigit()):
         raise InvalidArgument("revision", "must be a revision number")
-    number = int(revision)
-    if ctx.session.get(FragmentRevision, (fragment.id, number)) is None:
+    number = int(number_text)
+    # Bounded before the lookup: a number past int64 would overflow the query.
+    if not 1 <= number <= fragment.revision or ctx.session.get(FragmentRevision, (fragment.id, number)) is None:
         raise NotFound("fragment revision", revision, f"fragment {fragment.id!r} has no revision {revision}")
     row = ctx.session.get(FragmentTag, (fragment.id, clean)) or FragmentTag(fragment_id=fragment.id, tag=clean, revision=number)
     row.revision = number
@@ -495,11 +494,10 @@ def resolve(
             return
         seen.add(fragment_id)
         row = ctx.session.get(Fragment, fragment_id)
-        if row is None:
-            out.append(Resolved(fragment_id, error="invalid", detail=f"no fragment {fragment_id!r}"))
-            return
-        if not readable(row):
-            out.append(Resolved(fragment_id, error="no_access", detail=f"no access to fragment {fragment_id!r}"))
+        if row is None or not readable(row):
+            # One answer for both, as PERMISSION_DENIED is elsewhere: another
+            # organization's private fragment must not be told apart from none.
+            out.append(Resolved(fragment_id, error="no_access", detail=f"no fragment {fragment_id!r} that you can read"))
             return
         number = _revision_number(ctx, row, version)
         revision = ctx.session.get(FragmentRevision, (row.id, number)) if number is not None else None

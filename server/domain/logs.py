@@ -14,7 +14,7 @@ from server.db.models import LogEntry
 from server.db.text_match import message_contains
 from server.domain.context import DomainContext
 from server.domain.errors import InvalidArgument, Unauthenticated
-from server.domain.paging import bad_token, decode_token, encode_token, page_size
+from server.domain.paging import INT64_MAX, INT64_MIN, bad_token, decode_token, encode_token, page_size, token_int
 from server.logs.hub import LogHub, Subscription
 from server.logs.records import ERROR_LEVELS, MAX_BATCH, LogRecord, TailFilter, normalize_level
 from server.logs.writer import LogWriter, PartGone
@@ -108,7 +108,7 @@ def _time_window(q: LogQuery, now_ns: int) -> tuple[int | None, int | None]:
     if start is not None and end is not None and end < start:
         raise InvalidArgument("end", "must not be before start")
     if not q.duration:
-        return start, end
+        return _clamped(start), _clamped(end)
     if start is not None and end is not None:
         raise InvalidArgument("range", "cannot be combined with both start and end")
     match = _DURATION.match(q.duration.strip())
@@ -116,9 +116,15 @@ def _time_window(q: LogQuery, now_ns: int) -> tuple[int | None, int | None]:
         raise InvalidArgument("range", "must be a duration like 90s, 10m, 10h or 10d")
     span = int(match.group(1)) * _UNIT_NS[match.group(2)]
     if start is not None:
-        return start, start + span
+        return _clamped(start), _clamped(start + span)
     anchor = end if end is not None else now_ns
-    return anchor - span, end
+    return _clamped(anchor - span), _clamped(end)
+
+
+def _clamped(time_ns: int | None) -> int | None:
+    """Stored times are int64 nanoseconds (1677..2262); a bound beyond them selects the same
+    entries as that limit, and would overflow the query parameter."""
+    return None if time_ns is None else min(max(time_ns, INT64_MIN), INT64_MAX)
 
 
 def _encode_token(row: Any, ascending: bool) -> str:
@@ -127,10 +133,9 @@ def _encode_token(row: Any, ascending: bool) -> str:
 
 def _decode_token(token: str, ascending: bool) -> tuple[int, int]:
     data = decode_token(token)
-    try:
-        time_ns, row_id, token_ascending = int(data["t"]), int(data["i"]), bool(data["a"])
-    except (ValueError, KeyError, TypeError):
-        raise bad_token() from None
+    time_ns, row_id, token_ascending = token_int(data, "t"), token_int(data, "i"), data.get("a")
+    if not isinstance(token_ascending, bool):
+        raise bad_token()
     if token_ascending != ascending:
         raise InvalidArgument("page_token", "was issued for the other order")
     return time_ns, row_id

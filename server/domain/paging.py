@@ -12,6 +12,8 @@ from typing import Any
 
 from server.domain.errors import InvalidArgument
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
 
 def page_size(limit: int, default: int, maximum: int, field: str = "limit") -> int:
     """0 means the default; more than the maximum is capped; negative is refused."""
@@ -34,6 +36,15 @@ def decode_token(token: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise bad_token()
     return data
+
+
+def token_int(data: dict[str, Any], key: str) -> int:
+    """An integer a decoded token carries. Tokens this server issued hold int64s (database
+    integers); anything else would overflow a query parameter, so it is not our token."""
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or not INT64_MIN <= value <= INT64_MAX:
+        raise bad_token()
+    return value
 
 
 def bad_token() -> InvalidArgument:

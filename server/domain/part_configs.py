@@ -23,7 +23,7 @@ from server.db.models import ApiKey, Robot, RobotPart, RobotPartHistory, User
 from server.domain import parts
 from server.domain.context import DomainContext
 from server.domain.errors import Aborted, InvalidArgument
-from server.domain.paging import bad_token, decode_token, encode_token, page_size
+from server.domain.paging import bad_token, decode_token, encode_token, page_size, token_int
 from server.domain.parts import PartView
 from server.domain.status import as_utc
 from server.domain.validation import clean_name, has_non_finite
@@ -123,7 +123,7 @@ def _stored(value: Any, field: str) -> str:
     if _depth(value) > MAX_CONFIG_DEPTH:
         raise InvalidArgument(field, f"must not nest objects and arrays more than {MAX_CONFIG_DEPTH} deep")
     if has_non_finite(value):
-        raise InvalidArgument(field, "numbers must be finite (no NaN or Infinity)")
+        raise InvalidArgument(field, "numbers must be finite doubles (no NaN, Infinity or beyond ±1.8e308)")
     try:
         text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
         size = len(text.encode("utf-8"))
@@ -307,9 +307,9 @@ def _encode_token(row: RobotPartHistory) -> str:
 
 def _decode_token(token: str) -> tuple[int, int]:
     data = decode_token(token)
+    when, row_id = token_int(data, "t"), token_int(data, "i")
     try:
-        when, row_id = int(data["t"]), int(data["i"])
         _from_micros(when)
-    except (ValueError, KeyError, TypeError, OverflowError):
+    except OverflowError:
         raise bad_token() from None
     return when, row_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 import unicodedata
 from typing import Any
 
@@ -12,6 +13,7 @@ from server.domain.errors import InvalidArgument
 
 MAX_NAME_LENGTH = 100
 MAX_METADATA_BYTES = 64 * 1024
+_MAX_DOUBLE = sys.float_info.max
 _NAMESPACE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$")
 _REGION = re.compile(r"^[a-z0-9-]{1,40}$")
 
@@ -62,8 +64,12 @@ def metadata_json(data: dict[str, Any] | None, field: str = "data") -> str:
 
 
 def has_non_finite(value: Any) -> bool:
+    """NaN or Infinity anywhere, or an integer (from JSON text) too big to be a double: a
+    google.protobuf.Value holds doubles, so it could not be returned."""
     if isinstance(value, float):
         return not math.isfinite(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return abs(value) > _MAX_DOUBLE
     if isinstance(value, dict):
         return any(has_non_finite(v) for v in value.values())
     if isinstance(value, list):

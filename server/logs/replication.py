@@ -17,6 +17,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import psycopg
 from sqlalchemy import Engine, text
@@ -47,8 +48,10 @@ def id_ranges(ids: Sequence[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def encode_notifications(replica_id: str, part_id: str, ids: Sequence[int]) -> list[str]:
-    prefix = f"{replica_id} {part_id} "
+def encode_notifications(replica_id: str, part_id: str, ids: Sequence[int], time_range: tuple[int, int]) -> list[str]:
+    """`time_range`: the batch's oldest and newest entry time, so readers search only those
+    partitions and index ranges."""
+    prefix = f"{replica_id} {part_id} {time_range[0]} {time_range[1]} "
     payloads: list[str] = []
     current: list[str] = []
     for first, last in id_ranges(ids):
@@ -72,16 +75,24 @@ def announce_tail_ends(session: Session, replica_id: str, part_ids: list[str]) -
         session.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": f"{replica_id} {part_id} {PART_GONE}"})
 
 
-def decode_notification(payload: str) -> tuple[str, str, list[tuple[int, int]] | None]:
-    """(replica, part, id ranges); ranges are None when the part was deleted."""
-    replica_id, part_id, runs = payload.split(" ")
-    if runs == PART_GONE:
-        return replica_id, part_id, None
+@dataclass(frozen=True)
+class Notice:
+    replica_id: str
+    part_id: str
+    time_range: tuple[int, int] = (0, 0)
+    id_ranges: list[tuple[int, int]] | None = None  # None: the part was deleted
+
+
+def decode_notification(payload: str) -> Notice:
+    fields = payload.split(" ")
+    if len(fields) == 3 and fields[2] == PART_GONE:
+        return Notice(fields[0], fields[1])
+    replica_id, part_id, oldest, newest, runs = fields
     ranges = []
     for run in runs.split(","):
-        first, _, last = run.partition("-")
-        ranges.append((int(first), int(last or first)))
-    return replica_id, part_id, ranges
+        first, sep, last = run.partition("-")
+        ranges.append((int(first), int(last if sep else first)))
+    return Notice(replica_id, part_id, (int(oldest), int(newest)), ranges)
 
 
 def driver_dsn(engine: Engine) -> str:
@@ -119,19 +130,21 @@ class ReplicaListener:
 
     async def _deliver(self, reader: psycopg.AsyncConnection, payload: str) -> None:
         try:
-            replica_id, part_id, ranges = decode_notification(payload)
+            notice = decode_notification(payload)
         except ValueError:
             log.warning("ignoring malformed log notification %r", payload[:200])
             return
-        if replica_id == self.replica_id or not self._hub.has_subscribers(part_id):
+        part_id = notice.part_id
+        if notice.replica_id == self.replica_id or not self._hub.has_subscribers(part_id):
             return
-        if ranges is None:
+        if notice.id_ranges is None:
             self._hub.close_parts([part_id])
             return
-        where = " OR ".join(["id BETWEEN %s AND %s"] * len(ranges))
-        parameters: list[object] = [part_id, *(bound for run in ranges for bound in run)]
+        where = " OR ".join(["id BETWEEN %s AND %s"] * len(notice.id_ranges))
+        parameters: list[object] = [part_id, *notice.time_range, *(bound for run in notice.id_ranges for bound in run)]
         cursor = await reader.execute(
-            f"SELECT time_ns, level, message, entry FROM log_entry WHERE part_id = %s AND ({where}) ORDER BY id",
+            "SELECT time_ns, level, message, entry FROM log_entry"
+            f" WHERE part_id = %s AND time_ns BETWEEN %s AND %s AND ({where}) ORDER BY id",
             parameters,
         )
         rows = await cursor.fetchall()

@@ -160,7 +160,8 @@ class LogWriter:
         parameters = [value for r in batch.records for value in _row(r)]
         cursor.execute(_INSERT + ", ".join([row_values] * len(batch.records)) + " RETURNING id", parameters)
         ids = [row[0] for row in cursor.fetchall()]
-        for payload in encode_notifications(self._replica_id or "", batch.part_id, ids):
+        times = [r.time_ns for r in batch.records]
+        for payload in encode_notifications(self._replica_id or "", batch.part_id, ids, (min(times), max(times))):
             cursor.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
 
 

@@ -20,6 +20,11 @@ from server.domain.secrets import SecretView
 from server.domain.status import OnlineState
 from server.logs.records import KNOWN_LEVELS, LogRecord, normalize_level
 
+# Log times are stored as int64 nanoseconds since the epoch (1677-09-21 .. 2262-04-11).
+_MIN_TIME_NS, _MAX_TIME_NS = -(2**63), 2**63 - 1
+# google.protobuf.Timestamp's valid range: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z.
+_MIN_TIMESTAMP_SECONDS, _MAX_TIMESTAMP_SECONDS = -62_135_596_800, 253_402_300_799
+
 _ONLINE_STATES = {
     OnlineState.ONLINE: pb.ONLINE_STATE_ONLINE,
     OnlineState.OFFLINE: pb.ONLINE_STATE_OFFLINE,
@@ -191,10 +196,12 @@ def log_records(part_id: str, entries: Iterable[common_pb2.LogEntry], received_n
     This runs for every ingested entry, so it sticks to cheap attribute access.
     """
     records = []
-    for entry in entries:
+    for index, entry in enumerate(entries):
         if entry.HasField("time"):
             stamp = entry.time
             time_ns = stamp.seconds * 1_000_000_000 + stamp.nanos
+            if not (0 <= stamp.nanos < 1_000_000_000 and _MIN_TIME_NS <= time_ns <= _MAX_TIME_NS):
+                raise InvalidArgument("logs", f"entry {index}: time must be a valid timestamp between 1677 and 2262")
         else:
             entry.time.FromNanoseconds(received_ns)
             time_ns = received_ns
@@ -251,4 +258,10 @@ def logs_page_bytes(records: list[LogRecord], next_page_token: str) -> bytes:
 
 
 def optional_timestamp_ns(request: Any, field: str) -> int | None:
-    return getattr(request, field).ToNanoseconds() if request.HasField(field) else None
+    """A set Timestamp in nanoseconds since the epoch; it may lie beyond what int64 nanoseconds hold."""
+    if not request.HasField(field):
+        return None
+    stamp = getattr(request, field)
+    if not (0 <= stamp.nanos < 1_000_000_000 and _MIN_TIMESTAMP_SECONDS <= stamp.seconds <= _MAX_TIMESTAMP_SECONDS):
+        raise InvalidArgument(field, "is not a valid timestamp")
+    return stamp.ToNanoseconds()
