@@ -21,6 +21,14 @@ TOKEN_SIGNING_KEY_FILE = "token-signing.key"
 SECRET_BOX_KEY_FILE = "secret-encryption.key"
 
 
+# gRPC clients accept 4 MiB by default; a page stays below that, and below our own send limit.
+CLIENT_RECEIVE_DEFAULT_BYTES = 4 * 1024 * 1024
+
+
+def log_page_bytes(max_message_bytes: int) -> int:
+    return max(64 * 1024, min(CLIENT_RECEIVE_DEFAULT_BYTES, max_message_bytes) * 3 // 4)
+
+
 @dataclass(frozen=True)
 class Runtime:
     settings: Settings
@@ -47,6 +55,7 @@ class Runtime:
             log_writer=LogWriter(engine, hub, replica_id),
             online_threshold_seconds=settings.online_threshold_seconds,
             replica_id=replica_id,
+            log_page_bytes=log_page_bytes(settings.max_message_bytes),
         )
         replication = ReplicaListener(engine, hub, replica_id) if replica_id else None
         return Runtime(settings, engine, signer, facts, replication)

@@ -124,14 +124,33 @@ def test_request_over_the_configured_limit_is_resource_exhausted(tight: Fleet) -
     assert stored_count(tight, machine.part_id) == 50
 
 
-def test_response_over_the_configured_limit_is_resource_exhausted(tight: Fleet) -> None:
-    """A page is capped by entry count, not bytes: a page above the limit fails; a smaller page works."""
+def _pages(fleet: Fleet, part_id: str, limit: int) -> list[app_pb2.GetRobotPartLogsResponse]:
+    pages, token = [], ""
+    while True:
+        page = fleet.call("GetRobotPartLogs", id=part_id, limit=limit, page_token=token)
+        pages.append(page)
+        token = page.next_page_token
+        if not token:
+            return pages
+
+
+def test_pages_stop_early_to_fit_the_configured_limit(tight: Fleet) -> None:
+    """A page of big entries ends before the message limit, with a token for the rest: nothing is lost."""
     machine = new_machine(tight)
     for batch in range(2):
         machine.log([padded(f"page {batch}-{i}", 16 * 1024) for i in range(40)])  # 2 x ~0.65 MiB
-    with rpc_error(grpc.StatusCode.RESOURCE_EXHAUSTED):
-        tight.call("GetRobotPartLogs", id=machine.part_id, limit=80)
-    assert len(tight.call("GetRobotPartLogs", id=machine.part_id, limit=40).logs) == 40
+    pages = _pages(tight, machine.part_id, limit=80)
+    assert len(pages) >= 2 and all(page.ByteSize() < 1 * MiB for page in pages)
+    assert sum(len(page.logs) for page in pages) == 80
+    assert len({e.message for page in pages for e in page.logs}) == 80
+
+
+def test_pages_fit_a_default_client_receive_limit(fleet: Fleet) -> None:
+    machine = new_machine(fleet)
+    machine.log([padded(f"wide {i}", 64 * 1024) for i in range(100)])  # ~6.5 MiB
+    pages = _pages(fleet, machine.part_id, limit=100)
+    assert all(page.ByteSize() < 4 * MiB for page in pages), [page.ByteSize() for page in pages]
+    assert sum(len(page.logs) for page in pages) == 100
 
 
 # =========================================================================== default deadline

@@ -84,8 +84,21 @@ def query(ctx: DomainContext, q: LogQuery) -> LogPage:
     rows = list(ctx.session.connection().execute(statement).all())  # Core: no ORM row handling
     more = len(rows) > limit
     rows = rows[:limit]
+    fitting = _fitting(rows, ctx.facts.log_page_bytes)
+    more = more or len(fitting) < len(rows)
+    rows = fitting
     token = _encode_token(rows[-1], q.ascending) if more else ""
     return LogPage([LogRecord(q.part_id, row.time_ns, row.level, row.message, row.entry) for row in rows], token)
+
+
+def _fitting(rows: list[Any], max_bytes: int) -> list[Any]:
+    """The leading rows whose entries fit in max_bytes (at least one): the rest go to the next page."""
+    size = 0
+    for index, row in enumerate(rows):
+        size += len(row.entry) + 16  # framing and token slack
+        if size > max_bytes and index > 0:
+            return rows[:index]
+    return rows
 
 
 def open_tail(hub: LogHub, part_id: str, errors_only: bool, text: str) -> Subscription:
