@@ -66,10 +66,18 @@ async def collect(app: app_pb2_grpc.AppServiceStub, part_id: str, metadata, deli
 
 
 async def push_at_rate(log_call, machine: Machine, seconds: float, entries_per_second: float,  # type: ignore[no-untyped-def]
-                       batch_size: Callable[[], int]) -> None:
-    """Sends stamped batches of batch_size() entries for `seconds`, paced to entries_per_second."""
+                       batch_size: Callable[[], int], phase: float = 0.0) -> None:
+    """Sends stamped batches of batch_size() entries for `seconds`, paced to entries_per_second.
+
+    `phase` (0..1) delays the first batch by that fraction of the pacing interval:
+    real machines are not phase-locked, and ten pushers firing at the same instant
+    would measure their own burst's queueing rather than delivery latency.
+    """
     deadline = time.perf_counter() + seconds
     next_at = time.perf_counter()
+    if phase:
+        next_at += phase * batch_size() / entries_per_second
+        await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
     while time.perf_counter() < deadline:
         count = batch_size()
         await log_call(robot_pb2.LogRequest(id=machine.part_id, logs=stamped_entries(count)).SerializeToString(), metadata=machine.metadata)
@@ -103,7 +111,10 @@ async def run(seconds: float) -> None:
 
             started = time.perf_counter()
             rate = BATCH * BATCHES_PER_SECOND_PER_MACHINE
-            await asyncio.gather(*(push_at_rate(log_call, m, seconds, rate, lambda: BATCH) for m in fleet.machines))
+            await asyncio.gather(*(
+                push_at_rate(log_call, m, seconds, rate, lambda: BATCH, phase=index / MACHINES)
+                for index, m in enumerate(fleet.machines)
+            ))
             await asyncio.sleep(0.5)  # let the last deliveries land
             elapsed = time.perf_counter() - started
             for task in tails:

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func
-from sqlalchemy.orm import Session
-
 SQLITE_FUNCTION = "fleet_contains_casefold"
 
 
@@ -20,9 +17,3 @@ def casefold_contains(haystack: str | None, needle: str | None) -> bool:
 
 def register_sqlite_functions(dbapi_connection: Any) -> None:
     dbapi_connection.create_function(SQLITE_FUNCTION, 2, casefold_contains, deterministic=True)
-
-
-def message_contains(session: Session, column: Any, text: str) -> Any:
-    if session.get_bind().dialect.name == "sqlite":
-        return getattr(func, SQLITE_FUNCTION)(column, text) == 1
-    return column.icontains(text, autoescape=True)

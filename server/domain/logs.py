@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 import time
 
-from sqlalchemy import tuple_
-from sqlmodel import col, select
-
-from server.db.models import LogEntry
-from server.db.text_match import message_contains
+from server.db.log_pages import PageQuery, Row, page_rows
 from server.domain.context import DomainContext
 from server.domain.errors import InvalidArgument, Unauthenticated
 from server.domain.paging import INT64_MAX, INT64_MIN, bad_token, decode_token, encode_token, page_size, token_int
@@ -62,40 +57,24 @@ async def ingest(writer: LogWriter, part_id: str, credential_id: str, records: l
 def query(ctx: DomainContext, q: LogQuery) -> LogPage:
     limit = page_size(q.limit, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
     start, end = _time_window(q, time.time_ns())
-    # Plain columns, not ORM objects: building 100 entities would cost more than the query.
-    statement = select(LogEntry.id, LogEntry.time_ns, LogEntry.level, LogEntry.message, LogEntry.entry).where(
-        LogEntry.part_id == q.part_id
-    )
+    after = _decode_token(q.page_token, q.ascending) if q.page_token else None
     levels = _levels(q)
-    if levels is not None:
-        statement = statement.where(col(LogEntry.level).in_(levels))
-    if q.text:
-        statement = statement.where(message_contains(ctx.session, col(LogEntry.message), q.text))
-    if start is not None:
-        statement = statement.where(LogEntry.time_ns >= start)
-    if end is not None:
-        statement = statement.where(LogEntry.time_ns < end)
-    key = tuple_(LogEntry.time_ns, LogEntry.id)
-    if q.page_token:
-        after = _decode_token(q.page_token, q.ascending)
-        statement = statement.where(key > tuple_(*after) if q.ascending else key < tuple_(*after))
-    ordering = (col(LogEntry.time_ns), col(LogEntry.id))
-    statement = statement.order_by(*(c.asc() if q.ascending else c.desc() for c in ordering)).limit(limit + 1)
-    rows = list(ctx.session.connection().execute(statement).all())  # Core: no ORM row handling
+    rows = page_rows(ctx.session, PageQuery(q.part_id, levels, q.text, start, end, after, q.ascending, limit + 1))
     more = len(rows) > limit
     rows = rows[:limit]
     fitting = _fitting(rows, ctx.facts.log_page_bytes)
     more = more or len(fitting) < len(rows)
     rows = fitting
     token = _encode_token(rows[-1], q.ascending) if more else ""
-    return LogPage([LogRecord(q.part_id, row.time_ns, row.level, row.message, row.entry) for row in rows], token)
+    part_id = q.part_id
+    return LogPage([LogRecord(part_id, time_ns, level, message, entry) for _, time_ns, level, message, entry in rows], token)
 
 
-def _fitting(rows: list[Any], max_bytes: int) -> list[Any]:
+def _fitting(rows: list[Row], max_bytes: int) -> list[Row]:
     """The leading rows whose entries fit in max_bytes (at least one): the rest go to the next page."""
     size = 0
     for index, row in enumerate(rows):
-        size += len(row.entry) + 16  # framing and token slack
+        size += len(row[4]) + 16  # the entry, plus framing and token slack
         if size > max_bytes and index > 0:
             return rows[:index]
     return rows
@@ -140,8 +119,9 @@ def _clamped(time_ns: int | None) -> int | None:
     return None if time_ns is None else min(max(time_ns, INT64_MIN), INT64_MAX)
 
 
-def _encode_token(row: Any, ascending: bool) -> str:
-    return encode_token(t=row.time_ns, i=row.id, a=ascending)
+def _encode_token(row: Row, ascending: bool) -> str:
+    row_id, time_ns = row[0], row[1]
+    return encode_token(t=time_ns, i=row_id, a=ascending)
 
 
 def _decode_token(token: str, ascending: bool) -> tuple[int, int]:
