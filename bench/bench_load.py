@@ -1,7 +1,8 @@
 """Unary latency under load: GetRobotPart p99 idle, then with 1000 live tails open and a light ingest.
 
-One client calls GetRobotPart --calls times at concurrency 4, first on an idle
-server (the in-run baseline), then while a second process holds --tails open
+One client calls GetRobotPart --calls times, at concurrency 4 back to back (closed
+loop, saturating) and at --pace calls/s (open loop, the latency a caller sees),
+first on an idle server (the in-run baseline), then while a second process holds --tails open
 tails on a few parts and ingests --rate entries/s into them (target: loaded p99
 <= 2x idle). Also prints the server's RSS idle, loaded, and after the tails
 close (the memory bound). SQLite by default; --postgres runs on a throwaway
@@ -30,8 +31,9 @@ INGEST_BATCH = 50
 STREAM_CAP = "5000"  # FLEET_MAX_STREAMS_PER_IDENTITY for the run (default 1000 would refuse the last tails)
 
 
-async def time_unary(address: str, metadata, part_id: str, calls: int) -> list[float]:  # type: ignore[no-untyped-def]
-    """ms per GetRobotPart, `calls` in all from CONCURRENCY workers, on a connection of its own."""
+async def time_unary(address: str, metadata, part_id: str, calls: int, pace: float | None = None) -> list[float]:  # type: ignore[no-untyped-def]
+    """ms per GetRobotPart, `calls` in all, on a connection of its own: from CONCURRENCY
+    workers back to back (closed loop), or `pace` calls/s (open loop)."""
     # A local subchannel pool: never share the load generator's (or any other) connection.
     async with grpc.aio.insecure_channel(address, options=[("grpc.use_local_subchannel_pool", 1)]) as channel:
         app = app_pb2_grpc.AppServiceStub(channel)
@@ -46,7 +48,24 @@ async def time_unary(address: str, metadata, part_id: str, calls: int) -> list[f
                 await app.GetRobotPart(request, metadata=metadata)
                 samples.append((time.perf_counter() - started) * 1000)
 
-        await asyncio.gather(*(worker(calls // CONCURRENCY) for _ in range(CONCURRENCY)))
+        if pace is None:
+            await asyncio.gather(*(worker(calls // CONCURRENCY) for _ in range(CONCURRENCY)))
+            return samples
+
+        async def one() -> None:
+            started = time.perf_counter()
+            await app.GetRobotPart(request, metadata=metadata)
+            samples.append((time.perf_counter() - started) * 1000)
+
+        # Open loop: a call every 1/pace s whether or not the last one finished, so the
+        # figure is the latency a caller sees, not the server's share of a saturating client.
+        calls_in_flight = []
+        next_at = time.perf_counter()
+        for _ in range(calls):
+            calls_in_flight.append(asyncio.create_task(one()))
+            next_at += 1 / pace
+            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+        await asyncio.gather(*calls_in_flight)
         return samples
 
 
@@ -100,6 +119,7 @@ def run(args: argparse.Namespace) -> None:
     ready, stop, results = context.Event(), context.Event(), context.Queue()
     try:
         idle = asyncio.run(time_unary(fleet.server.address, fleet.owner_metadata, part_id, args.calls))
+        idle_paced = asyncio.run(time_unary(fleet.server.address, fleet.owner_metadata, part_id, args.calls, args.pace))
         rss_idle = rss_mb(pid)
         loader = context.Process(target=load_process, args=(
             fleet.server.address, fleet.owner_metadata, fleet.machines, args.tails, args.rate, ready, stop, results))
@@ -107,6 +127,7 @@ def run(args: argparse.Namespace) -> None:
         if not ready.wait(120):
             raise RuntimeError("load generator did not get ready")
         loaded = asyncio.run(time_unary(fleet.server.address, fleet.owner_metadata, part_id, args.calls))
+        loaded_paced = asyncio.run(time_unary(fleet.server.address, fleet.owner_metadata, part_id, args.calls, args.pace))
         rss_loaded = rss_mb(pid)
         stop.set()
         load = results.get(timeout=60)
@@ -120,10 +141,15 @@ def run(args: argparse.Namespace) -> None:
     backend = "PostgreSQL" if args.postgres else "SQLite"
     print(f"{backend}; GetRobotPart x {args.calls} at concurrency {CONCURRENCY}; load: {args.tails} tails over {PARTS} parts, "
           f"ingest {args.rate:,.0f} entries/s (batches of 1-{2 * INGEST_BATCH - 1})")
-    p99_idle, p99_loaded = percentile(idle, 0.99), percentile(loaded, 0.99)
-    print(f"idle:   p50 {percentile(idle, 0.5):6.2f} ms, p99 {p99_idle:6.2f} ms")
-    print(f"loaded: p50 {percentile(loaded, 0.5):6.2f} ms, p99 {p99_loaded:6.2f} ms")
-    print(f"ratio loaded/idle p99: {p99_loaded / p99_idle:.2f}x (target <= 2x)")
+    for label, quiet, busy in (
+        (f"open loop, {args.pace:.0f} calls/s (latency a caller sees)", idle_paced, loaded_paced),
+        (f"closed loop, concurrency {CONCURRENCY} (saturating: shares of the CPU)", idle, loaded),
+    ):
+        p99_idle, p99_loaded = percentile(quiet, 0.99), percentile(busy, 0.99)
+        print(f"GetRobotPart {label}")
+        print(f"  idle:   p50 {percentile(quiet, 0.5):6.2f} ms, p99 {p99_idle:6.2f} ms")
+        print(f"  loaded: p50 {percentile(busy, 0.5):6.2f} ms, p99 {p99_loaded:6.2f} ms")
+        print(f"  ratio loaded/idle p99: {p99_loaded / p99_idle:.2f}x (target <= 2x)")
     print(f"tails during the loaded phase ({load['seconds']:.1f}s): {load['responses'] / load['seconds']:,.0f} responses/s, "
           f"{load['bytes'] / load['seconds'] / 1e6:.1f} MB/s delivered; tails failed: {load['failed']} {load['failures']}")
     print(f"server RSS: idle {rss_idle:.0f} MB, loaded {rss_loaded:.0f} MB ({rss_loaded / rss_idle:.2f}x), "
@@ -136,6 +162,7 @@ def main() -> None:
     parser.add_argument("--tails", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=1000, help="entries/s ingested into the tailed parts")
     parser.add_argument("--calls", type=int, default=400, help="GetRobotPart calls per phase")
+    parser.add_argument("--pace", type=float, default=50, help="calls/s of the open-loop phase")
     parser.add_argument("--postgres", action="store_true", help="run on a throwaway PostgreSQL cluster instead of SQLite")
     args = parser.parse_args()
     with local_postgres() if args.postgres else nullcontext():

@@ -41,7 +41,7 @@ class LogPage:
 
 
 async def ingest(writer: LogWriter, part_id: str, credential_id: str, records: list[LogRecord]) -> None:
-    """Stores one batch of a part's logs; returns once it is on disk and offered to tails.
+    """Stores one batch of a part's logs; returns once it is on disk and queued for tails.
 
     The part and the secret its token was issued for must still exist when the batch is written.
     """

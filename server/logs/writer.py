@@ -2,7 +2,7 @@
 
 While one group is being written, new batches queue up and go into the next
 group together. A Log call returns only after its group committed (so an
-acknowledged batch is on disk) and its records were offered to live tails.
+acknowledged batch is on disk) and its records were handed to the hub for live tails.
 """
 
 from __future__ import annotations
