@@ -33,6 +33,7 @@ from bench_log_query import FILTERS, PARTS, direct_sql, load_rows, load_rows_sql
 from fleet_bench import database_url, harness, local_postgres, percentile, start_fleet
 from server.db.engine import open_engine, unit_of_work
 from server.db.models import LogEntry
+from server.logs.replication import driver_dsn
 from server.logs.retention import BATCH_ROWS, purge_expired
 
 WEEK_SECONDS = 7 * 86400  # load_rows spreads the rows over the past week
@@ -47,10 +48,6 @@ class Figures:
     queries: dict[str, list[float]] = field(default_factory=dict)
     purged_rows: int = 0
     purge_seconds: float = 0.0
-
-
-def driver_dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def postgres_ingest_baseline(batches: int) -> float:

@@ -18,7 +18,7 @@ from conftest import Fleet, bearer, new_key, open_channel, role, rpc_error
 from generated.proto.rpc.v1 import auth_pb2, auth_pb2_grpc
 from generated.viam.app.v1 import app_pb2
 from harness import ServerProcess, bootstrap
-from test_logs import LogEntry, Machine, Tail, as_machine, entry, new_machine
+from test_logs import LogEntry, Machine, Tail, as_machine, entry, log_pages, new_machine
 
 MiB = 1024 * 1024
 DEFAULT_MAX_MESSAGE = 16 * MiB
@@ -124,22 +124,12 @@ def test_request_over_the_configured_limit_is_resource_exhausted(tight: Fleet) -
     assert stored_count(tight, machine.part_id) == 50
 
 
-def _pages(fleet: Fleet, part_id: str, limit: int) -> list[app_pb2.GetRobotPartLogsResponse]:
-    pages, token = [], ""
-    while True:
-        page = fleet.call("GetRobotPartLogs", id=part_id, limit=limit, page_token=token)
-        pages.append(page)
-        token = page.next_page_token
-        if not token:
-            return pages
-
-
 def test_pages_stop_early_to_fit_the_configured_limit(tight: Fleet) -> None:
     """A page of big entries ends before the message limit, with a token for the rest: nothing is lost."""
     machine = new_machine(tight)
     for batch in range(2):
         machine.log([padded(f"page {batch}-{i}", 16 * 1024) for i in range(40)])  # 2 x ~0.65 MiB
-    pages = _pages(tight, machine.part_id, limit=80)
+    pages = log_pages(tight, machine.part_id, limit=80)
     assert len(pages) >= 2 and all(page.ByteSize() < 1 * MiB for page in pages)
     assert sum(len(page.logs) for page in pages) == 80
     assert len({e.message for page in pages for e in page.logs}) == 80
@@ -148,7 +138,7 @@ def test_pages_stop_early_to_fit_the_configured_limit(tight: Fleet) -> None:
 def test_pages_fit_a_default_client_receive_limit(fleet: Fleet) -> None:
     machine = new_machine(fleet)
     machine.log([padded(f"wide {i}", 64 * 1024) for i in range(100)])  # ~6.5 MiB
-    pages = _pages(fleet, machine.part_id, limit=100)
+    pages = log_pages(fleet, machine.part_id, limit=100)
     assert all(page.ByteSize() < 4 * MiB for page in pages), [page.ByteSize() for page in pages]
     assert sum(len(page.logs) for page in pages) == 100
 

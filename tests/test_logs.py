@@ -126,19 +126,23 @@ def get_logs(fleet: Fleet, part_id: str, **fields: Any) -> app_pb2.GetRobotPartL
     return fleet.call("GetRobotPartLogs", id=part_id, **fields)
 
 
-def all_logs(fleet: Fleet, part_id: str, **fields: Any) -> tuple[list[LogEntry], list[int]]:
-    """Follows next_page_token to the end; returns (entries, page sizes)."""
-    entries: list[LogEntry] = []
-    sizes: list[int] = []
+def log_pages(fleet: Fleet, part_id: str, **fields: Any) -> list[app_pb2.GetRobotPartLogsResponse]:
+    """Every page, following next_page_token to the end."""
+    pages: list[app_pb2.GetRobotPartLogsResponse] = []
     token = ""
     while True:
         response = get_logs(fleet, part_id, page_token=token, **fields)
-        entries.extend(response.logs)
-        sizes.append(len(response.logs))
-        assert len(sizes) < 10_000, "paging does not end"
+        pages.append(response)
+        assert len(pages) < 10_000, "paging does not end"
         token = response.next_page_token
         if not token:
-            return entries, sizes
+            return pages
+
+
+def all_logs(fleet: Fleet, part_id: str, **fields: Any) -> tuple[list[LogEntry], list[int]]:
+    """Follows next_page_token to the end; returns (entries, page sizes)."""
+    pages = log_pages(fleet, part_id, **fields)
+    return [e for page in pages for e in page.logs], [len(page.logs) for page in pages]
 
 
 def stored_messages(fleet: Fleet, part_id: str, **fields: Any) -> list[str]:

@@ -56,7 +56,7 @@ async def ingest(writer: LogWriter, part_id: str, credential_id: str, records: l
 
 def query(ctx: DomainContext, q: LogQuery) -> LogPage:
     limit = page_size(q.limit, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-    start, end = _time_window(q, time.time_ns())
+    start, end = (_clamped(bound) for bound in _time_window(q, time.time_ns()))
     after = _decode_token(q.page_token, q.ascending) if q.page_token else None
     levels = _levels(q)
     rows = page_rows(ctx.session, PageQuery(q.part_id, levels, q.text, start, end, after, q.ascending, limit + 1))
@@ -100,7 +100,7 @@ def _time_window(q: LogQuery, now_ns: int) -> tuple[int | None, int | None]:
     if start is not None and end is not None and end < start:
         raise InvalidArgument("end", "must not be before start")
     if not q.duration:
-        return _clamped(start), _clamped(end)
+        return start, end
     if start is not None and end is not None:
         raise InvalidArgument("range", "cannot be combined with both start and end")
     match = _DURATION.match(q.duration.strip())
@@ -108,9 +108,9 @@ def _time_window(q: LogQuery, now_ns: int) -> tuple[int | None, int | None]:
         raise InvalidArgument("range", "must be a duration like 90s, 10m, 10h or 10d")
     span = int(match.group(1)) * _UNIT_NS[match.group(2)]
     if start is not None:
-        return _clamped(start), _clamped(start + span)
+        return start, start + span
     anchor = end if end is not None else now_ns
-    return _clamped(anchor - span), _clamped(end)
+    return anchor - span, end
 
 
 def _clamped(time_ns: int | None) -> int | None:

@@ -1,7 +1,7 @@
 """Live tails across server replicas that share one PostgreSQL database.
 
 The writer's transaction announces each batch it stores with
-`pg_notify(CHANNEL, "<replica> <part> <id ranges>")`; PostgreSQL delivers
+`pg_notify(CHANNEL, "<replica> <part> <oldest ns> <newest ns> <id ranges>")`; PostgreSQL delivers
 notifications when the transaction commits, in commit order. Every replica
 listens on one connection of its own. A replica that did not write the batch
 and has a live tail on that part reads exactly those rows by id and offers
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import psycopg
-from sqlalchemy import Engine, text
+from sqlalchemy import URL, Engine, make_url, text
 from sqlalchemy.orm import Session
 
 from server.logs.hub import LogHub
@@ -95,15 +95,16 @@ def decode_notification(payload: str) -> Notice:
     return Notice(replica_id, part_id, (int(oldest), int(newest)), ranges)
 
 
-def driver_dsn(engine: Engine) -> str:
-    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+def driver_dsn(url: str | URL) -> str:
+    """A SQLAlchemy postgresql+psycopg URL as the plain DSN psycopg itself takes."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 class ReplicaListener:
     """Receives other replicas' log batches and offers them to this replica's tails."""
 
     def __init__(self, engine: Engine, hub: LogHub, replica_id: str):
-        self._dsn = driver_dsn(engine)
+        self._dsn = driver_dsn(engine.url)
         self._hub = hub
         self.replica_id = replica_id
         self.listening = asyncio.Event()  # set while LISTEN is active (tests and startup wait on it)
@@ -149,4 +150,4 @@ class ReplicaListener:
         )
         rows = await cursor.fetchall()
         if rows:
-            self._hub.publish(part_id, [LogRecord(part_id, t, level, message, bytes(entry)) for t, level, message, entry in rows])
+            self._hub.publish(part_id, [LogRecord(part_id, t, level, message, entry) for t, level, message, entry in rows])

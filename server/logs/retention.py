@@ -20,7 +20,6 @@ from server.db.models import LogEntry
 
 log = logging.getLogger(__name__)
 BATCH_ROWS = 2000
-DEFAULT_INTERVAL_SECONDS = 600
 
 
 def delete_expired_batch(engine: Engine, cutoff_ns: int) -> int:

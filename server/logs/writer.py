@@ -136,7 +136,7 @@ class LogWriter:
             accepted = [batch for batch in group if batch not in refused]
             if self._replica_id is not None:
                 for batch in accepted:
-                    self._insert_and_announce(cursor, batch, row_values)
+                    self._insert_and_announce(cursor, batch, row_values, self._replica_id)
                 connection.commit()
                 return refused
             records = [record for batch in accepted for record in batch.records]
@@ -146,7 +146,7 @@ class LogWriter:
                 # gives up the GIL once per statement instead of once per row,
                 # which matters while the event loop thread is busy.
                 parameters = [value for r in chunk for value in _row(r)]
-                cursor.execute(_INSERT + ", ".join([row_values] * len(chunk)), parameters)
+                cursor.execute(_insert_sql(row_values, len(chunk)), parameters)
             connection.commit()
             return refused
         except BaseException:
@@ -155,14 +155,18 @@ class LogWriter:
         finally:
             cursor.close()
 
-    def _insert_and_announce(self, cursor: Any, batch: Batch, row_values: str) -> None:
+    def _insert_and_announce(self, cursor: Any, batch: Batch, row_values: str, replica_id: str) -> None:
         """One statement per batch (at most 1000 rows), so its ids come back for the notification."""
         parameters = [value for r in batch.records for value in _row(r)]
-        cursor.execute(_INSERT + ", ".join([row_values] * len(batch.records)) + " RETURNING id", parameters)
+        cursor.execute(_insert_sql(row_values, len(batch.records)) + " RETURNING id", parameters)
         ids = [row[0] for row in cursor.fetchall()]
         times = [r.time_ns for r in batch.records]
-        for payload in encode_notifications(self._replica_id or "", batch.part_id, ids, (min(times), max(times))):
+        for payload in encode_notifications(replica_id, batch.part_id, ids, (min(times), max(times))):
             cursor.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
+
+
+def _insert_sql(row_values: str, rows: int) -> str:
+    return _INSERT + ", ".join([row_values] * rows)
 
 
 def _row(r: LogRecord) -> tuple[str, int, str, str, bytes]:

@@ -12,6 +12,7 @@ from generated.viam.app.v1 import app_pb2 as pb
 from generated.viam.common.v1 import common_pb2
 from server.db.models import Organization
 from server.domain.errors import InvalidArgument
+from server.domain.paging import INT64_MAX, INT64_MIN
 from server.domain.locations import LocationView
 from server.domain.part_configs import HistoryEntryView
 from server.domain.parts import PartView
@@ -20,8 +21,6 @@ from server.domain.secrets import SecretView
 from server.domain.status import OnlineState
 from server.logs.records import KNOWN_LEVELS, LogRecord, normalize_level
 
-# Log times are stored as int64 nanoseconds since the epoch (1677-09-21 .. 2262-04-11).
-_MIN_TIME_NS, _MAX_TIME_NS = -(2**63), 2**63 - 1
 # google.protobuf.Timestamp's valid range: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z.
 _MIN_TIMESTAMP_SECONDS, _MAX_TIMESTAMP_SECONDS = -62_135_596_800, 253_402_300_799
 
@@ -200,7 +199,7 @@ def log_records(part_id: str, entries: Iterable[common_pb2.LogEntry], received_n
         if entry.HasField("time"):
             stamp = entry.time
             time_ns = stamp.seconds * 1_000_000_000 + stamp.nanos
-            if not (0 <= stamp.nanos < 1_000_000_000 and _MIN_TIME_NS <= time_ns <= _MAX_TIME_NS):
+            if not (0 <= stamp.nanos < 1_000_000_000 and INT64_MIN <= time_ns <= INT64_MAX):
                 raise InvalidArgument("logs", f"entry {index}: time must be a valid timestamp between 1677 and 2262")
         else:
             entry.time.FromNanoseconds(received_ns)

@@ -60,10 +60,10 @@ class Call:
 
 
 class Servicer:
-    def __init__(self, runtime: Runtime, stream_slots: StreamSlots | None = None):
+    def __init__(self, runtime: Runtime, stream_slots: StreamSlots):
         self.runtime = runtime
-        # Share one StreamSlots between servicers so the cap is per server, not per service.
-        self.stream_slots = stream_slots or StreamSlots(runtime.settings.max_streams_per_identity)
+        # One StreamSlots shared by every servicer, so the cap is per server, not per service.
+        self.stream_slots = stream_slots
 
 
 def rpc(

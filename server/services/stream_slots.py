@@ -37,6 +37,3 @@ class StreamSlots:
                 self._open[identity] = left
             else:
                 del self._open[identity]
-
-    def open_count(self) -> int:
-        return sum(self._open.values())
