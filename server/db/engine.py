@@ -58,7 +58,10 @@ def _configure_sqlite(engine: Engine) -> None:
         # Writers take the write lock up front, so two writers never deadlock
         # upgrading a read lock (SQLITE_BUSY with no retry).
         mode = "BEGIN IMMEDIATE" if connection.get_execution_options().get("fleet_write") else "BEGIN"
-        connection.exec_driver_sql(mode)
+        # On the driver cursor: SQLAlchemy's statement machinery cost as much as the statement.
+        cursor = connection.connection.cursor()
+        cursor.execute(mode)
+        cursor.close()
 
 
 def _configure_postgres(engine: Engine) -> None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import Enum
 
-from sqlalchemy import bindparam, text
 from sqlmodel import col, select
 
-from server.db.models import Authorization, LocationShare
+from server.db.driver_sql import fetch_all, fetch_one, marks
+from server.db.models import Authorization
 from server.domain.context import DomainContext
 from server.domain.errors import PermissionDenied
 from server.domain.ids import new_id
@@ -41,30 +41,23 @@ class ResourceType(str, Enum):
     ROBOT_PART = "robot_part"
 
 
-_PART_PARENTS = text("SELECT r.id, r.location_id FROM robot_part p JOIN robot r ON r.id = p.robot_id WHERE p.id = :id")
-_ROBOT_PARENT = text("SELECT id, location_id FROM robot WHERE id = :id")
+# Plain SQL on the driver cursor (server/db/driver_sql.py): these run on every call.
+_PART_PARENTS = "SELECT r.id, r.location_id FROM robot_part p JOIN robot r ON r.id = p.robot_id WHERE p.id = ?"
+_ROBOT_PARENT = "SELECT id, location_id FROM robot WHERE id = ?"
 # The location and its ancestors up to the organization, in one round trip.
 # `depth` bounds the walk should a cycle ever reach the table.
-_LOCATION_ANCESTORS = text(
-    """
+_LOCATION_ANCESTORS = """
     WITH RECURSIVE chain(id, parent_id, organization_id, depth) AS (
-        SELECT id, parent_location_id, organization_id, 0 FROM location WHERE id = :id
+        SELECT id, parent_location_id, organization_id, 0 FROM location WHERE id = ?
         UNION ALL
         SELECT l.id, l.parent_location_id, l.organization_id, c.depth + 1
         FROM location l JOIN chain c ON l.id = c.parent_id
         WHERE c.depth < 100
     )
     SELECT id, organization_id FROM chain ORDER BY depth
-    """
-)
-
-
-_SHARED_WITH = select(LocationShare.organization_id).where(
-    col(LocationShare.location_id).in_(bindparam("ids", expanding=True))
-)
-_CALLER_GRANTS = select(Authorization.role, Authorization.resource_type, Authorization.resource_id).where(
-    Authorization.identity_id == bindparam("identity_id")
-)
+"""
+_SHARED_WITH = "SELECT organization_id FROM location_share WHERE location_id IN ({marks})"
+_CALLER_GRANTS = 'SELECT role, resource_type, resource_id FROM "authorization" WHERE identity_id = ?'
 
 
 def resource_chain(ctx: DomainContext, resource_type: ResourceType, resource_id: str) -> list[tuple[str, str]]:
@@ -77,25 +70,25 @@ def resource_chain(ctx: DomainContext, resource_type: ResourceType, resource_id:
 
 
 def _resource_chain(ctx: DomainContext, resource_type: ResourceType, resource_id: str) -> list[tuple[str, str]]:
-    connection = ctx.session.connection()
+    session = ctx.session
     if resource_type is ResourceType.ORGANIZATION:
         return [("organization", resource_id)]
     chain: list[tuple[str, str]] = []
     location_id = resource_id
     if resource_type in (ResourceType.ROBOT_PART, ResourceType.ROBOT):
         query = _PART_PARENTS if resource_type is ResourceType.ROBOT_PART else _ROBOT_PARENT
-        row = connection.execute(query, {"id": resource_id}).first()
+        row = fetch_one(session, query, (resource_id,))
         if row is None:
             return []
         chain.append(("robot", row[0]))
         location_id = row[1]
-    rows = connection.execute(_LOCATION_ANCESTORS, {"id": location_id}).all()
+    rows = fetch_all(session, _LOCATION_ANCESTORS, (location_id,))
     if not rows:
         return []
     chain.extend(("location", row[0]) for row in rows)
     chain.append(("organization", rows[-1][1]))
     # Organizations a location in the chain is shared with: their roles reach it too.
-    shared = connection.execute(_SHARED_WITH, {"ids": [row[0] for row in rows]}).all()
+    shared = fetch_all(session, _SHARED_WITH.format(marks=marks(len(rows))), [row[0] for row in rows])
     chain.extend(("organization", row[0]) for row in shared if ("organization", row[0]) not in chain)
     return chain
 
@@ -106,8 +99,7 @@ def _grants(ctx: DomainContext) -> list[tuple[str, str, str]]:
     key = ("grants", ctx.caller.identity_id)
     if key not in ctx.memo:
         ctx.session.flush()
-        rows = ctx.session.connection().execute(_CALLER_GRANTS, {"identity_id": ctx.caller.identity_id}).all()
-        ctx.memo[key] = [(row[0], row[1], row[2]) for row in rows]
+        ctx.memo[key] = fetch_all(ctx.session, _CALLER_GRANTS, (ctx.caller.identity_id,))
     return ctx.memo[key]  # type: ignore[return-value]
 
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import text
 from sqlmodel import Session, select
 
-from server.db.credentials import machine_credential_exists
-from server.db.models import ApiKey, LocationSecret, PartSecret, User
+from server.db.credentials import machine_credential_query
+from server.db.driver_sql import fetch_one
+from server.db.models import ApiKey, LocationSecret, PartSecret
 from server.domain import users
 from server.domain.context import Caller
 from server.domain.errors import Unauthenticated
@@ -37,8 +38,9 @@ USER = "user"
 MACHINE = "robot-secret"  # the identity type of every machine token, whichever secret it used
 _INVALID = "invalid credentials"
 _DUMMY_KEY_HASH = hash_api_key("no such key")
-_IDENTITY_EXISTS = {USER: select(User.id).where(User.id == bindparam("id"))}
-_API_KEY_HASH = select(ApiKey.key_hash).where(ApiKey.id == bindparam("id"))
+# Plain SQL on the driver cursor (server/db/driver_sql.py): load_caller runs on every call.
+_IDENTITY_EXISTS = {USER: "SELECT 1 FROM user_account WHERE id = ?"}
+_API_KEY_HASH = "SELECT key_hash FROM api_key WHERE id = ?"
 _PART_LOCATION = text("SELECT r.location_id FROM robot_part p JOIN robot r ON r.id = p.robot_id WHERE p.id = :id")
 
 
@@ -81,18 +83,14 @@ def authenticate(session: Session, box: SecretBox, credential_type: str, entity:
 def load_caller(session: Session, identity_id: str, identity_type: str, credential_id: str = "") -> Caller:
     """The identity (and, for machines, the secret) a token names must still exist: deleting stops it at once."""
     if identity_type == MACHINE:
-        connection = session.connection()
-        cursor = connection.connection.cursor()
-        try:
-            alive = machine_credential_exists(cursor, connection.dialect.paramstyle, identity_id, credential_id)
-        finally:
-            cursor.close()
+        query = machine_credential_query(identity_id, credential_id)
+        alive = query is not None and fetch_one(session, *query) is not None
     elif identity_type == API_KEY:
-        key_hash = session.connection().execute(_API_KEY_HASH, {"id": identity_id}).scalar()
-        alive = key_hash is not None and hmac.compare_digest(_key_fingerprint(key_hash), credential_id)
+        row = fetch_one(session, _API_KEY_HASH, (identity_id,))
+        alive = row is not None and hmac.compare_digest(_key_fingerprint(row[0]), credential_id)
     else:
         query = _IDENTITY_EXISTS.get(identity_type)
-        alive = query is not None and session.connection().execute(query, {"id": identity_id}).first() is not None
+        alive = query is not None and fetch_one(session, query, (identity_id,)) is not None
     if not alive:
         raise Unauthenticated("the credentials behind this token no longer exist; authenticate again")
     return Caller(identity_id=identity_id, identity_type=identity_type, credential_id=credential_id)

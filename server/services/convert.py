@@ -229,6 +229,10 @@ def _varint(value: int) -> bytes:
     return bytes(out)
 
 
+# Lengths of entries are almost always below 16 KiB: looked up, not computed, per entry.
+_SHORT_LENGTHS = [_varint(length) for length in range(1 << 14)]
+
+
 def _entry_bytes(record: LogRecord) -> bytes:
     if record.payload:
         return record.payload
@@ -239,8 +243,9 @@ def _entry_bytes(record: LogRecord) -> bytes:
 
 def _framed(record: LogRecord) -> bytes:
     if record.framed is None:
-        entry = _entry_bytes(record)
-        record.framed = _LOGS_FIELD_TAG + _varint(len(entry)) + entry
+        entry = record.payload or _entry_bytes(record)
+        size = len(entry)
+        record.framed = _LOGS_FIELD_TAG + (_SHORT_LENGTHS[size] if size < 1 << 14 else _varint(size)) + entry
     return record.framed
 
 
