@@ -32,6 +32,12 @@ BATCH = 100
 Row = tuple[str, int, str, str, bytes]  # a log_entry row: part_id, time_ns, level, message, entry
 # {p}: the driver's placeholder (sqlite3 "?", psycopg "%s").
 INSERT_SQL = "INSERT INTO log_entry (part_id, time_ns, level, message, entry) VALUES ({p},{p},{p},{p},{p})"
+# SQLite's log table has no rowid: rows carry their id (see server/db/models.py LogEntry).
+INSERT_NUMBERED_SQL = "INSERT INTO log_entry (id, part_id, time_ns, level, message, entry) VALUES (?,?,?,?,?,?)"
+
+
+def numbered(rows: list[Row], first_id: int) -> list[tuple[object, ...]]:
+    return [(first_id + index, *row) for index, row in enumerate(rows)]
 
 
 def make_batch(machine: int, batch: int) -> list[common_pb2.LogEntry]:
@@ -109,9 +115,12 @@ def baseline_rows(batches: int) -> list[list[Row]]:
     ]
 
 
-def time_batches(insert_batch: Callable[[list[Row]], None], batches: int) -> float:
-    """entries/s of insert_batch (one transaction per call) over the baseline rows."""
+def time_batches(insert_batch: Callable[[list[Row]], None], batches: int, *, with_ids: bool = False) -> float:
+    """entries/s of insert_batch (one transaction per call) over the baseline rows
+    (numbered from 1 before the clock starts, `with_ids`)."""
     rows = baseline_rows(batches)
+    if with_ids:
+        rows = [numbered(batch, 1 + index * BATCH) for index, batch in enumerate(rows)]  # type: ignore[misc]
     started = time.perf_counter()
     for batch in rows:
         insert_batch(batch)
@@ -127,11 +136,11 @@ def baseline_run(batches: int) -> float:
 
     def insert_batch(batch: list[Row]) -> None:
         connection.execute("BEGIN")
-        connection.executemany(INSERT_SQL.format(p="?"), batch)
+        connection.executemany(INSERT_NUMBERED_SQL, batch)
         connection.execute("COMMIT")
 
     try:
-        return time_batches(insert_batch, batches)
+        return time_batches(insert_batch, batches, with_ids=True)
     finally:
         connection.close()
 

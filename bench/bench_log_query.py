@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import grpc
 
-from bench_log_ingest import INSERT_SQL, Row
+from bench_log_ingest import INSERT_NUMBERED_SQL, Row, numbered
 from fleet_bench import percentile, start_fleet
 from generated.viam.app.v1 import app_pb2, app_pb2_grpc
 from generated.viam.common.v1 import common_pb2
@@ -30,6 +30,8 @@ FILTERS: list[tuple[str, dict]] = [
     ("levels=[error]", {"levels": ["error"]}),
     ("filter='camera'", {"filter": "camera"}),
     ("levels=[warn,error] + filter='lidar'", {"levels": ["warn", "error"], "filter": "lidar"}),
+    # The worst case: nothing matches, so the part's whole history is read.
+    ("filter='no such text' (reads every entry)", {"filter": "no such text"}),
 ]
 # What the server's unfiltered page amounts to; {p}: the driver's placeholder.
 PAGE_SQL = "SELECT id, part_id, time_ns, level, message, entry FROM log_entry WHERE part_id = {p} ORDER BY time_ns DESC, id DESC LIMIT 101"
@@ -44,7 +46,9 @@ def load_rows(insert_chunk: Callable[[list[Row]], None], part_ids: list[str], ro
         batch = []
         for i in range(offset, min(rows, offset + chunk)):
             level = LEVELS[rng.randrange(len(LEVELS))]
-            message = f"{WORDS[i % len(WORDS)]} {i}: reading {rng.random():.4f}"
+            # Every part gets every word (i // parts, not i: with 1000 parts and 8 words,
+            # i % 8 would give each part a single word and most filters no match at all).
+            message = f"{WORDS[i // len(part_ids) % len(WORDS)]} {i}: reading {rng.random():.4f}"
             entry = common_pb2.LogEntry(level=level, message=message, host="h", logger_name="rdk")
             entry.time.FromNanoseconds(start_ns + i * step)
             batch.append((part_ids[i % len(part_ids)], start_ns + i * step, level, message, entry.SerializeToString()))
@@ -56,8 +60,10 @@ def load_rows_sqlite(db_path: str, part_ids: list[str], rows: int) -> None:
     connection.execute("PRAGMA busy_timeout=30000")
 
     def insert_chunk(batch: list[Row]) -> None:
-        connection.execute("BEGIN")
-        connection.executemany(INSERT_SQL.format(p="?"), batch)
+        connection.execute("BEGIN IMMEDIATE")  # ids from the server's sequence, as its writer takes them
+        next_id = connection.execute("SELECT next_id FROM log_sequence").fetchone()[0]
+        connection.executemany(INSERT_NUMBERED_SQL, numbered(batch, next_id))
+        connection.execute("UPDATE log_sequence SET next_id = ?", (next_id + len(batch),))
         connection.execute("COMMIT")
 
     load_rows(insert_chunk, part_ids, rows)

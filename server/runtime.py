@@ -42,7 +42,7 @@ class Runtime:
     def open(settings: Settings) -> "Runtime":
         """Creates the data directory, database and keys on first use; migrates an older schema."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = open_engine(settings.database_url)
+        engine = open_engine(settings.database_url, sqlite_mmap_bytes=settings.sqlite_mmap_bytes)
         migrate(engine)
         signer = TokenSigner(load_or_create_key(settings.data_dir / TOKEN_SIGNING_KEY_FILE), settings.token_ttl_seconds)
         box = SecretBox(load_or_create_key(settings.data_dir / SECRET_BOX_KEY_FILE))

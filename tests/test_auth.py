@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import time
+from pathlib import Path
 
 import grpc
 import pytest
@@ -11,9 +13,10 @@ from google.protobuf import descriptor_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from conftest import authenticate, bearer, rpc_error
-from generated.proto.rpc.v1 import auth_pb2
-from generated.viam.app.v1 import app_pb2
+from conftest import authenticate, bearer, open_channel, rpc_error
+from generated.proto.rpc.v1 import auth_pb2, auth_pb2_grpc
+from generated.viam.app.v1 import app_pb2, app_pb2_grpc
+from harness import ServerProcess, bootstrap
 
 UNAUTH = grpc.StatusCode.UNAUTHENTICATED
 APP_METHODS = [m.name for m in app_pb2.DESCRIPTOR.services_by_name["AppService"].methods]
@@ -185,6 +188,28 @@ def test_token_from_another_server_rejected(app, boot, foreign):
             app_pb2.GetOrganizationRequest(organization_id=foreign["org_id"]),
             metadata=bearer(foreign["token"]),
         )
+
+
+def test_token_stops_working_when_it_expires(tmp_path: Path) -> None:
+    """Verified tokens are remembered for speed; their expiry is still checked on every call."""
+    data_dir = tmp_path / "data"
+    boot = bootstrap(data_dir, "Short Tokens")
+    server = ServerProcess(data_dir, extra_env={"FLEET_TOKEN_TTL_SECONDS": "2"}).start()
+    channel = open_channel(server.address)
+    try:
+        auth, short_lived = auth_pb2_grpc.AuthServiceStub(channel), app_pb2_grpc.AppServiceStub(channel)
+        token = auth.Authenticate(_auth_request(boot.api_key_id, boot.api_key)).access_token
+        issued = time.time()
+        request = app_pb2.GetOrganizationRequest(organization_id=boot.organization_id)
+        for _ in range(3):  # verified once, then remembered
+            short_lived.GetOrganization(request, metadata=bearer(token))
+        time.sleep(max(0.0, issued + 3.1 - time.time()))
+        with rpc_error(UNAUTH) as failure:
+            short_lived.GetOrganization(request, metadata=bearer(token))
+        assert "expired" in failure.error.details()
+    finally:
+        channel.close()
+        server.stop()
 
 
 # --------------------------------------------------------------------------- health & reflection

@@ -65,7 +65,7 @@ def _indexes(engine) -> dict[str, list[tuple[str, tuple[str, ...]]]]:  # type: i
 
 # Tables and columns that later versions added to the version 1 schema.
 LATER_TABLES = {"log_entry", "user_account", "organization_invite", "location_share", "robot_part_history",
-                "fragment", "fragment_revision", "fragment_tag", "fragment_import", "part_fragment"}
+                "fragment", "fragment_revision", "fragment_tag", "fragment_import", "part_fragment", "log_sequence"}
 LATER_COLUMNS = {"robot_part": ["restart_requested", "agent_info"]}
 
 
@@ -118,3 +118,44 @@ def test_upgrading_keeps_parts_and_gives_them_no_restart_flag(tmp_path: Path) ->
         )
         connection.execute(text("DELETE FROM robot_part WHERE id = 'p'"))
         assert connection.execute(text("SELECT count(*) FROM robot_part_history")).scalar_one() == 0, "history must cascade"
+
+
+def test_version_6_clusters_log_entries_by_part_and_keeps_their_ids(tmp_path: Path) -> None:
+    """Version 6 rebuilds SQLite's log_entry without rowid, clustered on (part_id, time_ns, id)."""
+    from server.db.migrations import MIGRATIONS
+
+    old = _version_1_database(tmp_path / "old.db")
+    with old.begin() as connection:
+        for migration in MIGRATIONS[:4]:
+            migration(connection)
+        connection.execute(text("UPDATE schema_version SET version = 5"))
+        connection.execute(text("INSERT INTO organization (id, name, default_region, metadata_json, created_on) VALUES ('o', 'n', 'r', '{}', '2026-01-01')"))
+        connection.execute(text("INSERT INTO location (id, organization_id, name, region, metadata_json, created_on) VALUES ('l', 'o', 'n', 'r', '{}', '2026-01-01')"))
+        connection.execute(text("INSERT INTO robot (id, location_id, name, metadata_json, created_on) VALUES ('r', 'l', 'n', '{}', '2026-01-01')"))
+        for part in ("p1", "p2"):
+            connection.execute(
+                text(
+                    "INSERT INTO robot_part (id, robot_id, name, dns_name, main_part, config_json, metadata_json, created_on, last_updated, restart_requested) "
+                    "VALUES (:p, 'r', :p, :p, 0, '{}', '{}', '2026-01-01', '2026-01-01', 0)"
+                ),
+                {"p": part},
+            )
+        for index in range(6):  # interleaved parts, as concurrent machines write them
+            connection.execute(
+                text("INSERT INTO log_entry (part_id, time_ns, level, message, entry) VALUES (:p, :t, 'info', :m, x'00')"),
+                {"p": f"p{index % 2 + 1}", "t": 1000 - index, "m": f"m{index}"},
+            )
+    before = _log_rows(old)
+    assert migrate(old) == 5
+    assert _log_rows(old) == before
+    with old.begin() as connection:
+        ddl = connection.execute(text("SELECT sql FROM sqlite_master WHERE name = 'log_entry'")).scalar_one()
+        assert "WITHOUT ROWID" in ddl.upper()
+        assert connection.execute(text("SELECT next_id FROM log_sequence")).scalar_one() == max(row[0] for row in before) + 1
+        connection.execute(text("DELETE FROM robot_part WHERE id = 'p1'"))
+        assert {row[1] for row in connection.execute(text("SELECT id, part_id FROM log_entry"))} == {"p2"}, "logs must cascade"
+
+
+def _log_rows(engine) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
+    with engine.begin() as connection:
+        return sorted(tuple(row) for row in connection.execute(text("SELECT id, part_id, time_ns, level, message, entry FROM log_entry")))

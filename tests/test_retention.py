@@ -59,6 +59,20 @@ def test_expired_entries_are_deleted_and_recent_ones_kept(keeping_one_day: tuple
         "in an hour", "ingest goes on while retention runs", "an hour ago"]), stored_messages(fleet, machine.part_id)[:5]
 
 
+def test_every_machines_expired_entries_go(keeping_one_day: tuple[Fleet, Path]) -> None:
+    """Several parts, some with more than a delete batch: on SQLite retention walks part by part."""
+    fleet, _ = keeping_one_day
+    tree = fleet.new_tree()
+    machines = [as_machine(fleet, fleet.main_part(tree.robot_id).id)]
+    machines += [as_machine(fleet, fleet.new_part(tree.robot_id)) for _ in range(3)]
+    now = time.time_ns()
+    for index, machine in enumerate(machines):
+        machine.log_many([entry(f"old {i}", time_ns=now - 2 * DAY_NS + i) for i in range(300 + 1200 * index)])
+        machine.log([entry(f"recent {index}", time_ns=now - HOUR_NS)])
+    for index, machine in enumerate(machines):
+        assert _wait_for(lambda: stored_messages(fleet, machine.part_id) == [f"recent {index}"]), index
+
+
 @pytest.mark.skipif(not TEST_POSTGRES_URL, reason="day partitions exist on PostgreSQL only")
 def test_day_partitions_are_made_ahead_and_dropped_when_expired(keeping_one_day: tuple[Fleet, Path]) -> None:
     fleet, data_dir = keeping_one_day

@@ -18,7 +18,8 @@ POSTGRES_WRITE_LOCK_KEY = 0x464C454554575254
 POSTGRES_POOL_SIZE = 20
 
 
-def open_engine(database_url: str) -> Engine:
+def open_engine(database_url: str, *, sqlite_mmap_bytes: int = 0) -> Engine:
+    """`sqlite_mmap_bytes`: SQLite's PRAGMA mmap_size (0: plain reads)."""
     url = make_url(database_url)
     if url.get_backend_name() == "postgresql":
         engine = create_engine(database_url, pool_pre_ping=True, pool_size=POSTGRES_POOL_SIZE, max_overflow=POSTGRES_POOL_SIZE)
@@ -34,11 +35,11 @@ def open_engine(database_url: str) -> Engine:
         # unit_of_work always commits or rolls back, so the pool's own rollback on return is redundant.
         pool_reset_on_return=None,
     )
-    _configure_sqlite(engine)
+    _configure_sqlite(engine, sqlite_mmap_bytes)
     return engine
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, mmap_bytes: int) -> None:
     @event.listens_for(engine, "connect")
     def set_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         # Let SQLAlchemy's "begin" event below issue BEGIN itself (pysqlite's
@@ -50,6 +51,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA mmap_size={int(mmap_bytes)}")
         cursor.close()
         register_sqlite_functions(dbapi_connection)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Connection, Engine, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, false, inspect, text
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Connection, Engine, ForeignKey, Index, Integer, LargeBinary, MetaData, PrimaryKeyConstraint, String, Table, false, inspect, text
 from sqlmodel import SQLModel
 
 from server.db import models  # noqa: F401  (registers the tables)
@@ -152,6 +152,37 @@ def _v4_to_v5_add_fragments(connection: Connection) -> None:
         table.create(connection)
 
 
+def _v5_to_v6_cluster_log_entries(connection: Connection) -> None:
+    """SQLite: log_entry becomes a WITHOUT ROWID table clustered on (part_id, time_ns, id)
+    (see models.LogEntry); ids are kept, so page tokens stay valid. PostgreSQL keeps its
+    partitioned table and only gets the (unused there) sequence table."""
+    metadata = MetaData()
+    Table("robot_part", metadata, Column("id", String, primary_key=True))  # the FK target, already present
+    sequence = Table("log_sequence", metadata, Column("id", Integer, primary_key=True), Column("next_id", BigInteger, nullable=False))
+    sequence.create(connection)
+    if connection.dialect.name != "sqlite":
+        connection.execute(text("INSERT INTO log_sequence (id, next_id) VALUES (1, 1)"))
+        return
+    clustered = Table(
+        "log_entry_clustered",
+        metadata,
+        Column("id", Integer, nullable=False),
+        Column("part_id", String, ForeignKey("robot_part.id", ondelete="CASCADE"), nullable=False),
+        Column("time_ns", BigInteger, nullable=False),
+        Column("level", String, nullable=False),
+        Column("message", String, nullable=False),
+        Column("entry", LargeBinary, nullable=False),
+        PrimaryKeyConstraint("part_id", "time_ns", "id", name="pk_log_entry"),
+        sqlite_with_rowid=False,
+    )
+    clustered.create(connection)
+    columns = "id, part_id, time_ns, level, message, entry"
+    connection.execute(text(f"INSERT INTO log_entry_clustered ({columns}) SELECT {columns} FROM log_entry ORDER BY part_id, time_ns, id"))
+    connection.execute(text("INSERT INTO log_sequence (id, next_id) SELECT 1, COALESCE(MAX(id), 0) + 1 FROM log_entry"))
+    connection.execute(text("DROP TABLE log_entry"))
+    connection.execute(text("ALTER TABLE log_entry_clustered RENAME TO log_entry"))
+
+
 # MIGRATIONS[i] upgrades a database from version i + 1 to version i + 2.
 # Version 1 is the first released schema.
 MIGRATIONS: list[Migration] = [
@@ -159,6 +190,7 @@ MIGRATIONS: list[Migration] = [
     _v2_to_v3_add_users_invites_shares,
     _v3_to_v4_add_part_history_and_restart,
     _v4_to_v5_add_fragments,
+    _v5_to_v6_cluster_log_entries,
 ]
 LATEST = 1 + len(MIGRATIONS)
 
@@ -170,11 +202,12 @@ class SchemaTooNew(RuntimeError):
 def _create_schema(connection: Connection) -> None:
     if connection.dialect.name != "postgresql":
         SQLModel.metadata.create_all(connection)
-        return
-    # PostgreSQL: the log table is partitioned by day (server/db/log_partitions.py).
-    others = [table for table in SQLModel.metadata.sorted_tables if table.name != "log_entry"]
-    SQLModel.metadata.create_all(connection, tables=others)
-    create_partitioned_log_table(connection)
+    else:
+        # PostgreSQL: the log table is partitioned by day (server/db/log_partitions.py).
+        others = [table for table in SQLModel.metadata.sorted_tables if table.name != "log_entry"]
+        SQLModel.metadata.create_all(connection, tables=others)
+        create_partitioned_log_table(connection)
+    connection.execute(text("INSERT INTO log_sequence (id, next_id) VALUES (1, 1)"))
 
 
 def migrate(engine: Engine) -> int:

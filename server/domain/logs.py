@@ -36,7 +36,7 @@ class LogQuery:
 
 @dataclass(frozen=True)
 class LogPage:
-    records: list[LogRecord]
+    entries: list[bytes]  # serialized viam.common.v1.LogEntry, as stored
     next_page_token: str  # "" at the end
 
 
@@ -66,15 +66,14 @@ def query(ctx: DomainContext, q: LogQuery) -> LogPage:
     more = more or len(fitting) < len(rows)
     rows = fitting
     token = _encode_token(rows[-1], q.ascending) if more else ""
-    part_id = q.part_id
-    return LogPage([LogRecord(part_id, time_ns, level, message, entry) for _, time_ns, level, message, entry in rows], token)
+    return LogPage([row[2] for row in rows], token)
 
 
 def _fitting(rows: list[Row], max_bytes: int) -> list[Row]:
     """The leading rows whose entries fit in max_bytes (at least one): the rest go to the next page."""
     size = 0
     for index, row in enumerate(rows):
-        size += len(row[4]) + 16  # the entry, plus framing and token slack
+        size += len(row[2]) + 16  # the entry, plus framing and token slack
         if size > max_bytes and index > 0:
             return rows[:index]
     return rows

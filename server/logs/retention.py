@@ -1,8 +1,10 @@
 """Log retention and, on PostgreSQL, log partition upkeep, in the background.
 
 Expired entries go in two ways. On PostgreSQL, whole day partitions that ended
-before the cutoff are dropped (server/db/log_partitions.py). What is left (all of
-it on SQLite) is deleted in small batches, each its own short write transaction,
+before the cutoff are dropped (server/db/log_partitions.py), and what is left is
+deleted in small batches through the time index. SQLite's table is clustered by
+part (see models.LogEntry), so there each part's expired entries, a contiguous
+range, are deleted part by part. Every batch is its own short write transaction,
 so ingest (which needs the same write lock on SQLite) waits at most one batch.
 """
 
@@ -12,7 +14,7 @@ import asyncio
 import logging
 import time
 
-from sqlalchemy import Engine, delete, select, tuple_
+from sqlalchemy import Engine, delete, select, text, tuple_
 
 from server.db import log_partitions
 from server.db.engine import unit_of_work
@@ -20,6 +22,38 @@ from server.db.models import LogEntry
 
 log = logging.getLogger(__name__)
 BATCH_ROWS = 2000
+
+
+# The oldest expired entries of one part, at most `limit` of them (ties at the
+# last time go too, so a batch may be slightly larger).
+_SQLITE_PART_BATCH = text(
+    "DELETE FROM log_entry WHERE part_id = :part AND time_ns < :cutoff AND time_ns <= COALESCE("
+    "(SELECT time_ns FROM log_entry WHERE part_id = :part AND time_ns < :cutoff ORDER BY time_ns LIMIT 1 OFFSET :last), :cutoff)"
+)
+# Every stored entry belongs to an existing part (deleting a part deletes its logs).
+_PARTS_FROM = text("SELECT id FROM robot_part WHERE id > :after ORDER BY id LIMIT :parts")
+SQLITE_PARTS_PER_BATCH = 200
+
+
+def delete_expired_sqlite_batch(engine: Engine, cutoff_ns: int, after_part: str) -> tuple[int, str | None]:
+    """Deletes up to about BATCH_ROWS expired entries, part by part from `after_part` on.
+    Returns the rows deleted and the part to continue after (None once every part is done)."""
+    deleted = 0
+    with unit_of_work(engine, write=True) as session:
+        parts = session.execute(_PARTS_FROM, {"after": after_part, "parts": SQLITE_PARTS_PER_BATCH}).scalars().all()
+        for part_id in parts:
+            budget = BATCH_ROWS - deleted
+            result = session.execute(_SQLITE_PART_BATCH, {"part": part_id, "cutoff": cutoff_ns, "last": budget - 1})
+            deleted += int(result.rowcount or 0)
+            if deleted >= BATCH_ROWS:
+                # This part may have more: continue with it (after the part before it).
+                return deleted, _previous(parts, part_id, after_part)
+    return deleted, (parts[-1] if len(parts) == SQLITE_PARTS_PER_BATCH else None)
+
+
+def _previous(parts: list[str], part_id: str, after_part: str) -> str:
+    index = parts.index(part_id)
+    return parts[index - 1] if index else after_part
 
 
 def delete_expired_batch(engine: Engine, cutoff_ns: int) -> int:
@@ -39,6 +73,13 @@ async def purge_expired(engine: Engine, max_age_seconds: float) -> int:
         if dropped:
             log.info("log retention dropped %d day partitions: %s", len(dropped), ", ".join(dropped))
     total = 0
+    if engine.dialect.name == "sqlite":
+        after: str | None = ""
+        while after is not None:
+            deleted, after = await asyncio.to_thread(delete_expired_sqlite_batch, engine, cutoff_ns, after)
+            total += deleted
+            await asyncio.sleep(0.01)  # let waiting writers in between batches
+        return total
     while True:
         deleted = await asyncio.to_thread(delete_expired_batch, engine, cutoff_ns)
         total += deleted

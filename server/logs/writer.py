@@ -23,9 +23,12 @@ from server.logs.replication import CHANNEL, encode_notifications
 
 log = logging.getLogger(__name__)
 MAX_GROUP_ROWS = 20_000
-_INSERT = "INSERT INTO log_entry (part_id, time_ns, level, message, entry) VALUES "
-# 5 parameters a row stays under SQLite's (and PostgreSQL's) bound-parameter limits.
+_COLUMNS = ("part_id", "time_ns", "level", "message", "entry")
+# At most 6 parameters a row: stays under SQLite's (and PostgreSQL's) bound-parameter limits.
 ROWS_PER_STATEMENT = 1000
+# SQLite's log table has no rowid (see models.LogEntry): ids are taken from log_sequence.
+_TAKE_IDS = "UPDATE log_sequence SET next_id = next_id + ? WHERE id = 1"
+_NEXT_ID = "SELECT next_id FROM log_sequence WHERE id = 1"
 
 
 class PartGone(Exception):
@@ -126,27 +129,31 @@ class LogWriter:
             self._connection = self._engine.raw_connection()
         connection = self._connection
         paramstyle = self._engine.dialect.paramstyle
-        placeholder = PLACEHOLDERS[paramstyle]
-        row_values = f"({placeholder}, {placeholder}, {placeholder}, {placeholder}, {placeholder})"
+        sqlite = self._engine.dialect.name == "sqlite"
         cursor = connection.cursor()
         try:
-            if self._engine.dialect.name == "sqlite":
+            if sqlite:
                 cursor.execute("BEGIN IMMEDIATE")
             refused = [b for b in group if not machine_credential_exists(cursor, paramstyle, b.part_id, b.credential_id)]
             accepted = [batch for batch in group if batch not in refused]
             if self._replica_id is not None:
                 for batch in accepted:
-                    self._insert_and_announce(cursor, batch, row_values, self._replica_id)
+                    self._insert_and_announce(cursor, batch, _values(paramstyle, 5), self._replica_id)
                 connection.commit()
                 return refused
             records = [record for batch in accepted for record in batch.records]
+            first_id = _take_ids(cursor, len(records)) if sqlite and records else None
+            row_values = _values(paramstyle, 6 if sqlite else 5)
             for start in range(0, len(records), ROWS_PER_STATEMENT):
                 chunk = records[start : start + ROWS_PER_STATEMENT]
                 # One multi-row statement rather than executemany: the driver then
                 # gives up the GIL once per statement instead of once per row,
                 # which matters while the event loop thread is busy.
-                parameters = [value for r in chunk for value in _row(r)]
-                cursor.execute(_insert_sql(row_values, len(chunk)), parameters)
+                if first_id is None:
+                    parameters = [value for r in chunk for value in _row(r)]
+                else:
+                    parameters = [value for i, r in enumerate(chunk, first_id + start) for value in (i, *_row(r))]
+                cursor.execute(_insert_sql(row_values, len(chunk), with_id=first_id is not None), parameters)
             connection.commit()
             return refused
         except BaseException:
@@ -158,15 +165,27 @@ class LogWriter:
     def _insert_and_announce(self, cursor: Any, batch: Batch, row_values: str, replica_id: str) -> None:
         """One statement per batch (at most 1000 rows), so its ids come back for the notification."""
         parameters = [value for r in batch.records for value in _row(r)]
-        cursor.execute(_insert_sql(row_values, len(batch.records)) + " RETURNING id", parameters)
+        cursor.execute(_insert_sql(row_values, len(batch.records), with_id=False) + " RETURNING id", parameters)
         ids = [row[0] for row in cursor.fetchall()]
         times = [r.time_ns for r in batch.records]
         for payload in encode_notifications(replica_id, batch.part_id, ids, (min(times), max(times))):
             cursor.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
 
 
-def _insert_sql(row_values: str, rows: int) -> str:
-    return _INSERT + ", ".join([row_values] * rows)
+def _take_ids(cursor: Any, count: int) -> int:
+    """Reserves `count` consecutive ids inside the write transaction; returns the first."""
+    cursor.execute(_TAKE_IDS, (count,))
+    cursor.execute(_NEXT_ID)
+    return int(cursor.fetchone()[0]) - count
+
+
+def _values(paramstyle: str, columns: int) -> str:
+    return "(" + ", ".join([PLACEHOLDERS[paramstyle]] * columns) + ")"
+
+
+def _insert_sql(row_values: str, rows: int, *, with_id: bool) -> str:
+    columns = ("id", *_COLUMNS) if with_id else _COLUMNS
+    return f"INSERT INTO log_entry ({', '.join(columns)}) VALUES " + ", ".join([row_values] * rows)
 
 
 def _row(r: LogRecord) -> tuple[str, int, str, str, bytes]:

@@ -39,11 +39,18 @@ def _b64decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+# Tokens whose signature was already checked, so a busy client (a machine logging
+# many times a second) pays for HMAC and JSON once, not on every call. Expiry is
+# still checked on every call. Cleared whole when full: a miss only costs a verify.
+VERIFIED_CACHE_SIZE = 10_000
+
+
 class TokenSigner:
     def __init__(self, key: bytes, ttl_seconds: int):
         self._key = key
         self._ttl = ttl_seconds
         self.key_id = hashlib.sha256(b"kid:" + key).hexdigest()[:16]
+        self._verified: dict[str, TokenClaims] = {}
 
     def issue(self, subject: str, subject_type: str, now: float | None = None, credential_id: str = "") -> str:
         issued_at = int(now if now is not None else time.time())
@@ -64,6 +71,18 @@ class TokenSigner:
         return signing_input + "." + _b64encode(self._sign(signing_input))
 
     def verify(self, token: str, now: float | None = None) -> TokenClaims:
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._verify_signed(token)
+            if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                self._verified.clear()
+            self._verified[token] = claims
+        if claims.expires_at <= (now if now is not None else time.time()):
+            raise InvalidToken("token expired")
+        return claims
+
+    def _verify_signed(self, token: str) -> TokenClaims:
+        """Everything but expiry."""
         try:
             header_b64, claims_b64, signature_b64 = token.split(".")
             header = json.loads(_b64decode(header_b64))
@@ -81,8 +100,6 @@ class TokenSigner:
             raise InvalidToken("malformed token claims") from None
         if claims.get("aud") != AUDIENCE:
             raise InvalidToken("token is for another audience")
-        if expires_at <= (now if now is not None else time.time()):
-            raise InvalidToken("token expired")
         return TokenClaims(
             subject=str(subject), subject_type=str(subject_type), expires_at=expires_at, credential_id=str(claims.get("fleet_cred", ""))
         )

@@ -233,6 +233,11 @@ def _varint(value: int) -> bytes:
 _SHORT_LENGTHS = [_varint(length) for length in range(1 << 14)]
 
 
+def _length(data: bytes) -> bytes:
+    size = len(data)
+    return _SHORT_LENGTHS[size] if size < 1 << 14 else _varint(size)
+
+
 def _entry_bytes(record: LogRecord) -> bytes:
     if record.payload:
         return record.payload
@@ -244,8 +249,7 @@ def _entry_bytes(record: LogRecord) -> bytes:
 def _framed(record: LogRecord) -> bytes:
     if record.framed is None:
         entry = record.payload or _entry_bytes(record)
-        size = len(entry)
-        record.framed = _LOGS_FIELD_TAG + (_SHORT_LENGTHS[size] if size < 1 << 14 else _varint(size)) + entry
+        record.framed = _LOGS_FIELD_TAG + _length(entry) + entry
     return record.framed
 
 
@@ -254,11 +258,11 @@ def tail_response_bytes(records: list[LogRecord]) -> bytes:
     return b"".join([_framed(record) for record in records])
 
 
-def logs_page_bytes(records: list[LogRecord], next_page_token: str) -> bytes:
-    """A serialized GetRobotPartLogsResponse."""
+def logs_page_bytes(entries: list[bytes], next_page_token: str) -> bytes:
+    """A serialized GetRobotPartLogsResponse of stored (serialized) entries."""
     token = next_page_token.encode()
     tail = _NEXT_PAGE_TOKEN_TAG + _varint(len(token)) + token if token else b""
-    return b"".join([_framed(record) for record in records]) + tail
+    return b"".join([_LOGS_FIELD_TAG + _length(entry) + entry for entry in entries]) + tail
 
 
 def optional_timestamp_ns(request: Any, field: str) -> int | None:

@@ -36,7 +36,7 @@ class LogRpcs:
         )
         page = logs.query(ctx, query)
         # Already serialized (see convert.logs_page_bytes); lenient.add_service passes bytes through.
-        return convert.logs_page_bytes(page.records, page.next_page_token)
+        return convert.logs_page_bytes(page.entries, page.next_page_token)
 
     @rpc(READ, PART, "id")
     async def TailRobotPartLogs(
