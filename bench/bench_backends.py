@@ -69,7 +69,7 @@ def load_rows_postgres(url: str, part_ids: list[str], rows: int) -> None:
 
         def insert_chunk(batch: list[Row]) -> None:
             with connection.cursor() as cursor:
-                with cursor.copy("COPY log_entry (part_id, time_ns, level, message, entry) FROM STDIN") as copy:
+                with cursor.copy("COPY log_entry (part_id, time_ns, level, search_text, entry) FROM STDIN") as copy:
                     for row in batch:
                         copy.write_row(row)
             connection.commit()

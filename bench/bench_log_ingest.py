@@ -29,11 +29,11 @@ from server.db.migrations import migrate
 
 MACHINES = 10
 BATCH = 100
-Row = tuple[str, int, str, str, bytes]  # a log_entry row: part_id, time_ns, level, message, entry
+Row = tuple[str, int, str, str, bytes]  # a log_entry row: part_id, time_ns, level, search_text, entry
 # {p}: the driver's placeholder (sqlite3 "?", psycopg "%s").
-INSERT_SQL = "INSERT INTO log_entry (part_id, time_ns, level, message, entry) VALUES ({p},{p},{p},{p},{p})"
+INSERT_SQL = "INSERT INTO log_entry (part_id, time_ns, level, search_text, entry) VALUES ({p},{p},{p},{p},{p})"
 # SQLite's log table has no rowid: rows carry their id (see server/db/models.py LogEntry).
-INSERT_NUMBERED_SQL = "INSERT INTO log_entry (id, part_id, time_ns, level, message, entry) VALUES (?,?,?,?,?,?)"
+INSERT_NUMBERED_SQL = "INSERT INTO log_entry (id, part_id, time_ns, level, search_text, entry) VALUES (?,?,?,?,?,?)"
 
 
 def numbered(rows: list[Row], first_id: int) -> list[tuple[object, ...]]:
@@ -109,7 +109,7 @@ def prepare_baseline_database(url: str) -> None:
 def baseline_rows(batches: int) -> list[list[Row]]:
     """The server run's entries as log_entry rows, one list per batch of 100."""
     return [
-        [(f"p{m}", e.time.ToNanoseconds(), e.level, e.message, e.SerializeToString()) for e in make_batch(m, b)]
+        [(f"p{m}", e.time.ToNanoseconds(), e.level, e.message.casefold(), e.SerializeToString()) for e in make_batch(m, b)]
         for m in range(MACHINES)
         for b in range(batches)
     ]

@@ -34,7 +34,7 @@ FILTERS: list[tuple[str, dict]] = [
     ("filter='no such text' (reads every entry)", {"filter": "no such text"}),
 ]
 # What the server's unfiltered page amounts to; {p}: the driver's placeholder.
-PAGE_SQL = "SELECT id, part_id, time_ns, level, message, entry FROM log_entry WHERE part_id = {p} ORDER BY time_ns DESC, id DESC LIMIT 101"
+PAGE_SQL = "SELECT id, part_id, time_ns, level, search_text, entry FROM log_entry WHERE part_id = {p} ORDER BY time_ns DESC, id DESC LIMIT 101"
 
 
 def load_rows(insert_chunk: Callable[[list[Row]], None], part_ids: list[str], rows: int, chunk: int = 100_000) -> None:
@@ -51,7 +51,7 @@ def load_rows(insert_chunk: Callable[[list[Row]], None], part_ids: list[str], ro
             message = f"{WORDS[i // len(part_ids) % len(WORDS)]} {i}: reading {rng.random():.4f}"
             entry = common_pb2.LogEntry(level=level, message=message, host="h", logger_name="rdk")
             entry.time.FromNanoseconds(start_ns + i * step)
-            batch.append((part_ids[i % len(part_ids)], start_ns + i * step, level, message, entry.SerializeToString()))
+            batch.append((part_ids[i % len(part_ids)], start_ns + i * step, level, message.casefold(), entry.SerializeToString()))
         insert_chunk(batch)
 
 

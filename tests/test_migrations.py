@@ -121,7 +121,8 @@ def test_upgrading_keeps_parts_and_gives_them_no_restart_flag(tmp_path: Path) ->
 
 
 def test_version_6_clusters_log_entries_by_part_and_keeps_their_ids(tmp_path: Path) -> None:
-    """Version 6 rebuilds SQLite's log_entry without rowid, clustered on (part_id, time_ns, id)."""
+    """Version 6 rebuilds SQLite's log_entry without rowid, clustered on (part_id, time_ns, id),
+    with the message column case-folded into search_text."""
     from server.db.migrations import MIGRATIONS
 
     old = _version_1_database(tmp_path / "old.db")
@@ -143,11 +144,12 @@ def test_version_6_clusters_log_entries_by_part_and_keeps_their_ids(tmp_path: Pa
         for index in range(6):  # interleaved parts, as concurrent machines write them
             connection.execute(
                 text("INSERT INTO log_entry (part_id, time_ns, level, message, entry) VALUES (:p, :t, 'info', :m, x'00')"),
-                {"p": f"p{index % 2 + 1}", "t": 1000 - index, "m": f"m{index}"},
+                {"p": f"p{index % 2 + 1}", "t": 1000 - index, "m": f"Größe {index}"},
             )
-    before = _log_rows(old)
+    before = _log_rows(old, "message")
     assert migrate(old) == 5
-    assert _log_rows(old) == before
+    assert _log_rows(old, "search_text") == [(*row[:4], row[4].casefold(), row[5]) for row in before]
+    assert before[0][4] == "Größe 0" and before[0][4].casefold() == "grösse 0"
     with old.begin() as connection:
         ddl = connection.execute(text("SELECT sql FROM sqlite_master WHERE name = 'log_entry'")).scalar_one()
         assert "WITHOUT ROWID" in ddl.upper()
@@ -156,6 +158,7 @@ def test_version_6_clusters_log_entries_by_part_and_keeps_their_ids(tmp_path: Pa
         assert {row[1] for row in connection.execute(text("SELECT id, part_id FROM log_entry"))} == {"p2"}, "logs must cascade"
 
 
-def _log_rows(engine) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
+def _log_rows(engine, text_column: str) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
     with engine.begin() as connection:
-        return sorted(tuple(row) for row in connection.execute(text("SELECT id, part_id, time_ns, level, message, entry FROM log_entry")))
+        query = f"SELECT id, part_id, time_ns, level, {text_column}, entry FROM log_entry"
+        return sorted(tuple(row) for row in connection.execute(text(query)))

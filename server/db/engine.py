@@ -10,7 +10,6 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
-from server.db.text_match import register_sqlite_functions
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # pg_advisory_xact_lock key every writing transaction takes (any constant; "FLEETWRT").
@@ -53,7 +52,6 @@ def _configure_sqlite(engine: Engine, mmap_bytes: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute(f"PRAGMA mmap_size={int(mmap_bytes)}")
         cursor.close()
-        register_sqlite_functions(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def begin(connection) -> None:  # type: ignore[no-untyped-def]

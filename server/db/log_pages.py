@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from server.db.driver_sql import fetch_all
-from server.db.text_match import SQLITE_FUNCTION
 
 # Row: (id, time_ns, entry); the entry already holds the level and message.
 Row = tuple[int, int, bytes]
@@ -44,23 +43,13 @@ def page_rows(session: Session, q: PageQuery) -> list[Row]:
         where.append(f"level IN ({', '.join([mark] * len(q.levels))})")
         params.extend(q.levels)
     if q.text:
-        pattern = "%" + q.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        if dialect != "sqlite":
-            where.append(f"message ILIKE {mark} ESCAPE '\\'")
-            params.append(pattern)
-        elif q.text.isascii():
-            # SQLite's LIKE folds ASCII only. For an ASCII needle it agrees with casefold
-            # on ASCII messages, and a LIKE match is a casefold match on any message; so
-            # only messages with other characters (fewer characters than bytes) need the
-            # Python function, which costs about 1 us a row.
-            where.append(
-                f"(message LIKE {mark} ESCAPE '\\' OR (length(message) <> length(CAST(message AS BLOB))"
-                f" AND {SQLITE_FUNCTION}(message, {mark}) = 1))"
-            )
-            params.extend((pattern, q.text))
-        else:
-            where.append(f"{SQLITE_FUNCTION}(message, {mark}) = 1")
-            params.append(q.text)
+        # search_text is stored case-folded (models.LogEntry), so a case-folded needle
+        # makes this a plain substring test. PostgreSQL's ILIKE also finds entries
+        # stored before the column was folded (schema version 5).
+        pattern = "%" + q.text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        operator = "LIKE" if dialect == "sqlite" else "ILIKE"
+        where.append(f"search_text {operator} {mark} ESCAPE '\\'")
+        params.append(pattern)
     if q.start_ns is not None:
         where.append(f"time_ns >= {mark}")
         params.append(q.start_ns)

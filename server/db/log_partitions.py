@@ -32,7 +32,7 @@ _CREATE = (
     " part_id VARCHAR NOT NULL REFERENCES robot_part (id) ON DELETE CASCADE,"
     " time_ns BIGINT NOT NULL,"
     " level VARCHAR NOT NULL,"
-    " message VARCHAR NOT NULL,"
+    " search_text VARCHAR NOT NULL,"
     " entry BYTEA NOT NULL,"
     " PRIMARY KEY (id, time_ns)"
     ") PARTITION BY RANGE (time_ns)",

@@ -153,15 +153,18 @@ def _v4_to_v5_add_fragments(connection: Connection) -> None:
 
 
 def _v5_to_v6_cluster_log_entries(connection: Connection) -> None:
-    """SQLite: log_entry becomes a WITHOUT ROWID table clustered on (part_id, time_ns, id)
-    (see models.LogEntry); ids are kept, so page tokens stay valid. PostgreSQL keeps its
-    partitioned table and only gets the (unused there) sequence table."""
+    """SQLite: log_entry becomes a WITHOUT ROWID table clustered on (part_id, time_ns, id),
+    and its message column becomes search_text, case-folded (see models.LogEntry); ids are
+    kept, so page tokens stay valid. PostgreSQL keeps its partitioned table: the column is
+    renamed, and entries stored before stay unfolded (its ILIKE still finds them). Both get
+    the sequence table (used on SQLite only)."""
     metadata = MetaData()
     Table("robot_part", metadata, Column("id", String, primary_key=True))  # the FK target, already present
     sequence = Table("log_sequence", metadata, Column("id", Integer, primary_key=True), Column("next_id", BigInteger, nullable=False))
     sequence.create(connection)
     if connection.dialect.name != "sqlite":
         connection.execute(text("INSERT INTO log_sequence (id, next_id) VALUES (1, 1)"))
+        connection.execute(text("ALTER TABLE log_entry RENAME COLUMN message TO search_text"))
         return
     clustered = Table(
         "log_entry_clustered",
@@ -170,14 +173,19 @@ def _v5_to_v6_cluster_log_entries(connection: Connection) -> None:
         Column("part_id", String, ForeignKey("robot_part.id", ondelete="CASCADE"), nullable=False),
         Column("time_ns", BigInteger, nullable=False),
         Column("level", String, nullable=False),
-        Column("message", String, nullable=False),
+        Column("search_text", String, nullable=False),
         Column("entry", LargeBinary, nullable=False),
         PrimaryKeyConstraint("part_id", "time_ns", "id", name="pk_log_entry"),
         sqlite_with_rowid=False,
     )
     clustered.create(connection)
-    columns = "id, part_id, time_ns, level, message, entry"
-    connection.execute(text(f"INSERT INTO log_entry_clustered ({columns}) SELECT {columns} FROM log_entry ORDER BY part_id, time_ns, id"))
+    connection.connection.driver_connection.create_function(
+        "fleet_casefold", 1, lambda value: value.casefold() if isinstance(value, str) else value, deterministic=True
+    )
+    connection.execute(text(
+        "INSERT INTO log_entry_clustered (id, part_id, time_ns, level, search_text, entry)"
+        " SELECT id, part_id, time_ns, level, fleet_casefold(message), entry FROM log_entry ORDER BY part_id, time_ns, id"
+    ))
     connection.execute(text("INSERT INTO log_sequence (id, next_id) SELECT 1, COALESCE(MAX(id), 0) + 1 FROM log_entry"))
     connection.execute(text("DROP TABLE log_entry"))
     connection.execute(text("ALTER TABLE log_entry_clustered RENAME TO log_entry"))

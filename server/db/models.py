@@ -144,6 +144,9 @@ class LogEntry(SQLModel, table=True):
     `entry` is the whole entry as sent (a serialized viam.common.v1.LogEntry,
     with time and level normalized), so every field is kept byte for byte;
     the columns beside it are copies that queries filter and sort on.
+    `search_text` is the message case-folded (str.casefold, NUL as U+FFFD), so
+    a `filter` is a plain substring test in the database, with no per-row call
+    back into Python.
 
     This is the SQLite layout: a WITHOUT ROWID table clustered on (part_id,
     time_ns, id), so a part's entries lie together in time order. A page, even
@@ -164,7 +167,7 @@ class LogEntry(SQLModel, table=True):
     part_id: str = Field(foreign_key="robot_part.id", ondelete="CASCADE")
     time_ns: int = Field(sa_type=BigInteger)
     level: str
-    message: str
+    search_text: str
     entry: bytes
 
 

@@ -144,7 +144,8 @@ class ReplicaListener:
         where = " OR ".join(["id BETWEEN %s AND %s"] * len(notice.id_ranges))
         parameters: list[object] = [part_id, *notice.time_range, *(bound for run in notice.id_ranges for bound in run)]
         cursor = await reader.execute(
-            "SELECT time_ns, level, message, entry FROM log_entry"
+            # search_text stands in for the message: tails only use it to match filters, case-folded.
+            "SELECT time_ns, level, search_text, entry FROM log_entry"
             f" WHERE part_id = %s AND time_ns BETWEEN %s AND %s AND ({where}) ORDER BY id",
             parameters,
         )

@@ -23,7 +23,7 @@ from server.logs.replication import CHANNEL, encode_notifications
 
 log = logging.getLogger(__name__)
 MAX_GROUP_ROWS = 20_000
-_COLUMNS = ("part_id", "time_ns", "level", "message", "entry")
+_COLUMNS = ("part_id", "time_ns", "level", "search_text", "entry")
 # At most 6 parameters a row: stays under SQLite's (and PostgreSQL's) bound-parameter limits.
 ROWS_PER_STATEMENT = 1000
 # SQLite's log table has no rowid (see models.LogEntry): ids are taken from log_sequence.
@@ -189,11 +189,16 @@ def _insert_sql(row_values: str, rows: int, *, with_id: bool) -> str:
 
 
 def _row(r: LogRecord) -> tuple[str, int, str, str, bytes]:
-    return (r.part_id, r.time_ns, _text_column(r.level), _text_column(r.message), r.payload)
+    return (r.part_id, r.time_ns, _text_column(r.level), search_text(r.message), r.payload)
+
+
+def search_text(message: str) -> str:
+    """What `filter` matches against: the message case-folded (see models.LogEntry)."""
+    return _text_column(message.casefold())
 
 
 def _text_column(text: str) -> str:
-    """PostgreSQL text can't hold U+0000. The column is only the searchable copy;
+    """PostgreSQL text can't hold U+0000. The columns are only searchable copies;
     the entry itself (the payload) keeps every character."""
     return text.replace("\x00", "\ufffd")
 
