@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 BATCH_ROWS = 2000
 
 
-# The oldest expired entries of one part, at most `limit` of them (ties at the
-# last time go too, so a batch may be slightly larger).
+# The oldest expired entries of one part, at most :last + 1 of them (entries
+# sharing the last one's time go too, so a batch may be slightly larger).
 _SQLITE_PART_BATCH = text(
     "DELETE FROM log_entry WHERE part_id = :part AND time_ns < :cutoff AND time_ns <= COALESCE("
     "(SELECT time_ns FROM log_entry WHERE part_id = :part AND time_ns < :cutoff ORDER BY time_ns LIMIT 1 OFFSET :last), :cutoff)"

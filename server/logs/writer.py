@@ -138,12 +138,11 @@ class LogWriter:
             accepted = [batch for batch in group if batch not in refused]
             if self._replica_id is not None:
                 for batch in accepted:
-                    self._insert_and_announce(cursor, batch, _values(paramstyle, 5), self._replica_id)
+                    self._insert_and_announce(cursor, batch, paramstyle, self._replica_id)
                 connection.commit()
                 return refused
             records = [record for batch in accepted for record in batch.records]
             first_id = _take_ids(cursor, len(records)) if sqlite and records else None
-            row_values = _values(paramstyle, 6 if sqlite else 5)
             for start in range(0, len(records), ROWS_PER_STATEMENT):
                 chunk = records[start : start + ROWS_PER_STATEMENT]
                 # One multi-row statement rather than executemany: the driver then
@@ -153,7 +152,7 @@ class LogWriter:
                     parameters = [value for r in chunk for value in _row(r)]
                 else:
                     parameters = [value for i, r in enumerate(chunk, first_id + start) for value in (i, *_row(r))]
-                cursor.execute(_insert_sql(row_values, len(chunk), with_id=first_id is not None), parameters)
+                cursor.execute(_insert_sql(paramstyle, len(chunk), with_id=first_id is not None), parameters)
             connection.commit()
             return refused
         except BaseException:
@@ -162,10 +161,10 @@ class LogWriter:
         finally:
             cursor.close()
 
-    def _insert_and_announce(self, cursor: Any, batch: Batch, row_values: str, replica_id: str) -> None:
+    def _insert_and_announce(self, cursor: Any, batch: Batch, paramstyle: str, replica_id: str) -> None:
         """One statement per batch (at most 1000 rows), so its ids come back for the notification."""
         parameters = [value for r in batch.records for value in _row(r)]
-        cursor.execute(_insert_sql(row_values, len(batch.records), with_id=False) + " RETURNING id", parameters)
+        cursor.execute(_insert_sql(paramstyle, len(batch.records), with_id=False) + " RETURNING id", parameters)
         ids = [row[0] for row in cursor.fetchall()]
         times = [r.time_ns for r in batch.records]
         for payload in encode_notifications(replica_id, batch.part_id, ids, (min(times), max(times))):
@@ -179,12 +178,9 @@ def _take_ids(cursor: Any, count: int) -> int:
     return int(cursor.fetchone()[0]) - count
 
 
-def _values(paramstyle: str, columns: int) -> str:
-    return "(" + ", ".join([PLACEHOLDERS[paramstyle]] * columns) + ")"
-
-
-def _insert_sql(row_values: str, rows: int, *, with_id: bool) -> str:
+def _insert_sql(paramstyle: str, rows: int, *, with_id: bool) -> str:
     columns = ("id", *_COLUMNS) if with_id else _COLUMNS
+    row_values = "(" + ", ".join([PLACEHOLDERS[paramstyle]] * len(columns)) + ")"
     return f"INSERT INTO log_entry ({', '.join(columns)}) VALUES " + ", ".join([row_values] * rows)
 
 
