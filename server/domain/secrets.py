@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from server.db.models import LocationSecret, PartSecret
@@ -17,6 +18,13 @@ from server.domain.ids import new_id, new_secret
 
 _TABLES: dict[str, type[LocationSecret] | type[PartSecret]] = {"location": LocationSecret, "part": PartSecret}
 _OWNER_COLUMNS = {"location": "location_id", "part": "part_id"}
+# Built once: building a statement costs as much as running it.
+_SEALED = {
+    kind: select(table.id, table.secret_ciphertext, table.created_on)
+    .where(getattr(table, _OWNER_COLUMNS[kind]) == bindparam("owner_id"))
+    .order_by(table.created_on, table.id)
+    for kind, table in _TABLES.items()
+}
 
 
 @dataclass(frozen=True)
@@ -50,10 +58,8 @@ def _add(ctx: DomainContext, owner_kind: str, owner_id: str) -> None:
 
 
 def _list(ctx: DomainContext, owner_kind: str, owner_id: str) -> list[SecretView]:
-    table = _TABLES[owner_kind]
-    rows = ctx.session.exec(
-        select(table).where(getattr(table, _OWNER_COLUMNS[owner_kind]) == owner_id).order_by(table.created_on, table.id)
-    ).all()
+    ctx.session.flush()  # plain rows, not ORM objects (a third of the cost), so no autoflush
+    rows = ctx.session.connection().execute(_SEALED[owner_kind], {"owner_id": owner_id}).all()
     box = ctx.facts.secret_box
     return [SecretView(r.id, box.open(r.secret_ciphertext, f"{owner_kind}:{owner_id}:{r.id}"), r.created_on) for r in rows]
 
