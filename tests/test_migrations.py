@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
+from harness import TEST_POSTGRES_URL, database_url
 from server.db.engine import open_engine
 from server.db.migrations import LATEST, SchemaTooNew, migrate
 from sqlmodel import SQLModel
@@ -162,3 +163,27 @@ def _log_rows(engine, text_column: str) -> list[tuple]:  # type: ignore[no-untyp
     with engine.begin() as connection:
         query = f"SELECT id, part_id, time_ns, level, {text_column}, entry FROM log_entry"
         return sorted(tuple(row) for row in connection.execute(text(query)))
+
+
+@pytest.mark.skipif(not TEST_POSTGRES_URL, reason="the PostgreSQL step of version 6 (scripts/test runs the suite on it)")
+def test_version_6_on_postgresql_renames_the_message_column_and_keeps_entries(tmp_path: Path) -> None:
+    """A version 5 PostgreSQL database (partitioned log table with `message`, no sequence) upgrades in place."""
+    engine = open_engine(database_url(tmp_path / "data") or "")
+    migrate(engine)
+    with engine.begin() as connection:  # back to what version 5 had
+        connection.execute(text("DROP TABLE log_sequence"))
+        connection.execute(text("ALTER TABLE log_entry RENAME COLUMN search_text TO message"))
+        connection.execute(text("UPDATE schema_version SET version = 5"))
+        connection.execute(text("INSERT INTO organization (id, name, default_region, metadata_json, created_on) VALUES ('o', 'n', 'r', '{}', now())"))
+        connection.execute(text("INSERT INTO location (id, organization_id, name, region, metadata_json, created_on) VALUES ('l', 'o', 'n', 'r', '{}', now())"))
+        connection.execute(text("INSERT INTO robot (id, location_id, name, metadata_json, created_on) VALUES ('r', 'l', 'n', '{}', now())"))
+        connection.execute(text(
+            "INSERT INTO robot_part (id, robot_id, name, dns_name, main_part, config_json, metadata_json, created_on, last_updated, restart_requested) "
+            "VALUES ('p', 'r', 'p', 'p', true, '{}', '{}', now(), now(), false)"
+        ))
+        connection.execute(text("INSERT INTO log_entry (part_id, time_ns, level, message, entry) VALUES ('p', 5, 'info', 'Größe', '\\x00')"))
+    assert migrate(engine) == 5
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT search_text FROM log_entry")).scalar_one() == "Größe", "kept as it was"
+        assert connection.execute(text("SELECT next_id FROM log_sequence")).scalar_one() == 1
+    engine.dispose()
