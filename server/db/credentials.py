@@ -15,7 +15,6 @@ _LOCATION_SECRET = (
     "SELECT 1 FROM location_secret ls JOIN robot r ON r.location_id = ls.location_id "
     "JOIN robot_part p ON p.robot_id = r.id WHERE ls.id = ? AND p.id = ?"
 )
-PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
 def machine_credential_query(part_id: str, credential_id: str) -> tuple[str, tuple[str, str]] | None:

@@ -17,6 +17,8 @@ from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session
 
 _DRIVER = "fleet.driver"  # session.info key: (DBAPI connection, paramstyle) of the session's connection
+# A bound parameter's placeholder, by the driver's DB-API paramstyle (sqlite3, psycopg).
+PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
 def fetch_all(session: Session, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -57,8 +59,9 @@ def _forget_driver(session: Session, transaction: Any) -> None:
 
 @lru_cache(maxsize=256)
 def for_paramstyle(sql: str, paramstyle: str) -> str:
-    if paramstyle == "qmark":
+    placeholder = PLACEHOLDERS[paramstyle]
+    if placeholder == "?":
         return sql
     if "%" in sql:
         raise ValueError("driver SQL must not contain '%'")
-    return sql.replace("?", "%s")
+    return sql.replace("?", placeholder)

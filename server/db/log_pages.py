@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from server.db.driver_sql import fetch_all
+from server.db.driver_sql import fetch_all, marks
 
 # Row: (id, time_ns, entry); the entry already holds the level and message.
 Row = tuple[int, int, bytes]
@@ -34,13 +34,13 @@ class PageQuery:
 
 def page_rows(session: Session, q: PageQuery) -> list[Row]:
     dialect = session.get_bind().dialect.name
-    mark = "?"  # driver_sql translates it for the driver
-    where = [f"part_id = {mark}"]
+    # "?" placeholders: driver_sql translates them for the driver.
+    where = ["part_id = ?"]
     params: list[object] = [q.part_id]
     if q.levels is not None:
         if not q.levels:
             return []
-        where.append(f"level IN ({', '.join([mark] * len(q.levels))})")
+        where.append(f"level IN ({marks(len(q.levels))})")
         params.extend(q.levels)
     if q.text:
         # search_text is stored case-folded (models.LogEntry), so a case-folded needle
@@ -48,16 +48,16 @@ def page_rows(session: Session, q: PageQuery) -> list[Row]:
         # stored before the column was folded (schema version 5).
         pattern = "%" + q.text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         operator = "LIKE" if dialect == "sqlite" else "ILIKE"
-        where.append(f"search_text {operator} {mark} ESCAPE '\\'")
+        where.append(f"search_text {operator} ? ESCAPE '\\'")
         params.append(pattern)
     if q.start_ns is not None:
-        where.append(f"time_ns >= {mark}")
+        where.append("time_ns >= ?")
         params.append(q.start_ns)
     if q.end_ns is not None:
-        where.append(f"time_ns < {mark}")
+        where.append("time_ns < ?")
         params.append(q.end_ns)
     if q.after is not None:
-        where.append(f"(time_ns, id) {'>' if q.ascending else '<'} ({mark}, {mark})")
+        where.append(f"(time_ns, id) {'>' if q.ascending else '<'} (?, ?)")
         params.extend(q.after)
     direction = "ASC" if q.ascending else "DESC"
     sql = (

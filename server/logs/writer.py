@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from server.db.credentials import PLACEHOLDERS, machine_credential_exists
+from server.db.credentials import machine_credential_exists
+from server.db.driver_sql import PLACEHOLDERS
 from server.logs.hub import LogHub
 from server.logs.records import LogRecord
 from server.logs.replication import CHANNEL, encode_notifications
