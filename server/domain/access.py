@@ -69,6 +69,13 @@ def resource_chain(ctx: DomainContext, resource_type: ResourceType, resource_id:
     return ctx.memo[key]  # type: ignore[return-value]
 
 
+def part_location(ctx: DomainContext, part_id: str) -> str:
+    """The location of the part's machine ("" if the part is gone), from the part's
+    resource chain: the one the permission check already read."""
+    chain = resource_chain(ctx, ResourceType.ROBOT_PART, part_id)
+    return chain[1][1] if chain else ""  # [("robot", id), ("location", id), ...]
+
+
 def _resource_chain(ctx: DomainContext, resource_type: ResourceType, resource_id: str) -> list[tuple[str, str]]:
     session = ctx.session
     if resource_type is ResourceType.ORGANIZATION:

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import bindparam
 from sqlmodel import col, select
 
-from server.db.driver_sql import fetch_one
 from server.db.models import Robot, RobotPart
 from server.domain import access, secrets
 from server.domain.access import Permission, ResourceType
@@ -150,9 +149,7 @@ def mark_part_as_main(ctx: DomainContext, part_id: str) -> None:
 
 
 def view(ctx: DomainContext, part: RobotPart) -> PartView:
-    ctx.session.flush()  # the machine may be new in this transaction
-    robot = fetch_one(ctx.session, "SELECT location_id FROM robot WHERE id = ?", (part.robot_id,))
-    location_id = robot[0] if robot else ""
+    location_id = access.part_location(ctx, part.id)
     state, seconds = online_state(part.last_access, ctx.now, ctx.facts.online_threshold_seconds)
     owner = access.has_permission(ctx, Permission.WRITE, ResourceType.ROBOT_PART, part.id)
     domain = ctx.facts.dns_domain
