@@ -186,7 +186,7 @@ def _revision_number(ctx: DomainContext, fragment: Fragment, version: str | None
     """The revision a version names (number or tag), None if there is no such revision or tag."""
     if version is None or version == "" or version == "latest":
         return fragment.revision
-    if version.isascii() and version.isdigit():  # not "²": int() refuses it
+    if _is_decimal(version):
         number = int(version)
         return number if 1 <= number <= fragment.revision else None
     tag = ctx.session.get(FragmentTag, (fragment.id, version))
@@ -420,6 +420,11 @@ def _encode_token(revision: int) -> str:
     return encode_token(r=revision)
 
 
+def _is_decimal(text: str) -> bool:
+    """ASCII digits only: str.isdigit alone accepts "²", which int() refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def _decode_token(token: str) -> int:
     return token_int(decode_token(token), "r")
 
@@ -441,7 +446,7 @@ def set_tag(ctx: DomainContext, fragment_id: str, tag: str, revision: str) -> li
     fragment = _fragment(ctx, fragment_id, Permission.WRITE, field="fragment_id")
     clean = _tag(tag)
     number_text = revision.strip()
-    if not (number_text.isascii() and number_text.isdigit()):
+    if not _is_decimal(number_text):
         raise InvalidArgument("revision", "must be a revision number")
     number = int(number_text)
     # Bounded before the lookup: a number past int64 would overflow the query.
