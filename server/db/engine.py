@@ -10,7 +10,6 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
-
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # pg_advisory_xact_lock key every writing transaction takes (any constant; "FLEETWRT").
 POSTGRES_WRITE_LOCK_KEY = 0x464C454554575254

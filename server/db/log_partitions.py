@@ -5,7 +5,7 @@ which a busy fleet's ingest can outpace; dropping a day's partition takes millis
 whatever its size. Partitions exist from the oldest day retention keeps to two days
 ahead. Entries outside that window (a machine with a wrong clock, logs older than
 the window when they arrive) go to the default partition, which retention prunes in
-small batches, as on SQLite.
+small batches.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ DAYS_AHEAD = 2
 _PREFIX = "log_entry_p"
 _NAME = re.compile(rf"^{_PREFIX}(\d{{8}})$")
 
-# Same columns and indexes as models.LogEntry; the primary key must include the partition key.
+# Same columns as models.LogEntry. Unlike SQLite's table (clustered by part), this one
+# has a serial id, an index per query shape, and a primary key that includes the partition key.
 _CREATE = (
     "CREATE TABLE log_entry ("
     " id BIGSERIAL NOT NULL,"

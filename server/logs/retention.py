@@ -56,7 +56,8 @@ def _previous(parts: list[str], part_id: str, after_part: str) -> str:
     return parts[index - 1] if index else after_part
 
 
-def delete_expired_batch(engine: Engine, cutoff_ns: int) -> int:
+def delete_expired_postgres_batch(engine: Engine, cutoff_ns: int) -> int:
+    """Up to BATCH_ROWS expired entries, oldest first, through the time index."""
     with unit_of_work(engine, write=True) as session:
         # (id, time_ns) rather than id alone: on PostgreSQL it is the primary key
         # of every partition, so each row is found without probing all of them.
@@ -81,7 +82,7 @@ async def purge_expired(engine: Engine, max_age_seconds: float) -> int:
             await asyncio.sleep(0.01)  # let waiting writers in between batches
         return total
     while True:
-        deleted = await asyncio.to_thread(delete_expired_batch, engine, cutoff_ns)
+        deleted = await asyncio.to_thread(delete_expired_postgres_batch, engine, cutoff_ns)
         total += deleted
         if deleted < BATCH_ROWS:
             return total

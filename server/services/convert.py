@@ -248,7 +248,7 @@ def _entry_bytes(record: LogRecord) -> bytes:
 
 def _framed(record: LogRecord) -> bytes:
     if record.framed is None:
-        entry = record.payload or _entry_bytes(record)
+        entry = _entry_bytes(record)
         record.framed = _LOGS_FIELD_TAG + _length(entry) + entry
     return record.framed
 
