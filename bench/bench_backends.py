@@ -113,7 +113,7 @@ def time_retention(url: str, figures: Figures) -> None:
 def run_backend(postgres: bool, args: argparse.Namespace) -> Figures:
     figures = Figures()
     figures.ingest_baseline = postgres_ingest_baseline(args.batches) if postgres else baseline_run(args.batches)
-    figures.ingest_server = asyncio.run(server_run(args.batches))
+    figures.ingest_server = server_run(args.batches)
     fleet = start_fleet(PARTS)
     url = database_url(fleet.server.data_dir)
     try:

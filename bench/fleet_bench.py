@@ -70,10 +70,15 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def rss_mb(pid: int) -> float:
+    """RSS of the process and its children (the server and its log writer process)."""
+    total = 0.0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+            total = int(line.split()[1]) / 1024
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            total += rss_mb(int(child))
+    return total
 
 
 @contextmanager
@@ -93,3 +98,31 @@ def local_postgres() -> Iterator[str]:
 def database_url(data_dir: Path) -> str:
     """The URL the servers on this data dir use (the harness's PostgreSQL database, else DIR/fleet.db)."""
     return harness.database_url(data_dir) or f"sqlite:///{data_dir / 'fleet.db'}"
+
+
+def _u32(value: int) -> bytes:
+    return value.to_bytes(4, "little")
+
+
+def go_loadgen() -> Path:
+    """Builds bench/loadgen (Go; its modules come from the Go module proxy the first time)."""
+    source = ROOT / "bench" / "loadgen"
+    binary = Path(tempfile.gettempdir()) / "fleet-bench-loadgen"
+    subprocess.run(["go", "build", "-o", str(binary), "."], cwd=source, check=True)
+    return binary
+
+
+def run_loadgen(address: str, pushes: list[tuple[Machine, list[bytes]]], method: str = "/viam.app.v1.RobotService/Log") -> float:
+    """Each machine sends its serialized requests in order, one call at a time, from a Go process
+    (machine 0's requests once more first, untimed). Returns the timed run's calls/s."""
+    stdin = bytearray()
+    for machine, requests in pushes:
+        token = dict(machine.metadata)["authorization"].removeprefix("Bearer ").encode()
+        stdin += _u32(len(token)) + token + _u32(len(requests))
+        for request in requests:
+            stdin += _u32(len(request)) + request
+    result = subprocess.run(
+        [str(go_loadgen()), "-address", address, "-method", method], input=bytes(stdin), capture_output=True, check=True
+    )
+    calls, seconds = result.stdout.split()
+    return int(calls) / float(seconds)

@@ -37,11 +37,13 @@ SERVICE_NAMES = (
 
 
 async def serve(runtime: Runtime) -> None:
+    stopping = _termination_signal()
     server, health_servicer = _build_server(runtime)
     listen = runtime.settings.listen
     if server.add_insecure_port(listen) == 0:
         raise SystemExit(f"cannot listen on {listen}")
     replication = await _start_replication(runtime)
+    await runtime.facts.log_writer.start()
     await prepare_partitions(runtime.engine, runtime.settings.log_retention_seconds)
     _settle_garbage_collector()
     await server.start()
@@ -54,11 +56,12 @@ async def serve(runtime: Runtime) -> None:
         name="log-upkeep",
     )
 
-    await _termination_signal()
+    await stopping.wait()
     await _drain(runtime, server, health_servicer)
     for task in (retention, replication):
         if task is not None:
             task.cancel()
+    await runtime.facts.log_writer.close()
     runtime.engine.dispose()
     log.info("stopped")
 
@@ -103,12 +106,14 @@ def _hint_bootstrap(runtime: Runtime) -> None:
             )
 
 
-async def _termination_signal() -> None:
+def _termination_signal() -> asyncio.Event:
+    """Set on SIGTERM or SIGINT. Installed before the port opens, so a stop sent as soon
+    as the server answers still drains instead of killing it."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
-    await stopping.wait()
+    return stopping
 
 
 async def _drain(runtime: Runtime, server: grpc.aio.Server, health_servicer: Health) -> None:

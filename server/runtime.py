@@ -52,7 +52,7 @@ class Runtime:
             secret_box=box,
             dns_domain=settings.dns_domain,
             log_hub=hub,
-            log_writer=LogWriter(engine, hub, replica_id),
+            log_writer=LogWriter(settings.database_url, hub, replica_id, settings.sqlite_mmap_bytes),
             online_threshold_seconds=settings.online_threshold_seconds,
             replica_id=replica_id,
             log_page_bytes=log_page_bytes(settings.max_message_bytes),

@@ -27,9 +27,19 @@ def machine_credential_query(part_id: str, credential_id: str) -> tuple[str, tup
     return query, (secret_id, part_id)
 
 
-def machine_credential_exists(cursor: Any, paramstyle: str, part_id: str, credential_id: str) -> bool:
-    query = machine_credential_query(part_id, credential_id)
-    if query is None:
-        return False
-    cursor.execute(for_paramstyle(query[0], paramstyle), query[1])
-    return cursor.fetchone() is not None
+def existing_machine_credentials(cursor: Any, paramstyle: str, pairs: list[tuple[str, str]]) -> list[bool]:
+    """For each (part_id, credential_id): does the secret still exist? One query for them all."""
+    distinct = list(dict.fromkeys(pairs))
+    selects: list[str] = []
+    params: list[str] = []
+    for index, (part_id, credential_id) in enumerate(distinct):
+        query = machine_credential_query(part_id, credential_id)
+        if query is not None:
+            selects.append(f"SELECT {index} WHERE EXISTS ({query[0]})")
+            params.extend(query[1])
+    found: set[int] = set()
+    if selects:
+        cursor.execute(for_paramstyle(" UNION ALL ".join(selects), paramstyle), params)
+        found = {row[0] for row in cursor.fetchall()}
+    position = {pair: index for index, pair in enumerate(distinct)}
+    return [position[pair] in found for pair in pairs]

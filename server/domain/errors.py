@@ -66,3 +66,7 @@ class ResourceExhausted(DomainError):
         super().__init__(message)
         self.subject = subject
         self.limit = limit
+
+
+class Unavailable(DomainError):
+    """A service the call needs is down for now (the log store); the call may be retried."""

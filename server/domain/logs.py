@@ -11,7 +11,7 @@ from server.domain.context import DomainContext
 from server.domain.errors import InvalidArgument, Unauthenticated
 from server.domain.paging import INT64_MAX, INT64_MIN, bad_token, decode_token, encode_token, page_size, token_int
 from server.logs.hub import LogHub, Subscription
-from server.logs.records import ERROR_LEVELS, MAX_BATCH, LogRecord, TailFilter, normalize_level
+from server.logs.records import ERROR_LEVELS, MAX_BATCH, PushedBatch, TailFilter, normalize_level
 from server.logs.writer import LogWriter, PartGone
 
 DEFAULT_PAGE_SIZE = 100
@@ -40,15 +40,15 @@ class LogPage:
     next_page_token: str  # "" at the end
 
 
-async def ingest(writer: LogWriter, part_id: str, credential_id: str, records: list[LogRecord]) -> None:
+async def ingest(writer: LogWriter, credential_id: str, batch: PushedBatch) -> None:
     """Stores one batch of a part's logs; returns once it is on disk and queued for tails.
 
     The part and the secret its token was issued for must still exist when the batch is written.
     """
-    if len(records) > MAX_BATCH:
-        raise InvalidArgument("logs", f"at most {MAX_BATCH} entries per call, got {len(records)}")
+    if batch.entry_count > MAX_BATCH:
+        raise InvalidArgument("logs", f"at most {MAX_BATCH} entries per call, got {batch.entry_count}")
     try:
-        await writer.write(records, credential_id)
+        await writer.write(batch, credential_id)
     except PartGone:
         # Only the part itself may log, so its own identity is what vanished.
         raise Unauthenticated("the credentials behind this token no longer exist; authenticate again") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 ERROR_LEVELS = ("error", "dpanic", "panic", "fatal")
@@ -38,6 +39,19 @@ class LogRecord:
     @property
     def is_error(self) -> bool:
         return self.level in ERROR_LEVELS
+
+
+@dataclass(frozen=True, slots=True)
+class PushedBatch:
+    """A machine's Log call, as the writer takes it: the request stays serialized, and the
+    writer process turns it into rows (server/logs/entries.py)."""
+
+    part_id: str
+    entry_count: int
+    request: bytes  # the serialized viam.app.v1.LogRequest
+    received_ns: int  # the time given to entries sent without one
+    # The entries as tails get them; only built when the part has a tail open.
+    records: Callable[[], list[LogRecord]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from collections.abc import Iterable
 from typing import Any
 
 from google.protobuf import struct_pb2, timestamp_pb2
 
 from generated.viam.app.v1 import app_pb2 as pb
+from generated.viam.app.v1 import robot_pb2
 from generated.viam.common.v1 import common_pb2
 from server.db.models import Organization
 from server.domain.errors import InvalidArgument
-from server.domain.paging import INT64_MAX, INT64_MIN
 from server.domain.locations import LocationView
 from server.domain.part_configs import HistoryEntryView
 from server.domain.parts import PartView
 from server.domain.robots import RobotView
 from server.domain.secrets import SecretView
 from server.domain.status import OnlineState
-from server.logs.records import KNOWN_LEVELS, LogRecord, normalize_level
+from server.logs import entries
+from server.logs.records import LogRecord, PushedBatch
 
 # google.protobuf.Timestamp's valid range: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z.
 _MIN_TIMESTAMP_SECONDS, _MAX_TIMESTAMP_SECONDS = -62_135_596_800, 253_402_300_799
@@ -189,26 +189,16 @@ def history_entry(view: HistoryEntryView) -> pb.RobotPartHistoryEntry:
     )
 
 
-def log_records(part_id: str, entries: Iterable[common_pb2.LogEntry], received_ns: int) -> list[LogRecord]:
-    """Pushed entries as stored: a missing time becomes the receipt time, levels are normalized.
-
-    This runs for every ingested entry, so it sticks to cheap attribute access.
-    """
-    records = []
-    for index, entry in enumerate(entries):
-        if entry.HasField("time"):
-            stamp = entry.time
-            time_ns = stamp.seconds * 1_000_000_000 + stamp.nanos
-            if not (0 <= stamp.nanos < 1_000_000_000 and INT64_MIN <= time_ns <= INT64_MAX):
-                raise InvalidArgument("logs", f"entry {index}: time must be a valid timestamp between 1677 and 2262")
-        else:
-            entry.time.FromNanoseconds(received_ns)
-            time_ns = received_ns
-        level = entry.level
-        if level not in KNOWN_LEVELS:
-            level = entry.level = normalize_level(level)
-        records.append(LogRecord(part_id, time_ns, level, entry.message, entry.SerializeToString(), entry.logger_name))
-    return records
+def pushed_batch(request: robot_pb2.LogRequest, received_ns: int) -> PushedBatch:
+    """A Log request for the writer, which reads the entries from the serialized request."""
+    part_id = request.id
+    return PushedBatch(
+        part_id,
+        len(request.logs),
+        request.SerializeToString(),
+        received_ns,
+        lambda: entries.log_records(part_id, request.logs, received_ns),
+    )
 
 
 # Both TailRobotPartLogsResponse and GetRobotPartLogsResponse carry the

@@ -25,8 +25,7 @@ class RobotService(Servicer, robot_pb2_grpc.RobotServiceServicer):
 
     @rpc(Permission.MACHINE, ResourceType.ROBOT_PART, "id")
     async def Log(self, call: Call, request: pb.LogRequest) -> pb.LogResponse:
-        records = convert.log_records(request.id, request.logs, time.time_ns())
-        await logs.ingest(call.facts.log_writer, request.id, call.caller.credential_id, records)
+        await logs.ingest(call.facts.log_writer, call.caller.credential_id, convert.pushed_batch(request, time.time_ns()))
         return pb.LogResponse()
 
     @rpc(Permission.MACHINE, ResourceType.ROBOT_PART, "id", write=True)

@@ -28,6 +28,7 @@ _CODES: list[tuple[type[errors.DomainError], grpc.StatusCode, str]] = [
     (errors.FailedPrecondition, grpc.StatusCode.FAILED_PRECONDITION, "FAILED_PRECONDITION"),
     (errors.Aborted, grpc.StatusCode.ABORTED, "ABORTED"),
     (errors.ResourceExhausted, grpc.StatusCode.RESOURCE_EXHAUSTED, "RESOURCE_EXHAUSTED"),
+    (errors.Unavailable, grpc.StatusCode.UNAVAILABLE, "UNAVAILABLE"),
 ]
 
 
