@@ -56,7 +56,10 @@ class LogWriter:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting[self._seq] = (future, batch)
         process.stdin.write(frame((self._seq, credential_id, batch.part_id, batch.received_ns, batch.entry_count, batch.request)))
-        await process.stdin.drain()  # waits only while the writer process is behind
+        try:
+            await process.stdin.drain()  # waits only while the writer process is behind
+        except ConnectionError:
+            pass  # the process died: _settle_outcomes fails the batch as Unavailable
         # Shielded: a caller that gives up still gets its batch written once queued.
         await asyncio.shield(future)
 
@@ -126,7 +129,8 @@ def _refusal(batch: PushedBatch, outcome: Outcome) -> Exception:
         return PartGone(batch.part_id)
     if isinstance(outcome, tuple) and outcome[0] == "invalid":
         return InvalidArgument(outcome[1], outcome[2])
-    return Unavailable(f"storing the logs failed ({outcome[-1] if isinstance(outcome, tuple) else outcome}); send them again")
+    # ("failed", why): the writer process logged why; callers only learn that a retry may work.
+    return Unavailable("the log store could not take this batch (see the server log); send it again")
 
 
 def _resolve(future: asyncio.Future[None], action: Callable[[asyncio.Future[None]], None]) -> None:
