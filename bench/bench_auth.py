@@ -18,7 +18,6 @@ from pathlib import Path
 import grpc
 
 from fleet_bench import start_fleet
-from generated.proto.rpc.v1 import auth_pb2
 from generated.viam.app.v1 import app_pb2
 from tests.harness import free_port
 

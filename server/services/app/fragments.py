@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from google.protobuf import struct_pb2
-
 from generated.viam.app.v1 import app_pb2 as pb
 from generated.viam.app.v1 import robot_pb2
 from server.domain import fragments, summaries
