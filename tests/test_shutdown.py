@@ -7,6 +7,7 @@ server still answers calls).
 
 from __future__ import annotations
 
+import math
 import signal
 import socket
 import threading
@@ -23,9 +24,12 @@ from generated.viam.app.v1 import app_pb2, robot_pb2, robot_pb2_grpc
 from test_logs import Tail, entry, new_machine, subscribe
 
 STORED_BATCHES = 100  # 100,000 entries: a filter that matches none reads them all (about 15 ms a query)
-# Enough that most are still running at SIGTERM. Not hundreds: calls that reached the
-# transport but not yet their handler when the server stops are CANCELLED by grpc.
-SLOW_QUERIES = 60
+# How many slow queries to send is measured (see slow_query_count): a fixed number
+# finished before SIGTERM on faster machines, and the test then proved little.
+MIN_SLOW_QUERIES = 60
+# Not many more: calls that reached the transport but not yet their handler when the
+# server stops are CANCELLED by grpc.
+MAX_SLOW_QUERIES = 400
 LOG_BATCHES = 8
 TAILS = 3
 IN_FLIGHT_WAIT_S = 0.3  # long enough for the calls to reach the server, far shorter than all of them take
@@ -119,6 +123,24 @@ def watch_future(future: grpc.Future) -> Outcome:  # type: ignore[type-arg]
     return outcome
 
 
+def slow_query_count(fleet: Fleet, slow: app_pb2.GetRobotPartLogsRequest) -> int:
+    """Enough slow queries that about five sixths of them are still running IN_FLIGHT_WAIT_S after they are sent.
+
+    Measures this server's throughput on concurrent slow queries (best of two waves, so a
+    cold cache doesn't make it look slower than it is).
+    """
+    wave = 20
+    best_s = float("inf")
+    for _ in range(2):
+        started = time.monotonic()
+        futures = [fleet.app.GetRobotPartLogs.future(slow, metadata=fleet.md, timeout=60) for _ in range(wave)]
+        for future in futures:
+            future.result()
+        best_s = min(best_s, time.monotonic() - started)
+    per_second = wave / best_s
+    return max(MIN_SLOW_QUERIES, min(MAX_SLOW_QUERIES, math.ceil(per_second * IN_FLIGHT_WAIT_S * 6)))
+
+
 @pytest.mark.parametrize("notice_s", [0.0, 0.5], ids=["no-notice", "notice"])
 def test_sigterm_drains_and_exits_cleanly(tmp_path, notice_s: float) -> None:
     data_dir = tmp_path / "data"
@@ -140,8 +162,9 @@ def test_sigterm_drains_and_exits_cleanly(tmp_path, notice_s: float) -> None:
         port = PortWatch(server.port)
 
         slow = app_pb2.GetRobotPartLogsRequest(id=machine.part_id, filter="matches-nothing", limit=1000)
+        slow_queries = slow_query_count(fleet, slow)
         robot = robot_pb2_grpc.RobotServiceStub(channel)
-        outcomes = [watch_future(fleet.app.GetRobotPartLogs.future(slow, metadata=fleet.md, timeout=60)) for _ in range(SLOW_QUERIES)]
+        outcomes = [watch_future(fleet.app.GetRobotPartLogs.future(slow, metadata=fleet.md, timeout=60)) for _ in range(slow_queries)]
         outcomes += [
             watch_future(
                 robot.Log.future(
@@ -185,7 +208,7 @@ def test_sigterm_drains_and_exits_cleanly(tmp_path, notice_s: float) -> None:
             tail.wait_finished()
             assert tail.error is None, f"tail ended with {tail.error!r}"
         print(
-            f"\nshutdown: {drained}/{len(outcomes)} calls finished after SIGTERM; NOT_SERVING after "
+            f"\nshutdown: {drained}/{len(outcomes)} calls ({slow_queries} slow queries) finished after SIGTERM; NOT_SERVING after "
             f"{(not_serving_at - sigterm_at) * 1000:.0f} ms, port closed after {(port.closed_at - sigterm_at) * 1000:.0f} ms, "
             f"exit after {(stopped_at - sigterm_at) * 1000:.0f} ms"
         )
