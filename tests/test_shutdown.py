@@ -29,7 +29,7 @@ STORED_BATCHES = 100  # 100,000 entries: a filter that matches none reads them a
 MIN_SLOW_QUERIES = 60
 # Not many more: calls that reached the transport but not yet their handler when the
 # server stops are CANCELLED by grpc.
-MAX_SLOW_QUERIES = 400
+MAX_SLOW_QUERIES = 300
 LOG_BATCHES = 8
 TAILS = 3
 IN_FLIGHT_WAIT_S = 0.3  # long enough for the calls to reach the server, far shorter than all of them take
