@@ -2,7 +2,7 @@
 
 One client calls GetRobotPart --calls times, at concurrency 4 back to back (closed
 loop, saturating) and at --pace calls/s (open loop, the latency a caller sees),
-first on an idle server (the in-run baseline), then while a second process holds --tails open
+first on an idle server (the in-run baseline), then while a Go process (bench/loadgen -mode tail) holds --tails open
 tails on a few parts and ingests --rate entries/s into them (target: loaded p99
 <= 2x idle). Also prints the server's RSS idle, loaded, and after the tails
 close (the memory bound). SQLite by default; --postgres runs on a throwaway
@@ -14,20 +14,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
 import random
+import subprocess
 import time
 from contextlib import nullcontext
 
 import grpc
 
-from bench_log_tail import push_at_rate
-from fleet_bench import Machine, local_postgres, percentile, rss_mb, start_fleet
-from generated.viam.app.v1 import app_pb2, app_pb2_grpc
+from bench_log_tail import stamped_entries
+from fleet_bench import Machine, go_loadgen, local_postgres, percentile, rss_mb, start_fleet, u32
+from generated.viam.app.v1 import app_pb2, app_pb2_grpc, robot_pb2
 
 PARTS = 5
 CONCURRENCY = 4
 INGEST_BATCH = 50
+LOG_REQUEST_POOL = 50  # distinct Log requests per machine, sent round-robin
 STREAM_CAP = "5000"  # FLEET_MAX_STREAMS_PER_IDENTITY for the run (default 1000 would refuse the last tails)
 
 
@@ -69,69 +70,65 @@ async def time_unary(address: str, metadata, part_id: str, calls: int, pace: flo
         return samples
 
 
-async def generate_load(address: str, owner_metadata, machines: list[Machine], tails: int, rate: float,  # type: ignore[no-untyped-def]
-                        ready, stop, results) -> None:
-    async with grpc.aio.insecure_channel(address) as channel:
-        tail_call = channel.unary_stream("/viam.app.v1.AppService/TailRobotPartLogs")  # bytes out: no client-side decoding
-        log_call = channel.unary_unary("/viam.app.v1.RobotService/Log")
-        counts = {"responses": 0, "bytes": 0, "failed": 0}
-        failures: list[str] = []
-
-        async def tail(part_id: str) -> None:
-            request = app_pb2.TailRobotPartLogsRequest(id=part_id).SerializeToString()
-            try:
-                async for response in tail_call(request, metadata=owner_metadata):
-                    counts["responses"] += 1
-                    counts["bytes"] += len(response)
-            except grpc.aio.AioRpcError as error:
-                counts["failed"] += 1
-                failures.append(f"{error.code().name}: {error.details()}")
-
-        tasks = [asyncio.create_task(tail(machines[i % len(machines)].part_id)) for i in range(tails)]
-        await asyncio.sleep(3)  # let every tail subscribe
-        rng = random.Random(5)
-        pushers = [
-            asyncio.create_task(push_at_rate(log_call, m, 3600, rate / len(machines), lambda: rng.randint(1, 2 * INGEST_BATCH - 1)))
-            for m in machines
-        ]
-        await asyncio.sleep(2)
-        counts["responses"] = counts["bytes"] = 0
-        started = time.perf_counter()
-        ready.set()
-        while not stop.is_set():
-            await asyncio.sleep(0.1)
-        elapsed = time.perf_counter() - started
-        for task in pushers + tasks:
-            task.cancel()
-        await asyncio.gather(*pushers, *tasks, return_exceptions=True)
-        results.put({**counts, "seconds": elapsed, "failures": failures[:3]})
+def tail_load_input(owner_metadata, machines: list[Machine], tails: int) -> bytes:  # type: ignore[no-untyped-def]
+    """stdin for `loadgen -mode tail`: the owner's token, `tails` tail requests over the parts, and
+    per machine a pool of Log requests of 1 to 2*INGEST_BATCH-1 entries (INGEST_BATCH on average)."""
+    rng = random.Random(5)
+    owner = dict(owner_metadata)["authorization"].removeprefix("Bearer ").encode()
+    out = bytearray(u32(len(owner)) + owner + u32(tails))
+    for i in range(tails):
+        request = app_pb2.TailRobotPartLogsRequest(id=machines[i % len(machines)].part_id).SerializeToString()
+        out += u32(len(request)) + request
+    out += u32(len(machines))
+    for machine in machines:
+        token = dict(machine.metadata)["authorization"].removeprefix("Bearer ").encode()
+        out += u32(len(token)) + token + u32(LOG_REQUEST_POOL)
+        for _ in range(LOG_REQUEST_POOL):
+            count = rng.randint(1, 2 * INGEST_BATCH - 1)
+            request = robot_pb2.LogRequest(id=machine.part_id, logs=stamped_entries(count)).SerializeToString()
+            out += u32(len(request)) + request
+    return bytes(out)
 
 
-def load_process(*args) -> None:  # type: ignore[no-untyped-def]
-    asyncio.run(generate_load(*args))
+def start_tail_load(address: str, owner_metadata, machines: list[Machine], tails: int, rate: float) -> subprocess.Popen:  # type: ignore[no-untyped-def,type-arg]
+    """Tails and paced ingest from a Go process (bench/loadgen -mode tail): a Python client receiving
+    thousands of responses a second took a core of this box, and the server's figures with it."""
+    loader = subprocess.Popen(
+        [str(go_loadgen()), "-mode", "tail", "-address", address,
+         "-calls-per-second", str(rate / len(machines) / INGEST_BATCH)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=False,
+    )
+    assert loader.stdin is not None and loader.stdout is not None
+    loader.stdin.write(tail_load_input(owner_metadata, machines, tails))
+    loader.stdin.flush()
+    if loader.stdout.readline().strip() != b"ready":
+        raise RuntimeError("load generator did not get ready")
+    return loader
+
+
+def stop_tail_load(loader: subprocess.Popen) -> dict:  # type: ignore[type-arg]
+    """Ends the run (closes the loader's stdin); its counts over the loaded phase."""
+    assert loader.stdin is not None and loader.stdout is not None
+    loader.stdin.close()
+    responses, size, seconds, failed = loader.stdout.read().split()
+    if loader.wait(30) != 0:
+        raise RuntimeError(f"load generator exited with {loader.returncode}")
+    return {"responses": int(responses), "bytes": int(size), "seconds": float(seconds), "failed": int(failed)}
 
 
 def run(args: argparse.Namespace) -> None:
     fleet = start_fleet(PARTS, extra_env={"FLEET_MAX_STREAMS_PER_IDENTITY": STREAM_CAP})
     pid = fleet.server.process.pid  # type: ignore[union-attr]
     part_id = fleet.machines[0].part_id
-    context = multiprocessing.get_context("spawn")  # never fork a process that has used gRPC
-    ready, stop, results = context.Event(), context.Event(), context.Queue()
     try:
         idle = asyncio.run(time_unary(fleet.server.address, fleet.owner_metadata, part_id, args.calls))
         idle_paced = asyncio.run(time_unary(fleet.server.address, fleet.owner_metadata, part_id, args.calls, args.pace))
         rss_idle = rss_mb(pid)
-        loader = context.Process(target=load_process, args=(
-            fleet.server.address, fleet.owner_metadata, fleet.machines, args.tails, args.rate, ready, stop, results))
-        loader.start()
-        if not ready.wait(120):
-            raise RuntimeError("load generator did not get ready")
+        loader = start_tail_load(fleet.server.address, fleet.owner_metadata, fleet.machines, args.tails, args.rate)
         loaded = asyncio.run(time_unary(fleet.server.address, fleet.owner_metadata, part_id, args.calls))
         loaded_paced = asyncio.run(time_unary(fleet.server.address, fleet.owner_metadata, part_id, args.calls, args.pace))
         rss_loaded = rss_mb(pid)
-        stop.set()
-        load = results.get(timeout=60)
-        loader.join(30)
+        load = stop_tail_load(loader)
         time.sleep(2)
         rss_after = rss_mb(pid)
     finally:
@@ -151,7 +148,7 @@ def run(args: argparse.Namespace) -> None:
         print(f"  loaded: p50 {percentile(busy, 0.5):6.2f} ms, p99 {p99_loaded:6.2f} ms")
         print(f"  ratio loaded/idle p99: {p99_loaded / p99_idle:.2f}x (target <= 2x)")
     print(f"tails during the loaded phase ({load['seconds']:.1f}s): {load['responses'] / load['seconds']:,.0f} responses/s, "
-          f"{load['bytes'] / load['seconds'] / 1e6:.1f} MB/s delivered; tails failed: {load['failed']} {load['failures']}")
+          f"{load['bytes'] / load['seconds'] / 1e6:.1f} MB/s delivered; tails failed: {load['failed']}")
     print(f"server RSS: idle {rss_idle:.0f} MB, loaded {rss_loaded:.0f} MB ({rss_loaded / rss_idle:.2f}x), "
           f"after the tails closed {rss_after:.0f} MB")
     print(f"server log lines with ERROR/Traceback: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))

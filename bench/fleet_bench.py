@@ -100,7 +100,7 @@ def database_url(data_dir: Path) -> str:
     return harness.database_url(data_dir) or f"sqlite:///{data_dir / 'fleet.db'}"
 
 
-def _u32(value: int) -> bytes:
+def u32(value: int) -> bytes:
     return value.to_bytes(4, "little")
 
 
@@ -118,9 +118,9 @@ def run_loadgen(address: str, pushes: list[tuple[Machine, list[bytes]]], method:
     stdin = bytearray()
     for machine, requests in pushes:
         token = dict(machine.metadata)["authorization"].removeprefix("Bearer ").encode()
-        stdin += _u32(len(token)) + token + _u32(len(requests))
+        stdin += u32(len(token)) + token + u32(len(requests))
         for request in requests:
-            stdin += _u32(len(request)) + request
+            stdin += u32(len(request)) + request
     result = subprocess.run(
         [str(go_loadgen()), "-address", address, "-method", method], input=bytes(stdin), capture_output=True, check=True
     )

@@ -12,6 +12,8 @@
 //
 // Output (stdout): one line, "<calls> <seconds>" for the timed run, after one
 // untimed warm-up pass of machine 0's requests.
+//
+// With -mode tail it holds tails open and paces Log calls instead (tail.go).
 package main
 
 import (
@@ -105,21 +107,29 @@ func push(ctx context.Context, conn *grpc.ClientConn, method string, m machine) 
 func main() {
 	address := flag.String("address", "", "server host:port")
 	method := flag.String("method", "/viam.app.v1.RobotService/Log", "full method name")
-	connections := flag.Int("connections", 1, "client connections, shared round-robin by the machines")
+	connections := flag.Int("connections", 1, "client connections, shared round-robin by the machines (and tails)")
+	mode := flag.String("mode", "push", "push: time the machines' calls; tail: hold tails open under paced Log calls")
+	callsPerSecond := flag.Float64("calls-per-second", 1, "tail mode: Log calls per second per machine")
+	warmup := flag.Duration("warmup", 2*time.Second, "tail mode: pushing time before the counters restart")
 	flag.Parse()
-	machines, err := readMachines(bufio.NewReader(os.Stdin))
-	if err != nil || len(machines) == 0 {
-		fmt.Fprintln(os.Stderr, "loadgen: reading machines:", err)
-		os.Exit(2)
-	}
 	conns := make([]*grpc.ClientConn, *connections)
 	for i := range conns {
+		var err error
 		conns[i], err = grpc.NewClient(*address, grpc.WithTransportCredentials(insecure.NewCredentials()))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "loadgen:", err)
 			os.Exit(2)
 		}
 		defer conns[i].Close()
+	}
+	if *mode == "tail" {
+		tailMain(conns, *callsPerSecond, *warmup)
+		return
+	}
+	machines, err := readMachines(bufio.NewReader(os.Stdin))
+	if err != nil || len(machines) == 0 {
+		fmt.Fprintln(os.Stderr, "loadgen: reading machines:", err)
+		os.Exit(2)
 	}
 	ctx := context.Background()
 	if err := push(ctx, conns[0], *method, machines[0]); err != nil { // warm-up
