@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from generated.viam.app.v1 import app_pb2 as pb
-from server.domain.access import Permission, ResourceType
-from server.domain.context import DomainContext
-from server.services import convert
-from server.services.convert import optional_string
-from server.services.rpc import rpc
-
-ORG, LOCATION, ROBOT, PART = ResourceType.ORGANIZATION, ResourceType.LOCATION, ResourceType.ROBOT, ResourceType.ROBOT_PART
-READ, WRITE, AUTHENTICATED = Permission.READ, Permission.WRITE, Permission.AUTHENTICATED
 from collections.abc import AsyncIterator
 
+from generated.viam.app.v1 import app_pb2 as pb
 from server.domain import logs
+from server.domain.access import Permission, ResourceType
+from server.domain.context import DomainContext
 from server.logs.hub import TailClosed
-from server.services.rpc import STREAM_READY, Call
+from server.services import convert
+from server.services.convert import optional_string
+from server.services.rpc import STREAM_READY, Call, rpc
 
+PART = ResourceType.ROBOT_PART
+READ = Permission.READ
 
 
 class LogRpcs:

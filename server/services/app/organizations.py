@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from generated.viam.app.v1 import app_pb2 as pb
+from server.domain import metadata, organizations
 from server.domain.access import Permission, ResourceType
 from server.domain.context import DomainContext
+from server.domain.organizations import OrganizationChanges
 from server.services import convert
 from server.services.convert import optional_string, optional_struct
 from server.services.rpc import rpc
 
-ORG, LOCATION, ROBOT, PART = ResourceType.ORGANIZATION, ResourceType.LOCATION, ResourceType.ROBOT, ResourceType.ROBOT_PART
+ORG = ResourceType.ORGANIZATION
 READ, WRITE, AUTHENTICATED = Permission.READ, Permission.WRITE, Permission.AUTHENTICATED
-from server.domain import metadata, organizations
-from server.domain.organizations import OrganizationChanges
-
 
 
 def _serialized(request: pb.UpdateOrganizationRequest, field: str) -> bytes | None:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from generated.viam.app.v1 import app_pb2 as pb
+from server.domain import checkin, metadata, part_configs, parts
 from server.domain.access import Permission, ResourceType
 from server.domain.context import DomainContext
 from server.services import convert
 from server.services.convert import optional_datetime, optional_string, optional_struct
 from server.services.rpc import rpc
 
-ORG, LOCATION, ROBOT, PART = ResourceType.ORGANIZATION, ResourceType.LOCATION, ResourceType.ROBOT, ResourceType.ROBOT_PART
-READ, WRITE, AUTHENTICATED = Permission.READ, Permission.WRITE, Permission.AUTHENTICATED
-from server.domain import checkin, metadata, part_configs, parts
-
+LOCATION, ROBOT, PART = ResourceType.LOCATION, ResourceType.ROBOT, ResourceType.ROBOT_PART
+READ, WRITE = Permission.READ, Permission.WRITE
 
 
 class PartRpcs:
