@@ -32,8 +32,10 @@ DEFAULT_DEADLINE_SECONDS = 60.0
 # Open server streams (log tails) per API key, user or machine.
 DEFAULT_MAX_STREAMS_PER_IDENTITY = 1000
 # SQLite reads the database through a memory map of up to this many bytes: a page
-# already in the OS cache costs no read() call (log pages got about 25% faster).
-DEFAULT_SQLITE_MMAP_BYTES = 1 << 30
+# already in the OS cache costs no read() call. SQLite caps it at its build's
+# maximum (2 GiB in Python's usual builds). With 10M log entries (a 2 GB file), a
+# filtered page took 2.4 ms with the whole file mapped and 3.5 ms with 1 GiB.
+DEFAULT_SQLITE_MMAP_BYTES = 1 << 36
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,19 @@ def writer_pid(running: RunningServer) -> int:
     return found[0]
 
 
+def wait_until_gone(pid: int, timeout_s: float = 30) -> bool:
+    """Waits for a process to exit (a zombie counts as gone); False if it is still running at the timeout."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
 @pytest.fixture
 def own(tmp_path: Path) -> Iterator[tuple[RunningServer, Fleet]]:
     running = start_bootstrapped_server(tmp_path / "data")
@@ -90,7 +103,4 @@ def test_the_writer_ends_with_the_server(tmp_path: Path) -> None:
         pid = writer_pid(running)
     finally:
         assert running.server.stop() == 0
-    deadline = time.monotonic() + 10
-    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2], "writer outlived the server"
+    assert wait_until_gone(pid), "writer outlived the server"
