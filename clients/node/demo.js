@@ -22,15 +22,15 @@ const NUM_LOGS = 3;
 const TAIL_WAIT_MS = 15000;
 
 function parseArgs(argv) {
-  const opts = { addr: '127.0.0.1:8080', keyId: '', key: '', orgId: '', timeoutMs: 60000, tailSettleMs: 500 };
+  const opts = { addr: '127.0.0.1:8080', keyId: '', key: '', orgId: '', timeoutMs: 60000 };
   const names = {
     '--addr': 'addr', '--key-id': 'keyId', '--key': 'key', '--org-id': 'orgId',
-    '--timeout-ms': 'timeoutMs', '--tail-settle-ms': 'tailSettleMs',
+    '--timeout-ms': 'timeoutMs',
   };
   for (let i = 0; i < argv.length; i++) {
     let [flag, value] = argv[i].split(/=(.*)/s, 2);
     if (flag === '--help' || flag === '-h') {
-      console.log('usage: node demo.js --addr HOST:PORT --key-id ID --key KEY --org-id ORG [--timeout-ms N] [--tail-settle-ms N]');
+      console.log('usage: node demo.js --addr HOST:PORT --key-id ID --key KEY --org-id ORG [--timeout-ms N]');
       process.exit(0);
     }
     if (!(flag in names)) throw new Error(`unknown flag ${flag}`);
@@ -214,6 +214,13 @@ async function run(opts) {
     let tailError = null;
     let wake = () => {};
     tail = app.TailRobotPartLogs({ id: main.id, errorsOnly: false }, userMd, { deadline });
+    // The tail only delivers entries ingested after it is registered; the server
+    // sends the response headers once it is.
+    let subscribed = false;
+    tail.on('metadata', () => {
+      subscribed = true;
+      wake();
+    });
     tail.on('data', (resp) => {
       batches++;
       tailed.push(...resp.logs);
@@ -227,8 +234,7 @@ async function run(opts) {
       if (!finished && !tailError) tailError = new Error('stream ended by the server');
       wake();
     });
-    // The tail only delivers entries ingested after it is registered.
-    await new Promise((resolve) => setTimeout(resolve, opts.tailSettleMs));
+    while (!subscribed && !tailError) await new Promise((resolve) => { wake = resolve; });
     if (tailError) throw new StepError('TailRobotPartLogs', tailError);
 
     // 6. Push three entries as the machine.

@@ -88,7 +88,6 @@ func main() {
 	key := flag.String("key", "", "API key")
 	orgID := flag.String("org-id", "", "organization id to create the location in")
 	timeout := flag.Duration("timeout", 60*time.Second, "overall deadline")
-	tailSettle := flag.Duration("tail-settle", 500*time.Millisecond, "wait between starting the tail and pushing logs")
 	flag.Parse()
 	if *keyID == "" || *key == "" || *orgID == "" {
 		fmt.Fprintln(os.Stderr, "fleet-demo: --key-id, --key and --org-id are required")
@@ -97,7 +96,7 @@ func main() {
 
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	summary, err := run(ctx, *addr, *keyID, *key, *orgID, *tailSettle)
+	summary, err := run(ctx, *addr, *keyID, *key, *orgID)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "fleet-demo: FAILED at %v\n", err)
 		os.Exit(1)
@@ -159,7 +158,7 @@ func summarize(entries []*commonv1.LogEntry) ([]LogSummary, error) {
 	return out, nil
 }
 
-func run(ctx context.Context, addr, keyID, key, orgID string, tailSettle time.Duration) (*Summary, error) {
+func run(ctx context.Context, addr, keyID, key, orgID string) (*Summary, error) {
 	started := time.Now()
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -247,6 +246,11 @@ func run(ctx context.Context, addr, keyID, key, orgID string, tailSettle time.Du
 	if err != nil {
 		return nil, step("TailRobotPartLogs", err)
 	}
+	// The tail only delivers entries ingested after it is registered; the server
+	// sends the response headers once it is.
+	if _, err := tail.Header(); err != nil {
+		return nil, step("TailRobotPartLogs", err)
+	}
 	var (
 		mu      sync.Mutex
 		tailed  []*commonv1.LogEntry
@@ -274,12 +278,6 @@ func run(ctx context.Context, addr, keyID, key, orgID string, tailSettle time.Du
 			}
 		}
 	}()
-	// The tail only delivers entries ingested after it is registered.
-	select {
-	case <-time.After(tailSettle):
-	case err := <-tailDone:
-		return nil, step("TailRobotPartLogs", err)
-	}
 
 	// 6. Push three entries as the machine.
 	base := time.Now().UTC().Truncate(time.Millisecond)
