@@ -1,13 +1,16 @@
-"""Unary latency under load: GetRobotPart p99 idle, then with 1000 live tails open and a light ingest.
+"""Unary latency under load: GetRobotPart p99 idle, then with 1000 live tails open under growing ingest.
 
 One client calls GetRobotPart --calls times, at concurrency 4 back to back (closed
 loop, saturating) and at --pace calls/s (open loop, the latency a caller sees),
-first on an idle server (the in-run baseline), then while a Go process (bench/loadgen -mode tail) holds --tails open
-tails on a few parts and ingests --rate entries/s into them (target: loaded p99
-<= 2x idle). Also prints the server's RSS idle, loaded, and after the tails
-close (the memory bound). SQLite by default; --postgres runs on a throwaway
-PostgreSQL cluster. The per-identity stream cap is raised for the run.
-Run: .venv/bin/python bench/bench_load.py [--tails 1000] [--rate 1000] [--calls 400] [--postgres]
+first on an idle server (the in-run baseline), then once per --rates value while
+a Go process (bench/loadgen -mode tail) holds --tails open tails on a few parts
+and ingests that many entries/s into them (target: loaded p99 <= 2x idle). With
+1000 tails on 5 parts every batch goes out to 200 tails, so the tail messages/s
+column is what grows the load. Also prints the server's RSS idle, with the
+tails, and after they close (the memory bound). SQLite by default; --postgres
+runs on a throwaway PostgreSQL cluster. The per-identity stream cap is raised
+for the run.
+Run: .venv/bin/python bench/bench_load.py [--tails 1000] [--rates 0,250,1000] [--calls 400] [--postgres]
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import random
 import subprocess
 import time
 from contextlib import nullcontext
+from dataclasses import dataclass
 
 import grpc
 
@@ -116,19 +120,35 @@ def stop_tail_load(loader: subprocess.Popen) -> dict:  # type: ignore[type-arg]
     return {"responses": int(responses), "bytes": int(size), "seconds": float(seconds), "failed": int(failed)}
 
 
+@dataclass
+class Phase:
+    """GetRobotPart latencies (ms) under one load, and what the tails got meanwhile."""
+
+    rate: float | None  # entries/s ingested into the tailed parts; None: no tails (idle)
+    closed: list[float]
+    paced: list[float]
+    rss_mb: float
+    load: dict | None = None  # type: ignore[type-arg]
+
+
 def run(args: argparse.Namespace) -> None:
     fleet = start_fleet(PARTS, extra_env={"FLEET_MAX_STREAMS_PER_IDENTITY": STREAM_CAP})
     pid = fleet.server.process.pid  # type: ignore[union-attr]
     part_id = fleet.machines[0].part_id
+
+    def measure(rate: float | None) -> Phase:
+        closed = asyncio.run(time_unary(fleet.server.address, fleet.owner_metadata, part_id, args.calls))
+        paced = asyncio.run(time_unary(fleet.server.address, fleet.owner_metadata, part_id, args.calls, args.pace))
+        return Phase(rate, closed, paced, rss_mb(pid))
+
+    phases = []
     try:
-        idle = asyncio.run(time_unary(fleet.server.address, fleet.owner_metadata, part_id, args.calls))
-        idle_paced = asyncio.run(time_unary(fleet.server.address, fleet.owner_metadata, part_id, args.calls, args.pace))
-        rss_idle = rss_mb(pid)
-        loader = start_tail_load(fleet.server.address, fleet.owner_metadata, fleet.machines, args.tails, args.rate)
-        loaded = asyncio.run(time_unary(fleet.server.address, fleet.owner_metadata, part_id, args.calls))
-        loaded_paced = asyncio.run(time_unary(fleet.server.address, fleet.owner_metadata, part_id, args.calls, args.pace))
-        rss_loaded = rss_mb(pid)
-        load = stop_tail_load(loader)
+        idle = measure(None)
+        for rate in args.rates:
+            loader = start_tail_load(fleet.server.address, fleet.owner_metadata, fleet.machines, args.tails, rate)
+            phase = measure(rate)
+            phase.load = stop_tail_load(loader)
+            phases.append(phase)
         time.sleep(2)
         rss_after = rss_mb(pid)
     finally:
@@ -136,20 +156,27 @@ def run(args: argparse.Namespace) -> None:
     errors = [line for line in fleet.server.log().splitlines() if "Traceback" in line or " ERROR " in line]
 
     backend = "PostgreSQL" if args.postgres else "SQLite"
-    print(f"{backend}; GetRobotPart x {args.calls} at concurrency {CONCURRENCY}; load: {args.tails} tails over {PARTS} parts, "
-          f"ingest {args.rate:,.0f} entries/s (batches of 1-{2 * INGEST_BATCH - 1})")
-    for label, quiet, busy in (
-        (f"open loop, {args.pace:.0f} calls/s (latency a caller sees)", idle_paced, loaded_paced),
-        (f"closed loop, concurrency {CONCURRENCY} (saturating: shares of the CPU)", idle, loaded),
-    ):
-        p99_idle, p99_loaded = percentile(quiet, 0.99), percentile(busy, 0.99)
-        print(f"GetRobotPart {label}")
-        print(f"  idle:   p50 {percentile(quiet, 0.5):6.2f} ms, p99 {p99_idle:6.2f} ms")
-        print(f"  loaded: p50 {percentile(busy, 0.5):6.2f} ms, p99 {p99_loaded:6.2f} ms")
-        print(f"  ratio loaded/idle p99: {p99_loaded / p99_idle:.2f}x (target <= 2x)")
-    print(f"tails during the loaded phase ({load['seconds']:.1f}s): {load['responses'] / load['seconds']:,.0f} responses/s, "
-          f"{load['bytes'] / load['seconds'] / 1e6:.1f} MB/s delivered; tails failed: {load['failed']}")
-    print(f"server RSS: idle {rss_idle:.0f} MB, loaded {rss_loaded:.0f} MB ({rss_loaded / rss_idle:.2f}x), "
+    print(f"{backend}; GetRobotPart x {args.calls} a phase, open loop at {args.pace:.0f} calls/s (the latency a caller sees) "
+          f"and closed loop at concurrency {CONCURRENCY} (saturating: shares of the CPU); load: {args.tails} tails over "
+          f"{PARTS} parts while machines ingest into them (batches of 1-{2 * INGEST_BATCH - 1})")
+    print(f"{'':44}{'open p50 / p99 (ratio)':>30}{'closed p50 / p99 (ratio)':>30}")
+
+    def row(label: str, phase: Phase) -> str:
+        cells = []
+        for samples, baseline in ((phase.paced, idle.paced), (phase.closed, idle.closed)):
+            p99 = percentile(samples, 0.99)
+            ratio = f"({p99 / percentile(baseline, 0.99):.2f}x)" if phase is not idle else ""
+            cells.append(f"{percentile(samples, 0.5):6.2f} / {p99:6.2f} ms {ratio:>8}")
+        return f"{label:44}" + "".join(f"{cell:>30}" for cell in cells)
+
+    print(row("idle (no tails)", idle))
+    for phase in phases:
+        assert phase.load is not None and phase.rate is not None
+        load = phase.load
+        label = f"{phase.rate:,.0f} entries/s, {load['responses'] / load['seconds']:,.0f} tail msgs/s"
+        print(row(label, phase) + (f"  tails failed: {load['failed']}" if load["failed"] else ""))
+    print("target: loaded p99 <= 2x idle")
+    print(f"server RSS: idle {idle.rss_mb:.0f} MB, with the tails up to {max(p.rss_mb for p in phases):.0f} MB, "
           f"after the tails closed {rss_after:.0f} MB")
     print(f"server log lines with ERROR/Traceback: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
 
@@ -157,7 +184,8 @@ def run(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tails", type=int, default=1000)
-    parser.add_argument("--rate", type=float, default=1000, help="entries/s ingested into the tailed parts")
+    parser.add_argument("--rates", type=lambda text: [float(r) for r in text.split(",")], default=[0.0, 250.0, 1000.0],
+                        help="entries/s ingested into the tailed parts, one loaded phase each (comma-separated)")
     parser.add_argument("--calls", type=int, default=400, help="GetRobotPart calls per phase")
     parser.add_argument("--pace", type=float, default=50, help="calls/s of the open-loop phase")
     parser.add_argument("--postgres", action="store_true", help="run on a throwaway PostgreSQL cluster instead of SQLite")

@@ -11,7 +11,7 @@ package main
 //	u32(machines) { u32(len(token)) token u32(count) { u32(len(request)) LogRequest }... }...
 //
 // Each machine sends its requests round-robin, -calls-per-second of them per
-// second (phases spread over the first interval). Once every tail has its
+// second (phases spread over the first interval; 0: no Log calls at all). Once every tail has its
 // response headers (it is subscribed) and the pushers have run for -warmup,
 // the counters restart and "ready" is printed. Closing stdin stops the run;
 // the last line printed is "<responses> <bytes> <seconds> <failed tails>".
@@ -167,6 +167,9 @@ func tailMain(conns []*grpc.ClientConn, callsPerSecond float64, warmup time.Dura
 	subscribed.Wait()
 	rng := rand.New(rand.NewSource(5))
 	for i, m := range machines {
+		if callsPerSecond <= 0 {
+			break // tails only, no ingest
+		}
 		running.Add(1)
 		go func(conn *grpc.ClientConn, m machine, phase float64) {
 			defer running.Done()
