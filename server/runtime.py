@@ -52,7 +52,9 @@ class Runtime:
             secret_box=box,
             dns_domain=settings.dns_domain,
             log_hub=hub,
-            log_writer=LogWriter(settings.database_url, hub, replica_id, settings.sqlite_mmap_bytes),
+            log_writer=LogWriter(
+                settings.database_url, hub, replica_id, settings.sqlite_mmap_bytes, max_queued_bytes=settings.log_queue_bytes
+            ),
             online_threshold_seconds=settings.online_threshold_seconds,
             replica_id=replica_id,
             log_page_bytes=log_page_bytes(settings.max_message_bytes),

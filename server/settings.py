@@ -36,6 +36,9 @@ DEFAULT_MAX_STREAMS_PER_IDENTITY = 1000
 # maximum (2 GiB in Python's usual builds). With 10M log entries (a 2 GB file), a
 # filtered page took 2.4 ms with the whole file mapped and 3.5 ms with 1 GiB.
 DEFAULT_SQLITE_MMAP_BYTES = 1 << 36
+# Log batches waiting for the log writer process, in request bytes; past it (a stalled
+# database) Log answers UNAVAILABLE at once instead of queueing more in memory.
+DEFAULT_LOG_QUEUE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class Settings:
     shutdown_notice_seconds: float = DEFAULT_SHUTDOWN_NOTICE_SECONDS
     log_retention_interval_seconds: float = DEFAULT_LOG_RETENTION_INTERVAL_SECONDS
     sqlite_mmap_bytes: int = DEFAULT_SQLITE_MMAP_BYTES
+    log_queue_bytes: int = DEFAULT_LOG_QUEUE_BYTES
 
     @staticmethod
     def load(
@@ -85,6 +89,7 @@ class Settings:
                 env, "FLEET_LOG_RETENTION_INTERVAL_SECONDS", DEFAULT_LOG_RETENTION_INTERVAL_SECONDS
             ),
             sqlite_mmap_bytes=int(_non_negative_float(env, "FLEET_SQLITE_MMAP_BYTES", DEFAULT_SQLITE_MMAP_BYTES)),
+            log_queue_bytes=_positive_int(env, "FLEET_LOG_QUEUE_BYTES", DEFAULT_LOG_QUEUE_BYTES),
         )
 
 

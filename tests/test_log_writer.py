@@ -1,6 +1,7 @@
-"""The log writer process (server/logs/writer_process.py): what callers see when it fails, and its lifetime.
+"""The log writer process (server/logs/writer_process.py): what callers see when it fails or
+falls behind, large groups, and its lifetime.
 
-Each test runs a server of its own, since one of them kills that server's writer.
+Each test runs a server of its own, since some of them stop or kill that server's writer.
 """
 
 from __future__ import annotations
@@ -9,14 +10,17 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import grpc
 import pytest
 
 from conftest import Fleet, RunningServer, auth_metadata, invalid, open_channel, start_bootstrapped_server
+from generated.viam.app.v1 import app_pb2, robot_pb2
 from generated.viam.common.v1 import common_pb2
-from test_logs import entry, new_machine, recent_base, stored_messages
+from harness import ServerProcess, bootstrap
+from test_logs import Machine, as_machine, entry, new_machine, recent_base, stored_messages
 
 LogEntry = common_pb2.LogEntry
 
@@ -95,6 +99,74 @@ def test_an_invalid_entry_refuses_its_batch_only(own: tuple[RunningServer, Fleet
     other.log([entry("unaffected", time_ns=base)])
     assert stored_messages(fleet, machine.part_id) == []
     assert stored_messages(fleet, other.part_id) == ["unaffected"]
+
+
+@contextmanager
+def writer_stopped(running: RunningServer) -> Iterator[None]:
+    """SIGSTOPs the writer (a stalled disk, as the server sees it) and lets it go on at the end."""
+    pid = writer_pid(running)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
+def log_future(machine: Machine, message: str, time_ns: int) -> grpc.Future:  # type: ignore[type-arg]
+    request = robot_pb2.LogRequest(id=machine.part_id, logs=[entry(message, time_ns=time_ns)])
+    return machine.robot.Log.future(request, metadata=machine.md, timeout=60)
+
+
+QUEUE_WAIT_S = 3.0  # for every call sent to reach the (stopped) writer's queue; each takes about a millisecond
+
+
+def test_a_group_from_more_than_500_machines_is_stored(own: tuple[RunningServer, Fleet]) -> None:
+    """Batches from 550 machines, queued while the writer is stopped, become one group; its
+    credential check once exceeded SQLite's 500 terms in one compound SELECT and failed them all."""
+    running, fleet = own
+    tree = fleet.new_tree()
+    part_ids = [fleet.call("NewRobotPart", robot_id=tree.robot_id, part_name=f"part-{i}").part_id for i in range(550)]
+    machines = [as_machine(fleet, part_id) for part_id in part_ids]
+    base = recent_base()
+    with writer_stopped(running):
+        futures = [log_future(machine, f"from {machine.part_id}", base) for machine in machines]
+        time.sleep(QUEUE_WAIT_S)
+    failed = [(f.code(), f.details()) for f in futures if f.exception() is not None]
+    assert failed == []
+    for machine in machines:
+        assert stored_messages(fleet, machine.part_id) == [f"from {machine.part_id}"]
+
+
+def test_a_stalled_writer_refuses_batches_past_the_queue_bound(tmp_path: Path) -> None:
+    """With FLEET_LOG_QUEUE_BYTES reached, Log answers UNAVAILABLE at once, stores nothing for that
+    call, and the batches already queued are stored when the writer goes on."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    boot = bootstrap(data_dir, "Queue Org")
+    running = RunningServer(ServerProcess(data_dir, extra_env={"FLEET_LOG_QUEUE_BYTES": "20000"}).start(), boot, data_dir)
+    channel = open_channel(running.server.address)
+    try:
+        fleet = Fleet(channel, auth_metadata(channel, boot), boot)
+        machine = new_machine(fleet)
+        base = recent_base()
+        payload = "x" * 1000  # about 1 KB a batch: the 21st can't be queued
+        with writer_stopped(running):
+            futures = [log_future(machine, f"{i} {payload}", base + i) for i in range(30)]
+            time.sleep(QUEUE_WAIT_S)
+            refused = [i for i, f in enumerate(futures) if f.done()]
+            codes = {futures[i].code() for i in refused}
+        assert codes == {grpc.StatusCode.UNAVAILABLE}, codes
+        assert 5 <= len(refused) <= 20, refused  # the bound is bytes: about 19 batches fit
+        for future in futures:
+            future.exception()  # wait for every call
+        accepted = [i for i in range(30) if i not in refused]
+        assert all(futures[i].code() == grpc.StatusCode.OK for i in accepted)
+        stored = stored_messages(fleet, machine.part_id, order=app_pb2.LOG_ORDER_ASCENDING)
+        assert [int(message.split()[0]) for message in stored] == accepted
+        machine.log([entry("after", time_ns=base + 100)])  # and it takes batches again
+    finally:
+        channel.close()
+        running.server.stop()
 
 
 def test_the_writer_ends_with_the_server(tmp_path: Path) -> None:

@@ -27,19 +27,24 @@ def machine_credential_query(part_id: str, credential_id: str) -> tuple[str, tup
     return query, (secret_id, part_id)
 
 
+CREDENTIALS_PER_QUERY = 200
+
+
 def existing_machine_credentials(cursor: Any, paramstyle: str, pairs: list[tuple[str, str]]) -> list[bool]:
-    """For each (part_id, credential_id): does the secret still exist? One query for them all."""
+    """For each (part_id, credential_id): does the secret still exist? One query per
+    CREDENTIALS_PER_QUERY distinct pairs (SQLite refuses a compound SELECT of more than 500 terms)."""
     distinct = list(dict.fromkeys(pairs))
-    selects: list[str] = []
-    params: list[str] = []
-    for index, (part_id, credential_id) in enumerate(distinct):
-        query = machine_credential_query(part_id, credential_id)
-        if query is not None:
-            selects.append(f"SELECT {index} WHERE EXISTS ({query[0]})")
-            params.extend(query[1])
     found: set[int] = set()
-    if selects:
-        cursor.execute(for_paramstyle(" UNION ALL ".join(selects), paramstyle), params)
-        found = {row[0] for row in cursor.fetchall()}
+    for start in range(0, len(distinct), CREDENTIALS_PER_QUERY):
+        selects: list[str] = []
+        params: list[str] = []
+        for index in range(start, min(start + CREDENTIALS_PER_QUERY, len(distinct))):
+            query = machine_credential_query(*distinct[index])
+            if query is not None:
+                selects.append(f"SELECT {index} WHERE EXISTS ({query[0]})")
+                params.extend(query[1])
+        if selects:
+            cursor.execute(for_paramstyle(" UNION ALL ".join(selects), paramstyle), params)
+            found.update(row[0] for row in cursor.fetchall())
     position = {pair: index for index, pair in enumerate(distinct)}
     return [position[pair] in found for pair in pairs]

@@ -12,7 +12,7 @@ thread busy. Here the database work runs on its own core.
 
 Frames are a 4-byte little-endian length and a pickle. In: first the
 configuration, then batches `(seq, credential_id, part_id, received_ns,
-serialized LogRequest)`. Out: lists of `(seq, outcome)` (see Outcome). The
+entry count, serialized LogRequest)`. Out: lists of `(seq, outcome)` (see Outcome). The
 process also turns the requests into rows (server/logs/entries.py), which
 takes that per-entry work off the event loop too. The
 process ends when its stdin closes, after writing what it has read; it
@@ -24,11 +24,18 @@ Run by the server: python -m server.logs.writer_process
 
 from __future__ import annotations
 
+import signal
+
+if __name__ == "__main__":
+    # Before the imports below, which take most of a second: a Ctrl-C or a service
+    # manager's stop meanwhile must not end the writer before the server's drain does.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
 import logging
 import os
 import pickle
 import select
-import signal
 import threading
 import time
 from collections import deque
@@ -115,16 +122,21 @@ class GroupStore:
     def _store_valid(self, group: list[Batch]) -> list[tuple[int, Outcome]]:
         try:
             refused = self._insert(group)
-        except self._integrity_errors:
+        except self._integrity_errors as error:
+            if not _missing_part(error):
+                return self._failed(group, error)
             # A part deleted between the check and the insert (possible on PostgreSQL): retry one by one.
             if len(group) == 1:
                 return [(group[0].seq, GONE)]
             return [outcome for batch in group for outcome in self._store_valid([batch])]
         except Exception as error:  # database down, disk full: every caller learns it
-            log.exception("writing %d log batches failed", len(group))
-            self._reconnect()
-            return [(batch.seq, ("failed", f"{type(error).__name__}: {error}")) for batch in group]
+            return self._failed(group, error)
         return [(batch.seq, GONE if batch in refused else STORED) for batch in group]
+
+    def _failed(self, group: list[Batch], error: Exception) -> list[tuple[int, Outcome]]:
+        log.error("writing %d log batches failed", len(group), exc_info=error)
+        self._reconnect()
+        return [(batch.seq, ("failed", f"{type(error).__name__}: {error}")) for batch in group]
 
     def _reconnect(self) -> None:
         if self._connection is not None:
@@ -183,6 +195,13 @@ class GroupStore:
         times = batch.values[1 :: len(COLUMNS)]
         for payload in encode_notifications(replica_id, batch.part_id, ids, (min(times), max(times))):
             cursor.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
+
+
+def _missing_part(error: Exception) -> bool:
+    """A foreign-key violation: the part the rows point at was deleted. Any other
+    integrity error (a clashing id, say) is a failure of the store, not of the caller."""
+    cause = getattr(error, "orig", None) or error  # SQLAlchemy wraps the driver's exception
+    return getattr(cause, "sqlstate", None) == "23503" or "FOREIGN KEY constraint failed" in str(cause)
 
 
 def _take_ids(cursor: Any, count: int) -> int:
@@ -279,8 +298,6 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     # Outcomes go to the server on the original stdout; anything else printed goes to stderr.
     out = os.dup(1)
     os.dup2(2, 1)
