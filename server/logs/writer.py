@@ -60,7 +60,7 @@ class _Child:
 
 class LogWriter:
     def __init__(self, database_url: str, hub: LogHub, replica_id: str | None = None, sqlite_mmap_bytes: int = 0,
-                 *, max_queued_bytes: int = 64 << 20):
+                 *, max_queued_bytes: int):
         """`replica_id`: set when other replicas share the database (PostgreSQL); each stored
         batch is then announced to them (server/logs/replication.py)."""
         self._config = {"database_url": database_url, "replica_id": replica_id, "sqlite_mmap_bytes": sqlite_mmap_bytes}
