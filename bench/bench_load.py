@@ -26,7 +26,18 @@ from dataclasses import dataclass
 import grpc
 
 from bench_log_tail import stamped_entries
-from fleet_bench import Machine, go_loadgen, local_postgres, percentile, rss_mb, start_fleet, u32
+from fleet_bench import (
+    Machine,
+    bearer_token,
+    go_loadgen,
+    loadgen_chunk,
+    loadgen_machine,
+    local_postgres,
+    percentile,
+    rss_mb,
+    start_fleet,
+    u32,
+)
 from generated.viam.app.v1 import app_pb2, app_pb2_grpc, robot_pb2
 
 PARTS = 5
@@ -78,20 +89,15 @@ def tail_load_input(owner_metadata, machines: list[Machine], tails: int) -> byte
     """stdin for `loadgen -mode tail`: the owner's token, `tails` tail requests over the parts, and
     per machine a pool of Log requests of 1 to 2*INGEST_BATCH-1 entries (INGEST_BATCH on average)."""
     rng = random.Random(5)
-    owner = dict(owner_metadata)["authorization"].removeprefix("Bearer ").encode()
-    out = bytearray(u32(len(owner)) + owner + u32(tails))
-    for i in range(tails):
-        request = app_pb2.TailRobotPartLogsRequest(id=machines[i % len(machines)].part_id).SerializeToString()
-        out += u32(len(request)) + request
-    out += u32(len(machines))
+    tail_requests = [app_pb2.TailRobotPartLogsRequest(id=machines[i % len(machines)].part_id).SerializeToString() for i in range(tails)]
+    out = [loadgen_chunk(bearer_token(owner_metadata)), u32(tails), *map(loadgen_chunk, tail_requests), u32(len(machines))]
     for machine in machines:
-        token = dict(machine.metadata)["authorization"].removeprefix("Bearer ").encode()
-        out += u32(len(token)) + token + u32(LOG_REQUEST_POOL)
-        for _ in range(LOG_REQUEST_POOL):
-            count = rng.randint(1, 2 * INGEST_BATCH - 1)
-            request = robot_pb2.LogRequest(id=machine.part_id, logs=stamped_entries(count)).SerializeToString()
-            out += u32(len(request)) + request
-    return bytes(out)
+        pool = [
+            robot_pb2.LogRequest(id=machine.part_id, logs=stamped_entries(rng.randint(1, 2 * INGEST_BATCH - 1))).SerializeToString()
+            for _ in range(LOG_REQUEST_POOL)
+        ]
+        out.append(loadgen_machine(machine, pool))
+    return b"".join(out)
 
 
 def start_tail_load(address: str, owner_metadata, machines: list[Machine], tails: int, rate: float) -> subprocess.Popen:  # type: ignore[no-untyped-def,type-arg]

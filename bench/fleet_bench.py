@@ -104,6 +104,20 @@ def u32(value: int) -> bytes:
     return value.to_bytes(4, "little")
 
 
+def loadgen_chunk(data: bytes) -> bytes:
+    """bench/loadgen's framing: u32 length, then the bytes."""
+    return u32(len(data)) + data
+
+
+def bearer_token(metadata: list[tuple[str, str]]) -> bytes:
+    return dict(metadata)["authorization"].removeprefix("Bearer ").encode()
+
+
+def loadgen_machine(machine: Machine, requests: list[bytes]) -> bytes:
+    """One machine for bench/loadgen: its token, then its serialized requests."""
+    return loadgen_chunk(bearer_token(machine.metadata)) + u32(len(requests)) + b"".join(map(loadgen_chunk, requests))
+
+
 def go_loadgen() -> Path:
     """Builds bench/loadgen (Go; its modules come from the Go module proxy the first time)."""
     source = ROOT / "bench" / "loadgen"
@@ -115,14 +129,9 @@ def go_loadgen() -> Path:
 def run_loadgen(address: str, pushes: list[tuple[Machine, list[bytes]]], method: str = "/viam.app.v1.RobotService/Log") -> float:
     """Each machine sends its serialized requests in order, one call at a time, from a Go process
     (machine 0's requests once more first, untimed). Returns the timed run's calls/s."""
-    stdin = bytearray()
-    for machine, requests in pushes:
-        token = dict(machine.metadata)["authorization"].removeprefix("Bearer ").encode()
-        stdin += u32(len(token)) + token + u32(len(requests))
-        for request in requests:
-            stdin += u32(len(request)) + request
+    stdin = b"".join(loadgen_machine(machine, requests) for machine, requests in pushes)
     result = subprocess.run(
-        [str(go_loadgen()), "-address", address, "-method", method], input=bytes(stdin), capture_output=True, check=True
+        [str(go_loadgen()), "-address", address, "-method", method], input=stdin, capture_output=True, check=True
     )
     calls, seconds = result.stdout.split()
     return int(calls) / float(seconds)

@@ -66,27 +66,45 @@ func readChunk(r *bufio.Reader) ([]byte, error) {
 	return chunk, err
 }
 
+func readChunks(r *bufio.Reader) ([][]byte, error) {
+	count, err := readU32(r)
+	if err != nil {
+		return nil, err
+	}
+	chunks := make([][]byte, count)
+	for i := range chunks {
+		if chunks[i], err = readChunk(r); err != nil {
+			return nil, err
+		}
+	}
+	return chunks, nil
+}
+
+// readMachine reads one machine's token and requests; io.EOF if the input ended before it.
+func readMachine(r *bufio.Reader) (machine, error) {
+	token, err := readChunk(r)
+	if err != nil {
+		return machine{}, err
+	}
+	requests, err := readChunks(r)
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF // a token without its requests
+	}
+	if err != nil {
+		return machine{}, err
+	}
+	return machine{token: string(token), requests: requests}, nil
+}
+
 func readMachines(r *bufio.Reader) ([]machine, error) {
 	var machines []machine
 	for {
-		token, err := readChunk(r)
+		m, err := readMachine(r)
 		if err == io.EOF {
 			return machines, nil
 		}
 		if err != nil {
 			return nil, err
-		}
-		count, err := readU32(r)
-		if err != nil {
-			return nil, err
-		}
-		m := machine{token: string(token)}
-		for i := uint32(0); i < count; i++ {
-			request, err := readChunk(r)
-			if err != nil {
-				return nil, err
-			}
-			m.requests = append(m.requests, request)
 		}
 		machines = append(machines, m)
 	}

@@ -41,20 +41,6 @@ type tailCounts struct {
 	firstFailure             atomic.Value // string
 }
 
-func readChunks(r *bufio.Reader) ([][]byte, error) {
-	count, err := readU32(r)
-	if err != nil {
-		return nil, err
-	}
-	chunks := make([][]byte, count)
-	for i := range chunks {
-		if chunks[i], err = readChunk(r); err != nil {
-			return nil, err
-		}
-	}
-	return chunks, nil
-}
-
 func readTailInput(r *bufio.Reader) (string, [][]byte, []machine, error) {
 	owner, err := readChunk(r)
 	if err != nil {
@@ -70,15 +56,9 @@ func readTailInput(r *bufio.Reader) (string, [][]byte, []machine, error) {
 	}
 	machines := make([]machine, count)
 	for i := range machines {
-		token, err := readChunk(r)
-		if err != nil {
+		if machines[i], err = readMachine(r); err != nil {
 			return "", nil, nil, err
 		}
-		requests, err := readChunks(r)
-		if err != nil {
-			return "", nil, nil, err
-		}
-		machines[i] = machine{token: string(token), requests: requests}
 	}
 	return string(owner), tails, machines, nil
 }
