@@ -50,9 +50,10 @@ def authenticate_as(channel: grpc.Channel, credential_type: str, entity: str, pa
     return response.access_token
 
 
-def machine_log(channel: grpc.Channel, part_id: str, token: str) -> None:
+def machine_log(channel: grpc.Channel, part_id: str, token: str, *, empty: bool = False) -> None:
+    logs = [] if empty else [common_pb2.LogEntry(level="info", message="hello")]
     robot_pb2_grpc.RobotServiceStub(channel).Log(
-        robot_pb2.LogRequest(id=part_id, logs=[common_pb2.LogEntry(level="info", message="hello")]),
+        robot_pb2.LogRequest(id=part_id, logs=logs),
         metadata=bearer(token),
         timeout=30,
     )
@@ -268,12 +269,17 @@ def test_deleted_part_secret_revokes_machine_tokens_at_once(fleet, tree):
     new_token = authenticate_as(fleet.channel, "robot-secret", part_id, new.secret)
     machine_log(fleet.channel, part_id, old_token)
 
+    machine_log(fleet.channel, part_id, old_token, empty=True)
+
     fleet.call("DeleteRobotPartSecret", part_id=part_id, secret_id=old.id)
     with rpc_error(UNAUTH):
         machine_log(fleet.channel, part_id, old_token)
+    with rpc_error(UNAUTH):  # an empty batch is checked too, though it stores nothing
+        machine_log(fleet.channel, part_id, old_token, empty=True)
     with rpc_error(UNAUTH):
         authenticate_as(fleet.channel, "robot-secret", part_id, old.secret)
     machine_log(fleet.channel, part_id, new_token)  # tokens of the other secret keep working
+    machine_log(fleet.channel, part_id, new_token, empty=True)
     machine_log(fleet.channel, part_id, authenticate_as(fleet.channel, "robot-secret", part_id, new.secret))
 
 

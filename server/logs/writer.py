@@ -78,9 +78,9 @@ class LogWriter:
 
     async def write(self, batch: PushedBatch, credential_id: str) -> None:
         """`credential_id`: the secret the writing machine authenticated with; it must still exist.
-        Raises PartGone, InvalidArgument (an entry the batch can't be stored with) or Unavailable."""
-        if not batch.entry_count:
-            return
+        Raises PartGone, InvalidArgument (an entry the batch can't be stored with) or Unavailable.
+        An empty batch goes through the same check (and stores nothing), so a revoked machine
+        learns it is revoked whatever it sends."""
         child = await self._running()
         if child.queued_bytes + len(batch.request) > self._max_queued_bytes or len(child.waiting) >= MAX_QUEUED_BATCHES:
             raise Unavailable("the log writer is behind (the database is slow to take writes); nothing was stored: send this batch again")
@@ -148,7 +148,7 @@ class LogWriter:
                     future, batch = child.waiting.pop(seq)
                     child.queued_bytes -= len(batch.request)
                     if outcome is STORED:
-                        if self._hub.has_subscribers(batch.part_id):
+                        if batch.entry_count and self._hub.has_subscribers(batch.part_id):
                             self._hub.publish(batch.part_id, batch.records())
                         _resolve(future, lambda f: f.set_result(None))
                     else:

@@ -162,7 +162,8 @@ class GroupStore:
             accepted = [batch for batch, exists in zip(group, existing) if exists]
             if self._replica_id is not None:
                 for batch in accepted:
-                    self._insert_and_announce(cursor, batch, self._replica_id)
+                    if batch.values:  # an empty batch only had its credential checked
+                        self._insert_and_announce(cursor, batch, self._replica_id)
             else:
                 self._insert_rows(cursor, accepted)
             connection.commit()
