@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from harness import TEST_POSTGRES_URL, database_url
-from server.db.engine import open_engine
+from server.db.engine import SQLITE_WAL_LIMIT_BYTES, open_engine
 from server.db.migrations import LATEST, SchemaTooNew, migrate
 from sqlmodel import SQLModel
 
@@ -28,6 +28,7 @@ def test_new_database_gets_every_model_table_and_latest_version(tmp_path: Path) 
         assert connection.execute(text("SELECT version FROM schema_version")).scalar_one() == LATEST
         assert connection.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+        assert connection.execute(text("PRAGMA journal_size_limit")).scalar_one() == SQLITE_WAL_LIMIT_BYTES
 
 
 def test_reopening_keeps_schema_and_data(tmp_path: Path) -> None:

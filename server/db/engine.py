@@ -14,6 +14,9 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # pg_advisory_xact_lock key every writing transaction takes (any constant; "FLEETWRT").
 POSTGRES_WRITE_LOCK_KEY = 0x464C454554575254
 POSTGRES_POOL_SIZE = 20
+# A write-ahead log that grew while a long read held back checkpoints is cut
+# back to this size when it is next reset, instead of keeping its peak size on disk.
+SQLITE_WAL_LIMIT_BYTES = 64 << 20
 
 
 def open_engine(database_url: str, *, sqlite_mmap_bytes: int = 0) -> Engine:
@@ -48,6 +51,7 @@ def _configure_sqlite(engine: Engine, mmap_bytes: int) -> None:
         # FULL: an acknowledged write survives power loss, not only a crash.
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA journal_size_limit={SQLITE_WAL_LIMIT_BYTES}")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute(f"PRAGMA mmap_size={int(mmap_bytes)}")
         cursor.close()
