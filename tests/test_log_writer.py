@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -176,3 +177,57 @@ def test_the_writer_ends_with_the_server(tmp_path: Path) -> None:
     finally:
         assert running.server.stop() == 0
     assert wait_until_gone(pid), "writer outlived the server"
+
+
+def test_a_writer_that_dies_at_start_is_restarted_after_a_growing_pause(own: tuple[RunningServer, Fleet]) -> None:
+    """Writers killed before they answer anything look like writers that fail to start (a
+    database they can't open): the next start waits 0.5 s, then 1 s, then 2 s, with Log
+    answering UNAVAILABLE meanwhile, instead of a new process for every call."""
+    running, fleet = own
+    machine = new_machine(fleet)
+    assert running.server.process is not None
+    outcomes: list[tuple[grpc.StatusCode, str]] = []
+    sending = threading.Event()
+    sending.set()
+
+    def send() -> None:
+        attempt = 0
+        while sending.is_set():
+            attempt += 1
+            try:
+                machine.log([entry(f"try {attempt}", time_ns=recent_base() + attempt)])
+                outcomes.append((grpc.StatusCode.OK, ""))
+                return
+            except grpc.RpcError as error:
+                outcomes.append((error.code(), error.details() or ""))
+            time.sleep(0.02)
+
+    sender = threading.Thread(target=send, daemon=True)
+    killed_at: list[float] = []
+    started_at: list[float] = []
+    seen: set[int] = set()
+    try:
+        sender.start()
+        deadline = time.monotonic() + 30
+        while len(started_at) < 4 and time.monotonic() < deadline:
+            for pid in set(children(running.server.process.pid)) - seen:
+                started_at.append(time.monotonic())
+                seen.add(pid)
+                if len(killed_at) < 3:  # long before it could answer: its imports alone take most of a second
+                    os.kill(pid, signal.SIGKILL)
+                    killed_at.append(time.monotonic())
+            time.sleep(0.005)
+        assert len(started_at) == 4, f"only {len(started_at)} writers were started within 30 s"
+        sender.join(timeout=30)  # the fourth writer is left alone: the call it takes succeeds
+    finally:
+        sending.clear()
+        sender.join(timeout=30)
+    # The first was the writer started with the server.
+    for index, pause in enumerate((0.5, 1.0, 2.0)):
+        waited = started_at[index + 1] - killed_at[index]
+        assert pause - 0.05 <= waited <= pause + 5, (index, waited)
+    codes = {code for code, _ in outcomes[:-1]}
+    assert codes == {grpc.StatusCode.UNAVAILABLE}, outcomes
+    assert any("failed to start" in details for _, details in outcomes), outcomes
+    assert outcomes[-1][0] == grpc.StatusCode.OK
+    assert stored_messages(fleet, machine.part_id) == [f"try {len(outcomes)}"]

@@ -121,6 +121,10 @@ class LogWriter:
         async with self._starting:
             child = self._child
             if child is None or child.process.returncode is not None:
+                if child is not None and child.outcomes is not None:
+                    # Its end is noted first: a call arriving between the exit and that note
+                    # would otherwise start the next process without the pause.
+                    await asyncio.shield(child.outcomes)
                 wait_s = self._next_start_at - time.monotonic()
                 if wait_s > 0:
                     raise Unavailable(f"the log writer failed to start; the next try is in {wait_s:.1f}s (see the server log); send this batch again")
@@ -188,7 +192,9 @@ def _widen_pipe(stdin: asyncio.StreamWriter) -> None:
     """Lets the pipe to the writer hold PIPE_BYTES (Linux's default is 64 KiB), so the
     batches that arrive while it writes a group reach it in one read, as one group."""
     pipe = stdin.transport.get_extra_info("pipe")
-    with contextlib.suppress(AttributeError, OSError):  # not Linux, or above the system's pipe-max-size
+    # AttributeError: not Linux. OSError: above the system's pipe-max-size. ValueError: the
+    # process died at once and its pipe is closed (the batch then fails as UNAVAILABLE).
+    with contextlib.suppress(AttributeError, OSError, ValueError):
         fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
 
