@@ -25,19 +25,7 @@ from dataclasses import dataclass
 
 import grpc
 
-from bench_log_tail import stamped_entries
-from fleet_bench import (
-    Machine,
-    bearer_token,
-    go_loadgen,
-    loadgen_chunk,
-    loadgen_machine,
-    local_postgres,
-    percentile,
-    rss_mb,
-    start_fleet,
-    u32,
-)
+from fleet_bench import Fleet, local_postgres, percentile, rss_mb, stamped_entries, start_fleet, start_tail_load, stop_tail_load
 from generated.viam.app.v1 import app_pb2, app_pb2_grpc, robot_pb2
 
 PARTS = 5
@@ -85,45 +73,20 @@ async def time_unary(address: str, metadata, part_id: str, calls: int, pace: flo
         return samples
 
 
-def tail_load_input(owner_metadata, machines: list[Machine], tails: int) -> bytes:  # type: ignore[no-untyped-def]
-    """stdin for `loadgen -mode tail`: the owner's token, `tails` tail requests over the parts, and
-    per machine a pool of Log requests of 1 to 2*INGEST_BATCH-1 entries (INGEST_BATCH on average)."""
+def start_load(fleet: Fleet, tails: int, rate: float) -> subprocess.Popen[bytes]:
+    """`tails` tails over the parts, and per machine a pool of Log requests of 1 to
+    2*INGEST_BATCH-1 entries (INGEST_BATCH on average) sent to reach `rate` entries/s in all."""
     rng = random.Random(5)
+    machines = fleet.machines
     tail_requests = [app_pb2.TailRobotPartLogsRequest(id=machines[i % len(machines)].part_id).SerializeToString() for i in range(tails)]
-    out = [loadgen_chunk(bearer_token(owner_metadata)), u32(tails), *map(loadgen_chunk, tail_requests), u32(len(machines))]
-    for machine in machines:
-        pool = [
+    pushes = [
+        (machine, [
             robot_pb2.LogRequest(id=machine.part_id, logs=stamped_entries(rng.randint(1, 2 * INGEST_BATCH - 1))).SerializeToString()
             for _ in range(LOG_REQUEST_POOL)
-        ]
-        out.append(loadgen_machine(machine, pool))
-    return b"".join(out)
-
-
-def start_tail_load(address: str, owner_metadata, machines: list[Machine], tails: int, rate: float) -> subprocess.Popen:  # type: ignore[no-untyped-def,type-arg]
-    """Tails and paced ingest from a Go process (bench/loadgen -mode tail): a Python client receiving
-    thousands of responses a second took a core of this box, and the server's figures with it."""
-    loader = subprocess.Popen(
-        [str(go_loadgen()), "-mode", "tail", "-address", address,
-         "-calls-per-second", str(rate / len(machines) / INGEST_BATCH)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=False,
-    )
-    assert loader.stdin is not None and loader.stdout is not None
-    loader.stdin.write(tail_load_input(owner_metadata, machines, tails))
-    loader.stdin.flush()
-    if loader.stdout.readline().strip() != b"ready":
-        raise RuntimeError("load generator did not get ready")
-    return loader
-
-
-def stop_tail_load(loader: subprocess.Popen) -> dict:  # type: ignore[type-arg]
-    """Ends the run (closes the loader's stdin); its counts over the loaded phase."""
-    assert loader.stdin is not None and loader.stdout is not None
-    loader.stdin.close()
-    responses, size, seconds, failed = loader.stdout.read().split()
-    if loader.wait(30) != 0:
-        raise RuntimeError(f"load generator exited with {loader.returncode}")
-    return {"responses": int(responses), "bytes": int(size), "seconds": float(seconds), "failed": int(failed)}
+        ])
+        for machine in machines
+    ]
+    return start_tail_load(fleet.server.address, fleet.owner_metadata, tail_requests, pushes, rate / len(machines) / INGEST_BATCH)
 
 
 @dataclass
@@ -134,7 +97,7 @@ class Phase:
     closed: list[float]
     paced: list[float]
     rss_mb: float
-    load: dict | None = None  # type: ignore[type-arg]
+    load: dict[str, float] | None = None
 
 
 def run(args: argparse.Namespace) -> None:
@@ -151,7 +114,7 @@ def run(args: argparse.Namespace) -> None:
     try:
         idle = measure(None)
         for rate in args.rates:
-            loader = start_tail_load(fleet.server.address, fleet.owner_metadata, fleet.machines, args.tails, rate)
+            loader = start_load(fleet, args.tails, rate)
             phase = measure(rate)
             phase.load = stop_tail_load(loader)
             phases.append(phase)
@@ -180,7 +143,8 @@ def run(args: argparse.Namespace) -> None:
         assert phase.load is not None and phase.rate is not None
         load = phase.load
         label = f"{phase.rate:,.0f} entries/s, {load['responses'] / load['seconds']:,.0f} tail msgs/s"
-        print(row(label, phase) + (f"  tails failed: {load['failed']}" if load["failed"] else ""))
+        delivery = f"  tail delivery p50 / p99 {load['p50_ms']:.1f} / {load['p99_ms']:.1f} ms" if load["entries"] else ""
+        print(row(label, phase) + delivery + (f"  tails failed: {load['failed']:.0f}" if load["failed"] else ""))
     print("target: loaded p99 <= 2x idle")
     print(f"server RSS: idle {idle.rss_mb:.0f} MB, with the tails up to {max(p.rss_mb for p in phases):.0f} MB, "
           f"after the tails closed {rss_after:.0f} MB")

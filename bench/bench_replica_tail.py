@@ -14,17 +14,77 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import struct
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import grpc
 
-from bench_log_tail import Deliveries, collect, push_at_rate
-from fleet_bench import local_postgres, percentile, start_fleet
-from generated.viam.app.v1 import app_pb2_grpc
+from fleet_bench import Machine, local_postgres, percentile, start_fleet
+from generated.viam.app.v1 import app_pb2, app_pb2_grpc, robot_pb2
+from generated.viam.common.v1 import common_pb2
 from tests.harness import ServerProcess
 
 MACHINES = 10
 MIN_BATCH, MAX_BATCH = 10, 100
+
+
+@dataclass
+class Deliveries:
+    """What the tails of one group received: ingest-to-delivery latencies and the entry count."""
+
+    latencies_ms: list[float] = field(default_factory=list)
+    delivered: int = 0
+
+
+def stamped_entries(count: int) -> list[common_pb2.LogEntry]:
+    """A batch whose entries carry the send time (perf_counter_ns) in `stack`, which the tail decodes."""
+    stamp = struct.pack("<q", time.perf_counter_ns()).hex()
+    return [common_pb2.LogEntry(level="info", message=f"tick {i}", stack=stamp) for i in range(count)]
+
+
+async def collect(app: app_pb2_grpc.AppServiceStub, part_id: str, metadata, deliveries: Deliveries) -> None:  # type: ignore[no-untyped-def]
+    """Tails one part until cancelled, recording each entry's latency (same process, so the same clock).
+
+    A response's entries arrive together and in order, so its latency is that of
+    its first, oldest entry (an upper bound for the others), counted once per
+    entry. Decoding only that entry keeps this client's own Python work (100k
+    entries/s with 100 tails) from queueing up and being measured as server latency.
+    """
+    stream = app.TailRobotPartLogs(app_pb2.TailRobotPartLogsRequest(id=part_id), metadata=metadata)
+    try:
+        async for response in stream:
+            now = time.perf_counter_ns()
+            count = len(response.logs)
+            first = response.logs[0] if count else None
+            if first is not None and first.stack:  # the send time, packed by the pusher
+                sent = struct.unpack("<q", bytes.fromhex(first.stack))[0]
+                deliveries.latencies_ms.extend([(now - sent) / 1e6] * count)
+            deliveries.delivered += count
+    except asyncio.CancelledError:
+        stream.cancel()
+        raise
+
+
+async def push_at_rate(log_call, machine: Machine, seconds: float, entries_per_second: float,  # type: ignore[no-untyped-def]
+                       batch_size: Callable[[], int], phase: float = 0.0) -> None:
+    """Sends stamped batches of batch_size() entries for `seconds`, paced to entries_per_second.
+
+    `phase` (0..1) delays the first batch by that fraction of the pacing interval:
+    real machines are not phase-locked, and ten pushers firing at the same instant
+    would measure their own burst's queueing rather than delivery latency.
+    """
+    deadline = time.perf_counter() + seconds
+    next_at = time.perf_counter()
+    if phase:
+        next_at += phase * batch_size() / entries_per_second
+        await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+    while time.perf_counter() < deadline:
+        count = batch_size()
+        await log_call(robot_pb2.LogRequest(id=machine.part_id, logs=stamped_entries(count)).SerializeToString(), metadata=machine.metadata)
+        next_at += count / entries_per_second
+        await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
 
 
 async def measure(address_a: str, address_b: str, fleet, args: argparse.Namespace) -> tuple[Deliveries, Deliveries, float]:  # type: ignore[no-untyped-def]

@@ -17,6 +17,7 @@ sys.path.insert(0, str(ROOT))
 
 from generated.proto.rpc.v1 import auth_pb2, auth_pb2_grpc  # noqa: E402
 from generated.viam.app.v1 import app_pb2, app_pb2_grpc  # noqa: E402
+from generated.viam.common.v1 import common_pb2  # noqa: E402
 import tests.harness as harness  # noqa: E402
 from tests.harness import ServerProcess, bootstrap, free_port  # noqa: E402
 
@@ -135,3 +136,48 @@ def run_loadgen(address: str, pushes: list[tuple[Machine, list[bytes]]], method:
     )
     calls, seconds = result.stdout.split()
     return int(calls) / float(seconds)
+
+
+# `bench/loadgen -mode tail` writes each Log call's send time over this, in the entries' `stack`.
+STAMP_PLACEHOLDER = "@" * 16
+
+
+def stamped_entries(count: int) -> list[common_pb2.LogEntry]:
+    """Entries whose delivery to tails `loadgen -mode tail` times (their `stack` gets the send time)."""
+    return [common_pb2.LogEntry(level="info", message=f"tick {i}", stack=STAMP_PLACEHOLDER) for i in range(count)]
+
+
+def start_tail_load(address: str, owner_metadata: list[tuple[str, str]], tail_requests: list[bytes],
+                    pushes: list[tuple[Machine, list[bytes]]], calls_per_second: float,
+                    warmup_seconds: float = 2.0) -> subprocess.Popen[bytes]:
+    """Tails (serialized TailRobotPartLogsRequests, as the owner) and paced Log calls (each machine's
+    requests round-robin, `calls_per_second` each) from bench/loadgen -mode tail, a Go process: a
+    Python client receiving thousands of responses a second takes a core of a small box, and the
+    server's figures with it. Returns once every tail is subscribed and the warm-up has passed."""
+    loader = subprocess.Popen(
+        [str(go_loadgen()), "-mode", "tail", "-address", address, "-calls-per-second", str(calls_per_second),
+         "-warmup", f"{warmup_seconds}s"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    )
+    assert loader.stdin is not None and loader.stdout is not None
+    loader.stdin.write(b"".join([
+        loadgen_chunk(bearer_token(owner_metadata)), u32(len(tail_requests)), *map(loadgen_chunk, tail_requests),
+        u32(len(pushes)), *(loadgen_machine(machine, requests) for machine, requests in pushes),
+    ]))
+    loader.stdin.flush()
+    if loader.stdout.readline().strip() != b"ready":
+        raise RuntimeError("load generator did not get ready")
+    return loader
+
+
+def stop_tail_load(loader: subprocess.Popen[bytes]) -> dict[str, float]:
+    """Ends the run (closes the loader's stdin); what the tails got since it was ready: responses,
+    bytes, seconds, failed (tails), entries (in stamped responses) and their delivery latency
+    p50_ms / p99_ms (NaN without stamped entries)."""
+    assert loader.stdin is not None and loader.stdout is not None
+    loader.stdin.close()
+    fields = loader.stdout.read().split()
+    if loader.wait(30) != 0:
+        raise RuntimeError(f"load generator exited with {loader.returncode}")
+    names = ("responses", "bytes", "seconds", "failed", "entries", "p50_ms", "p99_ms")
+    return {name: float(value) for name, value in zip(names, fields, strict=True)}

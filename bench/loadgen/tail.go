@@ -14,16 +14,28 @@ package main
 // second (phases spread over the first interval; 0: no Log calls at all). Once every tail has its
 // response headers (it is subscribed) and the pushers have run for -warmup,
 // the counters restart and "ready" is printed. Closing stdin stops the run;
-// the last line printed is "<responses> <bytes> <seconds> <failed tails>".
+// the last line printed is
+// "<responses> <bytes> <seconds> <failed tails> <entries> <p50 ms> <p99 ms>".
+//
+// Latency: every occurrence of stampPlaceholder (16 bytes, as in an entry's
+// `stack`) in a Log request is overwritten with the send time (ns since this
+// process started, 16 hex digits) just before the call. A tail response's
+// latency is that of its first, oldest entry, counted once per entry; p50/p99
+// are over the entries received after "ready" ("NaN" when none was stamped).
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand"
 	"os"
+	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,6 +51,18 @@ const tailMethod = "/viam.app.v1.AppService/TailRobotPartLogs"
 type tailCounts struct {
 	responses, bytes, failed atomic.Int64
 	firstFailure             atomic.Value // string
+	measuring                atomic.Bool  // latencies are kept only between "ready" and the end
+}
+
+// stampPlaceholder marks where the pushers write the send time.
+var stampPlaceholder = []byte("@@@@@@@@@@@@@@@@")
+
+var processStart = time.Now()
+
+// latency is one tail response: its first entry's ingest-to-delivery time, and how many entries it carried.
+type latency struct {
+	nanos   int64
+	entries int64
 }
 
 func readTailInput(r *bufio.Reader) (string, [][]byte, []machine, error) {
@@ -64,7 +88,7 @@ func readTailInput(r *bufio.Reader) (string, [][]byte, []machine, error) {
 }
 
 // tail opens one stream; subscribed is signalled once its headers arrive.
-func tail(ctx context.Context, conn *grpc.ClientConn, owner string, request []byte, counts *tailCounts, subscribed *sync.WaitGroup) {
+func tail(ctx context.Context, conn *grpc.ClientConn, owner string, request []byte, counts *tailCounts, subscribed *sync.WaitGroup, latencies *[]latency) {
 	once := sync.OnceFunc(subscribed.Done)
 	defer once()
 	ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+owner)
@@ -103,7 +127,122 @@ func tail(ctx context.Context, conn *grpc.ClientConn, owner string, request []by
 		}
 		counts.responses.Add(1)
 		counts.bytes.Add(int64(len(response)))
+		if counts.measuring.Load() {
+			received := time.Since(processStart).Nanoseconds()
+			if entries, sent, ok := firstStamp(response); ok {
+				*latencies = append(*latencies, latency{received - sent, entries})
+			}
+		}
 	}
+}
+
+// firstStamp reads a TailRobotPartLogsResponse (repeated LogEntry logs = 1): its entry
+// count, and the send time its first entry carries in `stack` (field 7).
+func firstStamp(response []byte) (entries int64, sent int64, ok bool) {
+	var first []byte
+	for len(response) > 0 {
+		key, n := binary.Uvarint(response)
+		if n <= 0 || key&7 != 2 {
+			return 0, 0, false
+		}
+		size, m := binary.Uvarint(response[n:])
+		if m <= 0 || uint64(len(response)-n-m) < size {
+			return 0, 0, false
+		}
+		if key>>3 == 1 {
+			if entries == 0 {
+				first = response[n+m : n+m+int(size)]
+			}
+			entries++
+		}
+		response = response[n+m+int(size):]
+	}
+	stack := stringField(first, 7)
+	if len(stack) != len(stampPlaceholder) {
+		return entries, 0, false
+	}
+	value, err := strconv.ParseInt(string(stack), 16, 64)
+	return entries, value, err == nil
+}
+
+// stringField is a length-delimited field of a message (nil if absent); other wire types are stepped over.
+func stringField(message []byte, number uint64) []byte {
+	for len(message) > 0 {
+		key, n := binary.Uvarint(message)
+		if n <= 0 {
+			return nil
+		}
+		message = message[n:]
+		switch key & 7 {
+		case 0:
+			_, m := binary.Uvarint(message)
+			if m <= 0 {
+				return nil
+			}
+			message = message[m:]
+		case 1, 5:
+			width := 8
+			if key&7 == 5 {
+				width = 4
+			}
+			if len(message) < width {
+				return nil
+			}
+			message = message[width:]
+		case 2:
+			size, m := binary.Uvarint(message)
+			if m <= 0 || uint64(len(message)-m) < size {
+				return nil
+			}
+			if key>>3 == number {
+				return message[m : m+int(size)]
+			}
+			message = message[m+int(size):]
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+// stamped is request with every stampPlaceholder replaced by the current send time.
+func stamped(request []byte) []byte {
+	if !bytes.Contains(request, stampPlaceholder) {
+		return request
+	}
+	stamp := []byte(fmt.Sprintf("%016x", time.Since(processStart).Nanoseconds()))
+	out := bytes.Clone(request)
+	for offset := 0; ; {
+		index := bytes.Index(out[offset:], stampPlaceholder)
+		if index < 0 {
+			return out
+		}
+		copy(out[offset+index:], stamp)
+		offset += index + len(stamp)
+	}
+}
+
+// percentiles of the entries' latencies in ms (each response counted once per entry it carried).
+func percentiles(samples []latency, fractions ...float64) []float64 {
+	sort.Slice(samples, func(i, j int) bool { return samples[i].nanos < samples[j].nanos })
+	var total int64
+	for _, sample := range samples {
+		total += sample.entries
+	}
+	out := make([]float64, len(fractions))
+	for i, fraction := range fractions {
+		out[i] = math.NaN()
+		rank := int64(fraction * float64(total))
+		var seen int64
+		for _, sample := range samples {
+			seen += sample.entries
+			if seen > rank {
+				out[i] = float64(sample.nanos) / 1e6
+				break
+			}
+		}
+	}
+	return out
 }
 
 // pushPaced sends m's requests round-robin at callsPerSecond until ctx ends.
@@ -118,7 +257,7 @@ func pushPaced(ctx context.Context, conn *grpc.ClientConn, m machine, callsPerSe
 			return
 		case <-time.After(time.Until(next)):
 		}
-		request := m.requests[i%len(m.requests)]
+		request := stamped(m.requests[i%len(m.requests)])
 		if err := conn.Invoke(ctx, "/viam.app.v1.RobotService/Log", &request, &reply, grpc.ForceCodec(rawCodec{})); err != nil && ctx.Err() == nil {
 			fmt.Fprintln(os.Stderr, "loadgen: Log:", err)
 		}
@@ -136,13 +275,14 @@ func tailMain(conns []*grpc.ClientConn, callsPerSecond float64, warmup time.Dura
 	ctx, cancel := context.WithCancel(context.Background())
 	counts := &tailCounts{}
 	var subscribed, running sync.WaitGroup
+	latencies := make([][]latency, len(tails)) // one slice per tail: no sharing while they run
 	for i, request := range tails {
 		subscribed.Add(1)
 		running.Add(1)
-		go func(conn *grpc.ClientConn, request []byte) {
+		go func(conn *grpc.ClientConn, request []byte, latencies *[]latency) {
 			defer running.Done()
-			tail(ctx, conn, owner, request, counts, &subscribed)
-		}(conns[i%len(conns)], request)
+			tail(ctx, conn, owner, request, counts, &subscribed, latencies)
+		}(conns[i%len(conns)], request, &latencies[i])
 	}
 	subscribed.Wait()
 	rng := rand.New(rand.NewSource(5))
@@ -159,15 +299,26 @@ func tailMain(conns []*grpc.ClientConn, callsPerSecond float64, warmup time.Dura
 	time.Sleep(warmup)
 	counts.responses.Store(0)
 	counts.bytes.Store(0)
+	counts.measuring.Store(true)
 	started := time.Now()
 	fmt.Println("ready")
 	io.Copy(io.Discard, stdin) // until the benchmark closes stdin
+	counts.measuring.Store(false)
 	elapsed := time.Since(started).Seconds()
-	responses, bytes := counts.responses.Load(), counts.bytes.Load()
+	responses, size := counts.responses.Load(), counts.bytes.Load()
 	cancel()
 	running.Wait()
 	if first := counts.firstFailure.Load(); first != nil {
 		fmt.Fprintln(os.Stderr, "loadgen: first failed tail:", first)
 	}
-	fmt.Printf("%d %d %.6f %d\n", responses, bytes, elapsed, counts.failed.Load())
+	var all []latency
+	for _, samples := range latencies {
+		all = append(all, samples...)
+	}
+	var entries int64
+	for _, sample := range all {
+		entries += sample.entries
+	}
+	ms := percentiles(all, 0.5, 0.99)
+	fmt.Printf("%d %d %.6f %d %d %.3f %.3f\n", responses, size, elapsed, counts.failed.Load(), entries, ms[0], ms[1])
 }
