@@ -7,14 +7,17 @@ by scripts/test); replicas share the data dir, i.e. the signing and secret keys.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import grpc
+import psycopg
 import pytest
+from sqlalchemy import make_url
 
 from conftest import Fleet, auth_metadata, open_channel
-from harness import TEST_POSTGRES_URL, ServerProcess, bootstrap
+from harness import TEST_POSTGRES_URL, ServerProcess, bootstrap, database_url
 from test_logs import Tail, as_machine, entry, messages, recent_base, subscribe
 
 needs_postgres = pytest.mark.skipif(not TEST_POSTGRES_URL, reason="replicas need PostgreSQL (scripts/test runs the suite on it)")
@@ -24,6 +27,7 @@ needs_postgres = pytest.mark.skipif(not TEST_POSTGRES_URL, reason="replicas need
 class Replicas:
     a: Fleet
     b: Fleet
+    database_url: str
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +38,8 @@ def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
     processes = [ServerProcess(data_dir).start(), ServerProcess(data_dir).start()]
     channels: list[grpc.Channel] = [open_channel(p.address) for p in processes]
     try:
-        yield Replicas(*(Fleet(ch, auth_metadata(ch, boot), boot) for ch in channels))
+        a, b = (Fleet(ch, auth_metadata(ch, boot), boot) for ch in channels)
+        yield Replicas(a, b, database_url(data_dir) or "")
     finally:
         for ch in channels:
             ch.close()
@@ -99,6 +104,33 @@ def test_deleting_the_machine_on_one_replica_ends_tails_on_the_other(replicas: R
         replicas.a.call("DeleteRobot", id=replicas.a.get_part(part_id).robot)
         tail_b.wait_finished()
         assert tail_b.error is None, f"the tail ends cleanly, not with {tail_b.error!r}"
+
+
+@needs_postgres
+def test_a_replica_that_lost_its_link_warns_its_tails_when_it_is_back(replicas: Replicas) -> None:
+    """Batches stored on A while B's listening connection is down never reach B's tails; once B
+    listens again, each of its tails gets a warning naming the window (whatever its filter)."""
+    part_id = _part_on_both(replicas)
+    machine_on_a = as_machine(replicas.a, part_id)
+    with Tail(replicas.b, part_id, errors_only=True) as tail_b:
+        subscribe(machine_on_a, tail_b)
+        dsn = make_url(replicas.database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(dsn, autocommit=True) as admin:  # both replicas' listeners drop
+            cut = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND query = 'LISTEN fleet_logs'"
+            ).fetchone()
+        assert cut is not None and cut[0] == 2
+        warnings = tail_b.wait_real(1)
+        assert len(warnings) == 1, messages(warnings)
+        warning = warnings[0]
+        assert (warning.level, warning.logger_name) == ("warn", "fleet-server.tail")
+        assert "stored through other server replicas from " in warning.message, warning.message
+        assert warning.message.endswith("may be missing from this tail: this replica lost its link to them (GetRobotPartLogs returns them)")
+        deadline = time.monotonic() + 10
+        while not tail_b.wait(lambda entries: "after the gap" in messages(entries), timeout=0.25):
+            assert time.monotonic() < deadline, "replica B's tail never heard from A again"
+            machine_on_a.log([entry("after the gap", level="error")])
 
 
 def test_notifications_carry_exact_ids_within_postgres_payload_limit() -> None:

@@ -2,8 +2,10 @@
 
 Each subscription holds at most `capacity` records. When a tail falls
 behind, newer records are dropped for it alone and counted; its next batch
-starts with a warning record saying how many it missed. Publishing never
-waits for a subscriber, so ingest is never slowed by a slow tail.
+starts with a warning record saying how many it missed. Other warnings (a
+replica that lost its link to the others) go out the same way, ahead of the
+next entries and whatever the tail's filter. Publishing never waits for a
+subscriber, so ingest is never slowed by a slow tail.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ MAX_BATCH = 100
 # Tails offered a batch per event-loop turn; each then sends a message (~0.25 ms
 # of loop time on a small box), so other calls wait at most a few ms per turn.
 FANOUT_SLICE = 32
+WARNING_LOGGER = "fleet-server.tail"  # the logger name of the warnings the server itself sends to tails
 
 
 class TailClosed(Exception):
@@ -34,6 +37,7 @@ class Subscription:
         self._capacity = capacity
         self._queue: deque[LogRecord] = deque()
         self._dropped = 0
+        self._warnings: list[str] = []
         self._closed = False
         self._ready = asyncio.Event()
 
@@ -47,33 +51,33 @@ class Subscription:
         if self._queue or self._dropped:
             self._ready.set()
 
+    def warn(self, message: str) -> None:
+        """Sends this tail a warning entry ahead of its next entries, whatever its filter."""
+        self._warnings.append(message)
+        self._ready.set()
+
     def close(self) -> None:
         self._closed = True
         self._ready.set()
 
     async def next_batch(self) -> list[LogRecord]:
         """Waits for at least one record (never returns an empty batch); raises TailClosed at the end."""
-        while not self._queue and not self._dropped:
+        while not self._queue and not self._dropped and not self._warnings:
             if self._closed:
                 raise TailClosed(self.part_id)
             self._ready.clear()
             await self._ready.wait()
-        batch: list[LogRecord] = []
+        batch = [self._warning(message) for message in self._warnings]
+        self._warnings.clear()
         if self._dropped:
-            batch.append(self._dropped_warning())
+            batch.append(self._warning(f"{self._dropped} log entries were dropped because this tail fell behind"))
             self._dropped = 0
         while self._queue and len(batch) < MAX_BATCH:
             batch.append(self._queue.popleft())
         return batch
 
-    def _dropped_warning(self) -> LogRecord:
-        return LogRecord(
-            part_id=self.part_id,
-            time_ns=time.time_ns(),
-            level="warn",
-            logger_name="fleet-server.tail",
-            message=f"{self._dropped} log entries were dropped because this tail fell behind",
-        )
+    def _warning(self, message: str) -> LogRecord:
+        return LogRecord(part_id=self.part_id, time_ns=time.time_ns(), level="warn", logger_name=WARNING_LOGGER, message=message)
 
     def __enter__(self) -> "Subscription":
         return self
@@ -144,6 +148,12 @@ class LogHub:
             asyncio.get_running_loop().call_soon(self._pump)  # after calls that arrived meanwhile
         else:
             self._pumping = False
+
+    def warn_all(self, message: str) -> None:
+        """Sends every open tail a warning entry."""
+        for subscribers in self._subscriptions.values():
+            for subscription in subscribers:
+                subscription.warn(message)
 
     def close_all(self) -> None:
         """Ends every tail, and every tail opened from now on (server shutdown)."""

@@ -8,7 +8,8 @@ and has a live tail on that part reads exactly those rows by id and offers
 them to its own hub, so nothing polls the database.
 
 If the listening connection drops, it reconnects after a short pause; batches
-committed meanwhile reach the tails of the writing replica only.
+committed meanwhile reach the tails of the writing replica only, so once it
+listens again every open tail here gets a warning entry naming that window.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from datetime import datetime, timezone
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -95,6 +97,14 @@ def decode_notification(payload: str) -> Notice:
     return Notice(replica_id, part_id, (int(oldest), int(newest)), ranges)
 
 
+def gap_warning(lost_at: datetime, back_at: datetime) -> str:
+    def moment(at: datetime) -> str:
+        return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    return (f"entries stored through other server replicas from {moment(lost_at)} to {moment(back_at)} may be missing "
+            "from this tail: this replica lost its link to them (GetRobotPartLogs returns them)")
+
+
 def driver_dsn(url: str | URL) -> str:
     """A SQLAlchemy postgresql+psycopg URL as the plain DSN psycopg itself takes."""
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -108,6 +118,7 @@ class ReplicaListener:
         self._hub = hub
         self.replica_id = replica_id
         self.listening = asyncio.Event()  # set while LISTEN is active (tests and startup wait on it)
+        self._lost_at: datetime | None = None  # when a working link went down, until it is back
 
     async def run(self) -> None:
         while True:
@@ -117,6 +128,8 @@ class ReplicaListener:
                 raise
             except Exception:
                 log.exception("log replication listener lost its connection; reconnecting")
+            if self.listening.is_set():
+                self._lost_at = datetime.now(timezone.utc)
             self.listening.clear()
             await asyncio.sleep(RECONNECT_DELAY_SECONDS)
 
@@ -126,6 +139,9 @@ class ReplicaListener:
             await listener.execute(f"LISTEN {CHANNEL}")
             self.listening.set()
             log.info("log replication: listening on %s as replica %s", CHANNEL, self.replica_id)
+            if self._lost_at is not None:
+                self._hub.warn_all(gap_warning(self._lost_at, datetime.now(timezone.utc)))
+                self._lost_at = None
             async for notification in listener.notifies():
                 await self._deliver(reader, notification.payload)
 
