@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 
 from conftest import Fleet, auth_metadata, open_channel
 from harness import TEST_POSTGRES_URL, ServerProcess, bootstrap, effective_database_url
+from server.logs.retention import POSTGRES_RETENTION_LOCK_KEY
 from test_logs import as_machine, entry, stored_messages
 
 DAY_NS = 86_400 * 10**9
@@ -102,5 +103,27 @@ def test_day_partitions_are_made_ahead_and_dropped_when_expired(keeping_one_day:
                 f" FOR VALUES FROM ({(today - 3) * DAY_NS}) TO ({(today - 2) * DAY_NS})"
             ))
         assert _wait_for(lambda: today - 3 not in days()), "an expired day partition is dropped"
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.skipif(not TEST_POSTGRES_URL, reason="replicas share a database on PostgreSQL only")
+def test_one_replica_at_a_time_runs_retention(keeping_one_day: tuple[Fleet, Path]) -> None:
+    """While another replica holds the retention lock (here: this test), this server skips its
+    passes; once the lock is free, its next pass deletes what expired."""
+    fleet, data_dir = keeping_one_day
+    machine = as_machine(fleet, fleet.main_part(fleet.new_tree().robot_id).id)
+    engine = create_engine(effective_database_url(data_dir))
+    try:
+        with engine.connect() as other_replica:
+            other_replica.execute(text(f"SELECT pg_advisory_lock({POSTGRES_RETENTION_LOCK_KEY})"))
+            other_replica.commit()
+            now = time.time_ns()
+            machine.log([entry("expired", time_ns=now - 2 * DAY_NS), entry("kept", time_ns=now - HOUR_NS)])
+            time.sleep(2.0)  # four upkeep intervals
+            assert stored_messages(fleet, machine.part_id) == ["kept", "expired"]
+            other_replica.execute(text(f"SELECT pg_advisory_unlock({POSTGRES_RETENTION_LOCK_KEY})"))
+            other_replica.commit()
+        assert _wait_for(lambda: stored_messages(fleet, machine.part_id) == ["kept"]), stored_messages(fleet, machine.part_id)
     finally:
         engine.dispose()

@@ -73,15 +73,18 @@ def _configure_postgres(engine: Engine) -> None:
         # Writers run one at a time, across every replica, as on SQLite: the
         # domain's read-check-write steps (stale updates, last owner, unique
         # names) then need no retry loop. Log ingest and retention don't take it.
-        if connection.get_execution_options().get("fleet_write"):
+        if connection.get_execution_options().get("fleet_serialized"):
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({POSTGRES_WRITE_LOCK_KEY})")
 
 
 @contextmanager
-def unit_of_work(engine: Engine, *, write: bool) -> Iterator[Session]:
-    """One transaction: committed when the block ends normally, rolled back on any exception."""
+def unit_of_work(engine: Engine, *, write: bool, serialized: bool = True) -> Iterator[Session]:
+    """One transaction: committed when the block ends normally, rolled back on any exception.
+
+    `serialized` (PostgreSQL, writers): wait for the write lock every replica shares. Only
+    writes that no domain check reads (deleting expired logs) go without it."""
     with engine.connect() as connection:
-        options: dict[str, object] = {"fleet_write": write}
+        options: dict[str, object] = {"fleet_write": write, "fleet_serialized": write and serialized}
         if engine.dialect.name == "postgresql":
             # Readers see one snapshot, as on SQLite. Writers read committed data
             # after taking the write lock (a snapshot taken before would be stale).

@@ -6,6 +6,8 @@ deleted in small batches through the time index. SQLite's table is clustered by
 part (see models.LogEntry), so there each part's expired entries, a contiguous
 range, are deleted part by part. Every batch is its own short write transaction,
 so ingest (which needs the same write lock on SQLite) waits at most one batch.
+On PostgreSQL one replica at a time runs a pass (the others skip theirs), and
+its deletes don't take the write lock the replicas' other writes share.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy import Engine, delete, select, text, tuple_
 
@@ -22,6 +27,8 @@ from server.db.models import LogEntry
 
 log = logging.getLogger(__name__)
 BATCH_ROWS = 2000
+# pg_try_advisory_lock key of the replica running retention (any constant; "FLEETRTN").
+POSTGRES_RETENTION_LOCK_KEY = 0x464C45455452544E
 
 
 # The oldest expired entries of one part, at most :last + 1 of them (entries
@@ -58,7 +65,7 @@ def _previous(parts: list[str], part_id: str, after_part: str) -> str:
 
 def delete_expired_postgres_batch(engine: Engine, cutoff_ns: int) -> int:
     """Up to BATCH_ROWS expired entries, oldest first, through the time index."""
-    with unit_of_work(engine, write=True) as session:
+    with unit_of_work(engine, write=True, serialized=False) as session:
         # (id, time_ns) rather than id alone: on PostgreSQL it is the primary key
         # of every partition, so each row is found without probing all of them.
         oldest = select(LogEntry.id, LogEntry.time_ns).where(LogEntry.time_ns < cutoff_ns).limit(BATCH_ROWS)
@@ -66,21 +73,52 @@ def delete_expired_postgres_batch(engine: Engine, cutoff_ns: int) -> int:
         return int(result.rowcount or 0)
 
 
+@asynccontextmanager
+async def _retention_turn(engine: Engine) -> AsyncIterator[bool]:
+    """PostgreSQL: True while this replica holds the retention lock (on a connection of its
+    own, for the whole pass); False if another replica holds it."""
+    connection: Any = await asyncio.to_thread(engine.raw_connection)
+    try:
+        cursor = await asyncio.to_thread(connection.cursor().execute, f"SELECT pg_try_advisory_lock({POSTGRES_RETENTION_LOCK_KEY})")
+        held = bool(cursor.fetchone()[0])
+        await asyncio.to_thread(connection.commit)
+        try:
+            yield held
+        finally:
+            if held:
+                try:
+                    await asyncio.to_thread(connection.cursor().execute, f"SELECT pg_advisory_unlock({POSTGRES_RETENTION_LOCK_KEY})")
+                    await asyncio.to_thread(connection.commit)
+                except BaseException:
+                    connection.invalidate()  # its session ends, and the lock with it: not back into the pool holding it
+                    raise
+    finally:
+        await asyncio.to_thread(connection.close)
+
+
 async def purge_expired(engine: Engine, max_age_seconds: float) -> int:
     """Deletes the batches left after any partition drops; returns the rows deleted that way."""
     cutoff_ns = time.time_ns() - int(max_age_seconds * 1e9)
     if engine.dialect.name == "postgresql":
-        dropped = await asyncio.to_thread(log_partitions.drop_expired_partitions, engine, cutoff_ns)
-        if dropped:
-            log.info("log retention dropped %d day partitions: %s", len(dropped), ", ".join(dropped))
+        async with _retention_turn(engine) as mine:
+            if not mine:
+                log.debug("log retention: another replica is running it; skipping this pass")
+                return 0
+            return await _purge_postgres(engine, cutoff_ns)
     total = 0
-    if engine.dialect.name == "sqlite":
-        after: str | None = ""
-        while after is not None:
-            deleted, after = await asyncio.to_thread(delete_expired_sqlite_batch, engine, cutoff_ns, after)
-            total += deleted
-            await asyncio.sleep(0.01)  # let waiting writers in between batches
-        return total
+    after: str | None = ""
+    while after is not None:
+        deleted, after = await asyncio.to_thread(delete_expired_sqlite_batch, engine, cutoff_ns, after)
+        total += deleted
+        await asyncio.sleep(0.01)  # let waiting writers in between batches
+    return total
+
+
+async def _purge_postgres(engine: Engine, cutoff_ns: int) -> int:
+    dropped = await asyncio.to_thread(log_partitions.drop_expired_partitions, engine, cutoff_ns)
+    if dropped:
+        log.info("log retention dropped %d day partitions: %s", len(dropped), ", ".join(dropped))
+    total = 0
     while True:
         deleted = await asyncio.to_thread(delete_expired_postgres_batch, engine, cutoff_ns)
         total += deleted
