@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     from sqlalchemy.exc import ArgumentError, OperationalError
 
+    from server.domain.secrets import WrongSecretKey
     from server.runtime import Runtime
     from server.settings import Settings
 
@@ -61,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         # A wrong URL or an unreachable database: one clear line, not a traceback.
         detail = getattr(error, "orig", None) or error
         print(f"fleet-server: cannot open the database {_safe_url(settings.database_url)}: {detail}", file=sys.stderr)
+        return 2
+    except WrongSecretKey as error:
+        print(f"fleet-server: {error}", file=sys.stderr)
         return 2
     if args.command == "serve":
         from server.app import serve

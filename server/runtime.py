@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from server.db.engine import open_engine
+from server.db.engine import open_engine, unit_of_work
 from server.db.migrations import migrate
 from server.domain.context import ServerFacts
+from server.domain.secrets import check_secret_key
 from server.logs.hub import LogHub
 from server.logs.replication import ReplicaListener, new_replica_id
 from server.logs.writer import LogWriter
@@ -46,6 +47,8 @@ class Runtime:
         migrate(engine)
         signer = TokenSigner(load_or_create_key(settings.data_dir / TOKEN_SIGNING_KEY_FILE), settings.token_ttl_seconds)
         box = SecretBox(load_or_create_key(settings.data_dir / SECRET_BOX_KEY_FILE))
+        with unit_of_work(engine, write=False) as session:
+            check_secret_key(session, box, str(settings.data_dir / SECRET_BOX_KEY_FILE))
         hub = LogHub(capacity=settings.tail_queue_entries)
         replica_id = new_replica_id() if engine.dialect.name == "postgresql" else None
         facts = ServerFacts(

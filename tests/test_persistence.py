@@ -197,3 +197,37 @@ def test_a_bad_database_url_is_one_clear_line(tmp_path, url: str, reason: str) -
     assert out.returncode == 2
     assert "cannot open the database" in out.stderr and reason in out.stderr, out.stderr
     assert "Traceback" not in out.stderr and "secret" not in out.stderr, "no traceback, no password"
+
+
+def test_a_server_with_another_secret_key_refuses_to_start(tmp_path) -> None:
+    """A data dir whose secret-encryption.key is not the one the stored secrets were sealed with
+    (lost and regenerated, or a replica given other keys): one clear line and exit 2, instead of
+    failing every machine's authentication and sealing new secrets with the wrong key."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    boot = bootstrap(data_dir, "Key Org")
+    server = ServerProcess(data_dir).start()
+    try:
+        channel = open_channel(server.address)
+        fleet = Fleet(channel, bearer(authenticate(channel, boot.api_key_id, boot.api_key)), boot)
+        location = fleet.new_location(boot.organization_id, "keyed")
+        fleet.new_robot(location.id, "keyed-robot")  # a part secret and a location secret, sealed
+        channel.close()
+    finally:
+        assert server.stop() == 0
+    key_file = data_dir / "secret-encryption.key"
+    original = key_file.read_bytes()
+    key_file.write_bytes(bytes(byte ^ 0xFF for byte in original))
+    out = subprocess.run(
+        [sys.executable, "-m", "server", "serve", "--data-dir", str(data_dir), "--listen", "127.0.0.1:0"],
+        cwd=ROOT, env=server_env(data_dir), capture_output=True, text=True, timeout=60,
+    )
+    assert out.returncode == 2, out.stderr
+    assert f"{key_file} is not the key this database's secrets were encrypted with" in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr
+    key_file.write_bytes(original)  # the right key: it starts, and the secrets work
+    with ServerProcess(data_dir) as restarted:
+        channel = open_channel(restarted.address)
+        fleet = Fleet(channel, bearer(authenticate(channel, boot.api_key_id, boot.api_key)), boot)
+        assert fleet.call("LocationAuth", location_id=location.id).auth.secret
+        channel.close()

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from server.db.models import LocationSecret, PartSecret
 from server.domain.context import DomainContext
 from server.domain.ids import new_id, new_secret
+from server.security.secret_box import SecretBox
 
 _TABLES: dict[str, type[LocationSecret] | type[PartSecret]] = {"location": LocationSecret, "part": PartSecret}
 _OWNER_COLUMNS = {"location": "location_id", "part": "part_id"}
@@ -48,6 +49,23 @@ def location_secrets(ctx: DomainContext, location_id: str) -> list[SecretView]:
 
 def part_secrets(ctx: DomainContext, part_id: str) -> list[SecretView]:
     return _list(ctx, "part", part_id)
+
+
+class WrongSecretKey(RuntimeError):
+    """The secret-encryption key is not the one the database's secrets were sealed with."""
+
+
+def check_secret_key(session: Session, box: SecretBox, key_path: str) -> None:
+    """Opens one stored secret of each kind, if any: with another key every machine's
+    authentication and every secret read would fail, and new secrets would be sealed
+    with a key the other replicas don't have. Raises WrongSecretKey."""
+    for kind, table in _TABLES.items():
+        row = session.exec(select(table).limit(1)).first()
+        if row is not None and not box.can_open(row.secret_ciphertext, f"{kind}:{getattr(row, _OWNER_COLUMNS[kind])}:{row.id}"):
+            raise WrongSecretKey(
+                f"{key_path} is not the key this database's secrets were encrypted with, so none of them can be read."
+                " Restore the original file (every replica on one database needs the same one); the server will not start with this one."
+            )
 
 
 def _add(ctx: DomainContext, owner_kind: str, owner_id: str) -> None:

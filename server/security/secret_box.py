@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 NONCE_BYTES = 12
@@ -23,3 +24,11 @@ class SecretBox:
 
     def open(self, sealed: bytes, context: str) -> str:
         return self._aead.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], context.encode()).decode()
+
+    def can_open(self, sealed: bytes, context: str) -> bool:
+        """False when the ciphertext was sealed with another key (or for another context)."""
+        try:
+            self.open(sealed, context)
+        except InvalidTag:
+            return False
+        return True
