@@ -290,6 +290,29 @@ def test_delete_key_never_removes_an_organizations_last_owner(fleet, org):
     assert set(_keys(second.fleet, org.id)) == {second.id}
 
 
+def test_only_a_key_that_owns_its_organization_creates_organizations(fleet, tree):
+    """A key scoped lower would own the new organization, beyond its own owners' reach."""
+    org = tree.org.id
+    for scope in (role(org, "owner", "robot", tree.robot_id), role(org, "owner", "location", tree.location.id),
+                  role(org, "operator", "organization", org)):
+        key = new_key(fleet, [scope])
+        with denied():
+            key.fleet.new_org()
+    assert new_key(fleet, [role(org, "owner", "organization", org)]).fleet.new_org().name
+
+
+def test_a_key_that_created_an_organization_can_still_be_deleted(fleet, channel, org):
+    """Revoking a key always works for its organization's owners, even if it alone owns an
+    organization it created (that organization is left without an owner)."""
+    key = new_key(fleet, [role(org.id, "owner", "organization", org.id)])
+    created = key.fleet.new_org()
+    fleet.call("DeleteKey", id=key.id)
+    with rpc_error(UNAUTHENTICATED):
+        authenticate(channel, key.id, key.key)
+    with denied():
+        fleet.get_org(created.id)
+
+
 # --------------------------------------------------------------------------- RenameKey
 
 

@@ -22,6 +22,7 @@ Who may do what:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +38,8 @@ from server.domain.ids import new_id
 from server.domain.roles import API_KEY, AuthorizationInput, Grant
 from server.domain.validation import clean_name, require_id
 from server.security.api_keys import hash_api_key, new_api_key
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -86,13 +89,20 @@ def list_keys(ctx: DomainContext, organization_id: str) -> list[KeyView]:
 
 
 def delete_key(ctx: DomainContext, key_id: str) -> None:
-    """Deletes the key and its roles; refused if that would leave an organization without an owner.
+    """Deletes the key and its roles; refused if that would leave the key's own organization
+    without an owner.
 
+    Organizations the key created and alone owns don't hold the deletion up (revoking a key
+    must always be possible for its organization's owners); they are left without an owner,
+    which a server administrator can give them (`fleet-server user-add --owner-of`).
     A caller may delete the very key it is calling with; its next call is then unauthenticated.
     """
     key = _owned_key(ctx, key_id)
     held = roles.roles_of(ctx, [key.id])[key.id]
-    roles.ensure_owners_remain(ctx, held)
+    roles.ensure_owners_remain(ctx, [row for row in held if row.organization_id == key.organization_id])
+    orphaned = roles.organizations_left_without_owner(ctx, [row for row in held if row.organization_id != key.organization_id])
+    if orphaned:
+        log.warning("api key %s deleted; organizations it alone owned now have no owner: %s", key.id, ", ".join(orphaned))
     for row in held:
         ctx.session.delete(row)
     ctx.session.delete(key)

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 from sqlmodel import col, select
 
-from server.db.models import Location, Organization, Robot, RobotPart
-from server.domain import access, parts
+from server.db.models import ApiKey, Location, Organization, Robot, RobotPart
+from server.domain import access, parts, roles
+from server.domain.access import Permission, ResourceType
 from server.domain.context import Caller, DomainContext
-from server.domain.errors import AlreadyExists, FailedPrecondition
+from server.domain.errors import AlreadyExists, FailedPrecondition, PermissionDenied
 from server.domain.ids import new_id
 from server.domain.rows import checked_row
 from server.domain.validation import check_namespace, check_region, clean_name
@@ -30,7 +31,15 @@ class OrganizationChanges:
 
 
 def create_organization(ctx: DomainContext, name: str) -> Organization:
-    """Any authenticated caller may create one; the caller becomes its owner."""
+    """A user, or an API key that owns its own organization, may create one and becomes its owner.
+
+    A key scoped lower (a location or a machine, or operator) may not: it would own the new
+    organization, beyond the reach of the owners who manage it."""
+    caller = ctx.authenticated_caller
+    if caller.identity_type == roles.API_KEY:
+        key = ctx.session.get(ApiKey, caller.identity_id)
+        if key is None or not access.has_permission(ctx, Permission.WRITE, ResourceType.ORGANIZATION, key.organization_id):
+            raise PermissionDenied("only a user, or an API key that owns its organization, can create organizations")
     organization = insert_organization(ctx, name)
     grant_owner(ctx, organization.id, ctx.authenticated_caller)
     return organization

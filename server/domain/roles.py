@@ -191,6 +191,14 @@ def identity_type_of(ctx: DomainContext, grant: Grant, field: str) -> str:
 
 def ensure_owners_remain(ctx: DomainContext, removing: Sequence[Authorization]) -> None:
     """FailedPrecondition if removing these roles would leave an organization without an owner."""
+    orphaned = organizations_left_without_owner(ctx, removing)
+    if orphaned:
+        raise FailedPrecondition(f"organization/{orphaned[0]}", LAST_OWNER)
+
+
+def organizations_left_without_owner(ctx: DomainContext, removing: Sequence[Authorization]) -> list[str]:
+    """The organizations that removing these roles would leave without an owner."""
+    orphaned = []
     removed_ids = {row.id for row in removing}
     organizations = sorted({row.resource_id for row in removing if row.role == OWNER and row.resource_type == "organization"})
     for organization_id in organizations:
@@ -207,7 +215,8 @@ def ensure_owners_remain(ctx: DomainContext, removing: Sequence[Authorization]) 
             if row_id not in removed_ids
         ]
         if not remaining:
-            raise FailedPrecondition(f"organization/{organization_id}", LAST_OWNER)
+            orphaned.append(organization_id)
+    return orphaned
 
 
 def insert(ctx: DomainContext, grant: Grant, identity_id: str, identity_type: str) -> None:
