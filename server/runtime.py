@@ -27,7 +27,9 @@ CLIENT_RECEIVE_DEFAULT_BYTES = 4 * 1024 * 1024
 
 
 def log_page_bytes(max_message_bytes: int) -> int:
-    return max(64 * 1024, min(CLIENT_RECEIVE_DEFAULT_BYTES, max_message_bytes) * 3 // 4)
+    """The entries of one page or tail message: 3/4 of the smaller limit, the rest left for
+    framing, the page token and what an entry gains when stored (a receipt time, a level)."""
+    return min(CLIENT_RECEIVE_DEFAULT_BYTES, max_message_bytes) * 3 // 4
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class Runtime:
         box = SecretBox(load_or_create_key(settings.data_dir / SECRET_BOX_KEY_FILE))
         with unit_of_work(engine, write=False) as session:
             check_secret_key(session, box, str(settings.data_dir / SECRET_BOX_KEY_FILE))
-        hub = LogHub(capacity=settings.tail_queue_entries)
+        hub = LogHub(capacity=settings.tail_queue_entries, max_batch_bytes=log_page_bytes(settings.max_message_bytes))
         replica_id = new_replica_id() if engine.dialect.name == "postgresql" else None
         facts = ServerFacts(
             secret_box=box,

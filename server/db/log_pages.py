@@ -44,12 +44,16 @@ def page_rows(session: Session, q: PageQuery) -> list[Row]:
         params.extend(q.levels)
     if q.text:
         # search_text is stored case-folded (models.LogEntry), so a case-folded needle
-        # makes this a plain substring test. PostgreSQL's ILIKE also finds entries
-        # stored before the column was folded (schema version 5).
-        pattern = "%" + q.text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        operator = "LIKE" if dialect == "sqlite" else "ILIKE"
-        where.append(f"search_text {operator} ? ESCAPE '\\'")
-        params.append(pattern)
+        # makes this a plain substring test: instr on SQLite (whose LIKE refuses patterns
+        # over 50,000 bytes). PostgreSQL's ILIKE also finds entries stored before the
+        # column was folded (schema version 5).
+        needle = q.text.casefold()
+        if dialect == "sqlite":
+            where.append("instr(search_text, ?) > 0")
+            params.append(needle)
+        else:
+            where.append("search_text ILIKE ? ESCAPE '\\'")
+            params.append("%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
     if q.start_ns is not None:
         where.append("time_ns >= ?")
         params.append(q.start_ns)

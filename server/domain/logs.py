@@ -15,6 +15,8 @@ from server.logs.records import ERROR_LEVELS, MAX_BATCH, PushedBatch, TailFilter
 from server.logs.writer import LogWriter, PartGone
 
 DEFAULT_PAGE_SIZE = 100
+# What an entry may gain when stored: the receipt time when it had none, a level when empty.
+STORED_GROWTH_BYTES = 32
 MAX_PAGE_SIZE = 1000
 _DURATION = re.compile(r"^(\d+)(ms|s|m|h|d)$")
 _UNIT_NS = {"ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9, "d": 86400 * 10**9}
@@ -40,13 +42,20 @@ class LogPage:
     next_page_token: str  # "" at the end
 
 
-async def ingest(writer: LogWriter, credential_id: str, batch: PushedBatch) -> None:
+async def ingest(writer: LogWriter, credential_id: str, batch: PushedBatch, max_entry_bytes: int) -> None:
     """Stores one batch of a part's logs; returns once it is on disk and queued for tails.
 
     The part and the secret its token was issued for must still exist when the batch is written.
+    `max_entry_bytes`: what one page or tail message may carry; a bigger entry could be
+    stored but never read back, so its batch is refused.
     """
     if batch.entry_count > MAX_BATCH:
         raise InvalidArgument("logs", f"at most {MAX_BATCH} entries per call, got {batch.entry_count}")
+    if len(batch.request) > max_entry_bytes - STORED_GROWTH_BYTES:
+        largest = batch.largest_entry()
+        if largest > max_entry_bytes - STORED_GROWTH_BYTES:
+            raise InvalidArgument("logs", f"an entry of {largest} bytes is too big to be read back: at most "
+                                  f"{max_entry_bytes - STORED_GROWTH_BYTES} bytes per entry (3/4 of FLEET_MAX_MESSAGE_BYTES, at most 3 MiB)")
     try:
         await writer.write(batch, credential_id)
     except PartGone:
@@ -56,8 +65,14 @@ async def ingest(writer: LogWriter, credential_id: str, batch: PushedBatch) -> N
 
 def query(ctx: DomainContext, q: LogQuery) -> LogPage:
     limit = page_size(q.limit, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-    start, end = (_clamped(bound) for bound in _time_window(q, time.time_ns()))
+    start, end = _time_window(q, time.time_ns())
     after = _decode_token(q.page_token, q.ascending) if q.page_token else None
+    # Stored times are int64 nanoseconds (1677..2262); bounds beyond them would overflow
+    # the query parameter, so they become what they mean for stored entries.
+    if start is not None and start > INT64_MAX:
+        return LogPage([], "")  # after every time an entry can have
+    start = None if start is None else max(start, INT64_MIN)
+    end = None if end is None or end > INT64_MAX else max(end, INT64_MIN)
     levels = _levels(q)
     rows = page_rows(ctx.session, PageQuery(q.part_id, levels, q.text, start, end, after, q.ascending, limit + 1))
     more = len(rows) > limit
@@ -110,12 +125,6 @@ def _time_window(q: LogQuery, now_ns: int) -> tuple[int | None, int | None]:
         return start, start + span
     anchor = end if end is not None else now_ns
     return anchor - span, end
-
-
-def _clamped(time_ns: int | None) -> int | None:
-    """Stored times are int64 nanoseconds (1677..2262); a bound beyond them selects the same
-    entries as that limit, and would overflow the query parameter."""
-    return None if time_ns is None else min(max(time_ns, INT64_MIN), INT64_MAX)
 
 
 def _encode_token(row: Row, ascending: bool) -> str:

@@ -31,7 +31,7 @@ def decode_token(token: str) -> dict[str, Any]:
     """The position a token names; INVALID_ARGUMENT `page_token` for anything this server did not issue."""
     try:
         data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # RecursionError: JSON nested thousands deep
         data = None
     if not isinstance(data, dict):
         raise bad_token()

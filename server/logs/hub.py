@@ -19,6 +19,8 @@ from server.logs.records import LogRecord, TailFilter
 
 DEFAULT_CAPACITY = 1000
 MAX_BATCH = 100
+DEFAULT_MAX_BATCH_BYTES = 3 << 20
+_FRAMING_BYTES = 16  # a record's field tag and length in a response, with room to spare
 # Tails offered a batch per event-loop turn; each then sends a message (~0.25 ms
 # of loop time on a small box), so other calls wait at most a few ms per turn.
 FANOUT_SLICE = 32
@@ -30,11 +32,12 @@ class TailClosed(Exception):
 
 
 class Subscription:
-    def __init__(self, hub: "LogHub", part_id: str, tail_filter: TailFilter, capacity: int):
+    def __init__(self, hub: "LogHub", part_id: str, tail_filter: TailFilter, capacity: int, max_batch_bytes: int):
         self._hub = hub
         self.part_id = part_id
         self.filter = tail_filter
         self._capacity = capacity
+        self._max_batch_bytes = max_batch_bytes
         self._queue: deque[LogRecord] = deque()
         self._dropped = 0
         self._warnings: list[str] = []
@@ -72,7 +75,12 @@ class Subscription:
         if self._dropped:
             batch.append(self._warning(f"{self._dropped} log entries were dropped because this tail fell behind"))
             self._dropped = 0
+        size = sum(_size(record) for record in batch)
         while self._queue and len(batch) < MAX_BATCH:
+            # Big entries: fewer to a batch, so every response stays under the message limit.
+            size += _size(self._queue[0])
+            if batch and size > self._max_batch_bytes:
+                break
             batch.append(self._queue.popleft())
         return batch
 
@@ -87,15 +95,17 @@ class Subscription:
 
 
 class LogHub:
-    def __init__(self, capacity: int = DEFAULT_CAPACITY):
+    def __init__(self, capacity: int = DEFAULT_CAPACITY, max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES):
+        """`max_batch_bytes`: the entries one tail response may carry (a batch holds at least one)."""
         self._capacity = capacity
+        self._max_batch_bytes = max_batch_bytes
         self._subscriptions: dict[str, set[Subscription]] = {}
         self._closed = False
         self._backlog: deque[tuple[list[Subscription], list[LogRecord] | None]] = deque()
         self._pumping = False
 
     def subscribe(self, part_id: str, tail_filter: TailFilter) -> Subscription:
-        subscription = Subscription(self, part_id, tail_filter, self._capacity)
+        subscription = Subscription(self, part_id, tail_filter, self._capacity, self._max_batch_bytes)
         if self._closed:
             # Shutting down: a tail whose check finished after close_all ends at once, cleanly.
             subscription.close()
@@ -162,6 +172,11 @@ class LogHub:
 
     def subscriber_count(self) -> int:
         return sum(len(s) for s in self._subscriptions.values())
+
+
+def _size(record: LogRecord) -> int:
+    """About what the record takes in a response (entries the server makes have no payload yet)."""
+    return (len(record.payload) or len(record.message) + 64) + _FRAMING_BYTES
 
 
 def _hand_over(subscribers: list[Subscription], records: list[LogRecord] | None) -> None:

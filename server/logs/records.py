@@ -52,6 +52,8 @@ class PushedBatch:
     received_ns: int  # the time given to entries sent without one
     # The entries as tails get them; only built when the part has a tail open.
     records: Callable[[], list[LogRecord]]
+    # The serialized size of the batch's largest entry; only asked for big batches.
+    largest_entry: Callable[[], int]
 
 
 @dataclass(frozen=True, slots=True)

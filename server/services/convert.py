@@ -198,6 +198,7 @@ def pushed_batch(request: robot_pb2.LogRequest, received_ns: int) -> PushedBatch
         request.SerializeToString(),
         received_ns,
         lambda: entries.log_records(part_id, request.logs, received_ns),
+        lambda: max((entry.ByteSize() for entry in request.logs), default=0),
     )
 
 

@@ -104,7 +104,8 @@ def parse_log_request(data: bytes) -> robot_pb2.LogRequest | Undecodable:
     for raw in lenient.logs:
         entry = request.logs.add(**{name: _text(getattr(raw, name)) for name in _REPAIRED_STRING_FIELDS})
         if raw.HasField("time"):
-            entry.time.FromNanoseconds(raw.time.seconds * 1_000_000_000 + raw.time.nanos)
+            # Copied as sent: out-of-range nanos must still refuse the batch (entries.normalized).
+            entry.time.seconds, entry.time.nanos = raw.time.seconds, raw.time.nanos
         if raw.HasField("caller"):
             entry.caller.ParseFromString(raw.caller.SerializeToString())
         for item in raw.fields:

@@ -25,7 +25,8 @@ class RobotService(Servicer, robot_pb2_grpc.RobotServiceServicer):
 
     @rpc(Permission.MACHINE, ResourceType.ROBOT_PART, "id")
     async def Log(self, call: Call, request: pb.LogRequest) -> pb.LogResponse:
-        await logs.ingest(call.facts.log_writer, call.caller.credential_id, convert.pushed_batch(request, time.time_ns()))
+        batch = convert.pushed_batch(request, time.time_ns())
+        await logs.ingest(call.facts.log_writer, call.caller.credential_id, batch, max_entry_bytes=call.facts.log_page_bytes)
         return pb.LogResponse()
 
     @rpc(Permission.MACHINE, ResourceType.ROBOT_PART, "id", write=True)
