@@ -1,6 +1,7 @@
 """Edges of log ingest, queries and tails that once ended in INTERNAL, a dead tail or an
 unreadable page (found by a bug hunt): huge filters, hostile page tokens, out-of-range
-times on the lenient path, entries near the message size limit, time bounds past 2262.
+times on the lenient path, entries near the message size limit, time bounds past 2262,
+and tails that outlived their caller's access.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import grpc
 import pytest
 from google.protobuf import timestamp_pb2
 
-from conftest import Fleet, auth_metadata, invalid
+from conftest import Fleet, auth_metadata, invalid, new_key, role
 from generated.viam.app.v1 import app_pb2, robot_pb2
 from harness import ServerProcess, bootstrap
-from test_logs import LogEntry, Machine, Tail, entry, get_logs, messages, new_machine, real, subscribe
+from test_logs import LogEntry, Machine, Tail, as_machine, entry, get_logs, messages, new_machine, real, subscribe
 
 MAX_MESSAGE = 1 << 20  # the small server's FLEET_MAX_MESSAGE_BYTES
 PAGE_BUDGET = MAX_MESSAGE * 3 // 4  # what one page or tail message may carry (README)
@@ -149,3 +150,24 @@ def test_pages_fit_a_small_message_limit(tiny: Fleet) -> None:
     assert got == sent
     with pytest.raises(grpc.RpcError):  # and an entry bigger than a page can't get in
         machine.log([LogEntry(message="z" * 30_000)])
+
+
+@pytest.mark.parametrize("revoke", ["DeleteKey", "RemoveRole"])
+def test_an_open_tail_ends_when_its_caller_loses_access(fleet: Fleet, revoke: str) -> None:
+    """Deleting a key (or removing its role) stops its open tails before their next message,
+    as it stops the key's next calls."""
+    tree = fleet.new_tree()
+    machine = as_machine(fleet, fleet.main_part(tree.robot_id).id)
+    grant = role(tree.org.id, "operator", "robot", tree.robot_id)
+    key = new_key(fleet, [grant])
+    with Tail(key.fleet, machine.part_id) as tail:
+        subscribe(machine, tail)
+        if revoke == "DeleteKey":
+            fleet.call("DeleteKey", id=key.id)
+        else:
+            fleet.call("RemoveRole", authorization=role(tree.org.id, "operator", "robot", tree.robot_id, identity_id=key.id))
+        machine.log([entry("after the revocation", level="error")])
+        tail.wait_finished()
+        assert "after the revocation" not in messages(tail.entries)
+        expected = grpc.StatusCode.UNAUTHENTICATED if revoke == "DeleteKey" else grpc.StatusCode.PERMISSION_DENIED
+        assert tail.error is not None and tail.error.code() == expected, tail.error

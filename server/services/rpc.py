@@ -11,9 +11,11 @@ one of their identity's stream slots while open.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import inspect
 import logging
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -39,6 +41,32 @@ Response = TypeVar("Response")
 
 
 STREAM_READY = object()  # yielded by a streaming body once it is set up; never sent
+# An open stream re-checks its caller's identity and permission before its next message
+# after any write call on this server, and at least this often (writes on other replicas).
+STREAM_RECHECK_SECONDS = 60.0
+
+
+class _Writes:
+    """Counts the write calls this server finished: a deleted key, a removed role or member
+    must end that identity's open streams too, not only its next calls."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+_WRITES = _Writes()
+
+
+@dataclass
+class _StreamCheck:
+    writes_seen: int
+    at: float
+
+    def due(self) -> bool:
+        return _WRITES.count != self.writes_seen or time.monotonic() - self.at >= STREAM_RECHECK_SECONDS
+
+    def done(self) -> None:
+        self.writes_seen, self.at = _WRITES.count, time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -87,16 +115,26 @@ def rpc(
 
             @functools.wraps(body)
             async def stream_handler(self: Servicer, request: Any, context: grpc.aio.ServicerContext) -> Any:
-                call = await run_mapped(context, lambda: _check_only(self.runtime, guard, request, context))
+                runtime = self.runtime
+                check = _StreamCheck(_WRITES.count, time.monotonic())
+                claims = await run_mapped(context, lambda: _verified_claims(runtime, context))
+                call = await run_mapped(context, lambda: _check_claims(runtime, guard, request, claims))
                 try:
-                    with self.stream_slots.hold(call.caller):
-                        async for response in body(self, call, request):
-                            if response is STREAM_READY:
-                                # Response headers now tell the client the stream is live
-                                # (e.g. a log tail is subscribed), before any message arrives.
-                                await context.send_initial_metadata(())
-                                continue
-                            yield response
+                    # aclosing: a stream ended here (a failed re-check) releases what the body holds at once.
+                    async with contextlib.aclosing(body(self, call, request)) as responses:
+                        with self.stream_slots.hold(call.caller):
+                            async for response in responses:
+                                if response is STREAM_READY:
+                                    # Response headers now tell the client the stream is live
+                                    # (e.g. a log tail is subscribed), before any message arrives.
+                                    await context.send_initial_metadata(())
+                                    continue
+                                if check.due():
+                                    # The identity and its permission, as at the start; the token's
+                                    # expiry is not re-checked (a stream may outlive its token).
+                                    check.done()
+                                    await asyncio.to_thread(_check_claims, runtime, guard, request, claims)
+                                yield response
                 except Exception as error:
                     await _abort(context, *_status_of(error))
 
@@ -137,6 +175,8 @@ def rpc(
                     return response, ctx.after_commit
 
                 response, hooks = await run_mapped(context, in_transaction)
+                if guard.write and guard.permission is not Permission.MACHINE:
+                    _WRITES.count += 1  # open streams re-check their callers (machine check-ins change no access)
                 for hook in hooks:
                     hook()
                 return response
@@ -180,7 +220,11 @@ def _check(ctx: DomainContext, guard: Guard, request: Any) -> None:
 
 
 def _check_only(runtime: Runtime, guard: Guard, request: Any, context: grpc.aio.ServicerContext) -> Call:
-    claims = _verified_claims(runtime, context)
+    return _check_claims(runtime, guard, request, _verified_claims(runtime, context))
+
+
+def _check_claims(runtime: Runtime, guard: Guard, request: Any, claims: Any) -> Call:
+    """The identity behind verified token claims still exists and has the guard's permission."""
     with unit_of_work(runtime.engine, write=False) as session:
         ctx = DomainContext(session=session, caller=load_caller(session, claims.subject, claims.subject_type, claims.credential_id), facts=runtime.facts)
         _check(ctx, guard, request)
