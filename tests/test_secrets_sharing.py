@@ -26,6 +26,8 @@ from conftest import (
     denied,
     invalid,
     make_struct,
+    new_key,
+    role,
     rpc_error,
     run_concurrently,
 )
@@ -418,6 +420,29 @@ def test_owner_of_the_sharing_organization_may_unshare(fleet, tree, other):
     with denied():
         user.fleet.call("UnshareLocation", location_id=loc, organization_id=org_b.id)
     assert organizations_of(fleet.get_location(loc)) == [(tree.org.id, True)]
+
+
+def test_roles_granted_through_a_share_go_with_it(fleet, tree, other):
+    """What the sharee organization granted on the shared location (a key's role, an invite's
+    role) stops working when the location is unshared; and a sharee can't grant roles in the
+    location's own organization, whose members it would choose."""
+    org_b, user = other
+    loc = tree.location.id
+    fleet.call("ShareLocation", location_id=loc, organization_id=org_b.id)
+    key = new_key(user.fleet, [role(org_b.id, "owner", "location", loc)])
+    assert location_auth(key.fleet, loc).secrets
+    invited = f"invited-{uuid.uuid4().hex[:10]}@example.com"
+    user.fleet.call("CreateOrganizationInvite", organization_id=org_b.id, email=invited,
+                    authorizations=[role(org_b.id, "owner", "location", loc)])
+    with denied():
+        user.fleet.call("AddRole", authorization=role(tree.org.id, "owner", "location", loc, identity_id=user.id, identity_type="user"))
+
+    fleet.call("UnshareLocation", location_id=loc, organization_id=org_b.id)
+    with denied():
+        location_auth(key.fleet, loc)
+    assert all(a.resource_id != loc for a in user.fleet.call("ListAuthorizations", organization_id=org_b.id).authorizations)
+    members = user.fleet.call("ListOrganizationMembers", organization_id=org_b.id)
+    assert invited not in {invite.email for invite in members.invites}, "its only role went with the share"
 
 
 def test_share_twice_already_exists(fleet, tree, other):

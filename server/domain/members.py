@@ -247,6 +247,19 @@ def update_invite(
     return _invite_view(invite)
 
 
+def drop_invite_grants_outside(ctx: DomainContext, organization_id: str) -> None:
+    """Removes from the organization's pending invites the roles on locations and machines no
+    longer in it or shared with it (after an unshare); an invite left with none is deleted."""
+    for invite in ctx.session.exec(select(OrganizationInvite).where(OrganizationInvite.organization_id == organization_id)).all():
+        grants = [Grant(**g) for g in json.loads(invite.authorizations_json)]
+        kept = [g for g in grants if g.resource_type == ORGANIZATION or roles.is_in_organization(ctx, organization_id, g.resource_type, g.resource_id)]
+        if not kept:
+            ctx.session.delete(invite)
+        elif len(kept) < len(grants):
+            invite.authorizations_json = _grants_json(kept)
+            ctx.session.add(invite)
+
+
 def delete_invite(ctx: DomainContext, organization_id: str, email: str) -> None:
     ctx.session.delete(_invite(ctx, organization_id, email))
 

@@ -29,7 +29,7 @@ from server.db.models import ApiKey, Authorization, Organization, User
 from server.domain import access
 from server.domain.access import OPERATOR, OWNER, Permission, ResourceType
 from server.domain.context import DomainContext
-from server.domain.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from server.domain.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 
 API_KEY = "api-key"
 USER = "user"
@@ -169,10 +169,38 @@ def check_in_organization(ctx: DomainContext, grant: Grant, field: str) -> None:
 
 
 def check_grantable(ctx: DomainContext, grants: Sequence[Grant], field: str) -> None:
-    """The caller owns every resource, then each one belongs to its grant's organization."""
+    """The caller owns every resource and holds a role in each grant's organization (owning a
+    location through a share gives no say over who belongs to the sharing organization), then
+    each resource belongs to its grant's organization."""
     require_owner_of(ctx, grants)
+    member_of = set(access.organizations_of_caller(ctx))
     for grant in grants:
+        if grant.organization_id not in member_of:
+            raise PermissionDenied(
+                f"no role in organization {grant.organization_id!r}: only its members grant roles in it"
+            )
         check_in_organization(ctx, grant, field)
+
+
+def is_in_organization(ctx: DomainContext, organization_id: str, resource_type: str, resource_id: str) -> bool:
+    try:
+        check_in_organization(ctx, Grant(organization_id, OWNER, resource_type, resource_id), "")
+    except InvalidArgument:
+        return False
+    return True
+
+
+def drop_roles_outside(ctx: DomainContext, organization_id: str) -> None:
+    """Deletes the organization's roles on locations and machines no longer in it or shared with it
+    (after an unshare: they would otherwise still grant access)."""
+    rows = ctx.session.exec(
+        select(Authorization)
+        .where(Authorization.organization_id == organization_id)
+        .where(col(Authorization.resource_type).in_(["location", "robot"]))
+    ).all()
+    for row in rows:
+        if not is_in_organization(ctx, organization_id, row.resource_type, row.resource_id):
+            ctx.session.delete(row)
 
 
 def identity_type_of(ctx: DomainContext, grant: Grant, field: str) -> str:

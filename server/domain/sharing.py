@@ -7,6 +7,8 @@ organization roles on it, its sub-locations and their machines (see access.resou
 - UnshareLocation: the caller owns the location (the RPC's guard). While the location is shared with an
   organization, that organization's owners own the location too, so they may unshare it from their
   organization. The primary organization is FailedPrecondition; a share that does not exist NotFound.
+  The roles that organization granted on the location, its sub-locations and their machines, and
+  such roles in its pending invites, go with the share.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from server.db.models import Location, LocationShare
-from server.domain import access
+from server.domain import access, members, roles
 from server.domain.access import Permission, ResourceType
 from server.domain.context import DomainContext
 from server.domain.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
@@ -62,6 +64,10 @@ def unshare_location(ctx: DomainContext, location_id: str, organization_id: str)
             "location_share", organization_id, f"location {location_id!r} is not shared with organization {organization_id!r}"
         )
     ctx.session.delete(share)
+    ctx.session.flush()  # (which also forgets the resource chains read through the share)
+    # What the organization granted on the location through the share goes with it.
+    roles.drop_roles_outside(ctx, organization_id)
+    members.drop_invite_grants_outside(ctx, organization_id)
 
 
 def _location(ctx: DomainContext, location_id: str) -> Location:
