@@ -102,7 +102,7 @@ def test_create_location_parent_in_other_org(fleet, org):
 
 
 def test_create_location_unknown_parent(fleet, org):
-    with invalid("parent_location_id"):
+    with denied():  # as for a location the caller can't see: an unknown id reveals nothing
         fleet.new_location(org.id, parent=UNKNOWN_LOCATION)
     assert fleet.locations(org.id) == []
 
@@ -211,9 +211,10 @@ def test_update_location_cycles_refused(fleet, org):
 def test_update_location_parent_in_other_org_or_unknown(fleet, org):
     loc = fleet.new_location(org.id)
     other_loc = fleet.new_location(fleet.new_org().id)
-    for parent in (other_loc.id, UNKNOWN_LOCATION):
-        with invalid("parent_location_id"):
-            fleet.call("UpdateLocation", location_id=loc.id, parent_location_id=parent, name="Not Applied")
+    with invalid("parent_location_id"):  # the caller sees it: it is in another organization
+        fleet.call("UpdateLocation", location_id=loc.id, parent_location_id=other_loc.id, name="Not Applied")
+    with denied():  # unknown: the same answer as for a location the caller can't see
+        fleet.call("UpdateLocation", location_id=loc.id, parent_location_id=UNKNOWN_LOCATION, name="Not Applied")
     assert fleet.get_location(loc.id) == loc
 
 

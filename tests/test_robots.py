@@ -14,6 +14,8 @@ from conftest import (
     UUID_RE,
     denied,
     invalid,
+    new_key,
+    role,
     rpc_error,
     run_metadata_contract,
     run_metadata_id_errors,
@@ -331,3 +333,12 @@ def test_robot_metadata_gone_with_robot(fleet, tree):
     fleet.call("DeleteRobot", id=tree.robot_id)
     with denied():
         ROBOT_METADATA.get(fleet, tree.robot_id)
+
+
+def test_moving_to_an_unknown_or_unseen_location_is_denied_alike(fleet, tree):
+    """A key that owns only the machine learns nothing about other locations from UpdateRobot."""
+    other = fleet.new_location(tree.org.id)
+    key = new_key(fleet, [role(tree.org.id, "owner", "robot", tree.robot_id)])
+    for target in (other.id, UNKNOWN_LOCATION):
+        with denied():
+            key.fleet.call("UpdateRobot", id=tree.robot_id, name="moved", location=target)

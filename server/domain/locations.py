@@ -125,10 +125,11 @@ def _checked_parent(ctx: DomainContext, organization_id: str, parent_id: str, mo
     """A parent must be a location of the same organization, not the location itself or below it."""
     if not parent_id:
         return None
+    # Permission first: an unknown location and one the caller can't see look the same.
+    access.require(ctx, Permission.WRITE, ResourceType.LOCATION, [parent_id])
     parent = location_in_organization(ctx, parent_id, organization_id)
     if parent is None:
         raise InvalidArgument("parent_location_id", f"{parent_id!r} is not a location of this organization")
-    access.require(ctx, Permission.WRITE, ResourceType.LOCATION, [parent_id])
     ancestor: Location | None = parent
     while ancestor is not None:
         if ancestor.id == moving:

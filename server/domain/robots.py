@@ -56,11 +56,12 @@ def update_robot(ctx: DomainContext, robot_id: str, name: str, location_id: str)
     clean = clean_name(name)
     target = location_id or robot.location_id
     if target != robot.location_id:
+        # Permission first: an unknown location and one the caller can't see look the same.
+        access.require(ctx, Permission.WRITE, ResourceType.LOCATION, [target])
         current = ctx.session.get(Location, robot.location_id)
         assert current is not None
         if locations.location_in_organization(ctx, target, current.organization_id) is None:
             raise InvalidArgument("location", f"{target!r} is not a location of the machine's organization")
-        access.require(ctx, Permission.WRITE, ResourceType.LOCATION, [target])
     if (clean, target) != (robot.name, robot.location_id):
         _ensure_name_free(ctx, target, clean, except_robot=robot.id)
     robot.name, robot.location_id = clean, target
