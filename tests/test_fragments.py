@@ -9,7 +9,7 @@ import grpc
 import pytest
 from google.protobuf import json_format
 
-from conftest import Fleet, Tree, denied, invalid, make_struct, new_key, role, rpc_error, run_concurrently, unique
+from conftest import Fleet, Tree, add_user, authenticate_user, denied, invalid, make_struct, new_key, role, rpc_error, run_concurrently, unique
 from generated.viam.app.v1 import app_pb2
 from test_checkin import boot_machine
 
@@ -348,3 +348,19 @@ def test_deleting_an_organization_deletes_its_fragments(fleet: Fleet) -> None:
         fleet.call("GetFragment", id=fragment.id)
     # The other organization's part still names it: skipped when its config is resolved.
     assert not boot_machine(fleet, fleet.main_part(other.robot_id).id).config().components
+
+
+def test_another_organizations_private_fragment_stays_invisible_when_named(server, fleet: Fleet) -> None:
+    """Org A naming org B's private fragment in a part config learns nothing of it from its
+    machine summaries, and can't stop B from deleting it."""
+    org_b = fleet.new_org()
+    private = _create(fleet, org_b.id, name="b-private-name")
+    org_a = fleet.new_org()
+    user = add_user(server, owner_of=org_a.id)
+    as_a = Fleet(fleet.channel, authenticate_user(fleet.channel, user.email), fleet.boot)
+    robot = as_a.new_robot(as_a.new_location(org_a.id).id)
+    part = as_a.main_part(robot)
+    _use(as_a, part.id, private.id)
+    summaries = as_a.call("ListMachineSummaries", organization_id=org_a.id)
+    assert "b-private-name" not in str(summaries) and private.id not in str(summaries)
+    fleet.call("DeleteFragment", id=private.id)

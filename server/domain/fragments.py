@@ -45,7 +45,9 @@ from typing import Any
 from sqlalchemy import bindparam, delete, text
 from sqlmodel import col, select
 
-from server.db.models import Fragment, FragmentImport, FragmentRevision, FragmentTag, Organization, PartFragment, RobotPart, User
+from server.db.models import (
+    Fragment, FragmentImport, FragmentRevision, FragmentTag, Location, Organization, PartFragment, Robot, RobotPart, User,
+)
 from server.domain import access
 from server.domain.access import Permission, ResourceType
 from server.domain.context import DomainContext
@@ -331,10 +333,21 @@ def update_fragment(
 
 def delete_fragment(ctx: DomainContext, fragment_id: str) -> None:
     fragment = _fragment(ctx, fragment_id, Permission.WRITE)
-    parts = ctx.session.exec(select(PartFragment.part_id).where(PartFragment.fragment_id == fragment.id)).all()
-    if parts:
+    uses = ctx.session.exec(
+        select(PartFragment.part_id, Location.organization_id)
+        .join(RobotPart, col(RobotPart.id) == col(PartFragment.part_id))
+        .join(Robot, col(Robot.id) == col(RobotPart.robot_id))
+        .join(Location, col(Location.id) == col(Robot.location_id))
+        .where(PartFragment.fragment_id == fragment.id)
+        .order_by(PartFragment.part_id)
+    ).all()
+    # Another organization naming a private fragment can't use it (nor stop its deletion).
+    blocking = [(part, org) for part, org in uses if fragment.visibility != PRIVATE or org == fragment.organization_id]
+    if blocking:
+        own = [part for part, org in blocking if org == fragment.organization_id]
+        example = f"e.g. {own[0]!r}" if own else "in other organizations"
         raise FailedPrecondition(
-            "id", f"fragment {fragment.id!r} is used by {len(parts)} part(s) (e.g. {parts[0]!r}); remove it from their configs first"
+            "id", f"fragment {fragment.id!r} is used by {len(blocking)} part(s) ({example}); remove it from their configs first"
         )
     importers = ctx.session.exec(
         select(FragmentImport.fragment_id).where(FragmentImport.imported_id == fragment.id, FragmentImport.fragment_id != fragment.id)

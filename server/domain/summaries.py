@@ -90,7 +90,7 @@ def machine_summaries(
         SELECT pf.part_id, f.id, f.name
         FROM location l JOIN robot r ON r.location_id = l.id JOIN robot_part p ON p.robot_id = r.id
         JOIN part_fragment pf ON pf.part_id = p.id JOIN fragment f ON f.id = pf.fragment_id
-        WHERE {where}
+        WHERE {where} AND (f.organization_id = :org OR f.visibility <> 'private')
         ORDER BY pf.part_id, f.name, f.id
         """
     ).bindparams(*expanding)
