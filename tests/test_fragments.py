@@ -364,3 +364,38 @@ def test_another_organizations_private_fragment_stays_invisible_when_named(serve
     summaries = as_a.call("ListMachineSummaries", organization_id=org_a.id)
     assert "b-private-name" not in str(summaries) and private.id not in str(summaries)
     fleet.call("DeleteFragment", id=private.id)
+
+
+def test_a_name_that_is_not_a_string_is_merged_as_data(fleet: Fleet, tree: Tree) -> None:
+    """Only string names identify list entries; Config once failed with INTERNAL on a list name."""
+    part = fleet.main_part(tree.robot_id)
+    fragment = _create(fleet, tree.org.id, {"components": [{"name": {"odd": True}}, {"name": "shared", "from": "fragment"}]})
+    _use(fleet, part.id, fragment.id, extra={"components": [{"name": ["x"]}, {"name": "shared", "from": "part"}]})
+    config = json_format.MessageToDict(boot_machine(fleet, part.id).config(), preserving_proto_field_name=True)
+    names = [c.get("name") for c in config.get("components", [])]
+    assert names.count("shared") == 1 and len(names) == 3, names  # the part's two, then the fragment's unnamed one
+
+
+def test_moving_a_tag_or_hiding_a_fragment_moves_the_config_revision(fleet: Fleet, tree: Tree) -> None:
+    part = fleet.main_part(tree.robot_id)
+    fragment = _create(fleet, tree.org.id, {"components": [{"name": "v1"}]})
+    fragment = _update(fleet, fragment, {"components": [{"name": "v2"}]})
+    fleet.call("SetFragmentTag", fragment_id=fragment.id, tag="stable", revision="2")
+    _use(fleet, part.id, {"id": fragment.id, "version": "stable"})
+    machine = boot_machine(fleet, part.id)
+    before = machine.config()
+    fleet.call("SetFragmentTag", fragment_id=fragment.id, tag=" stable ", revision="1")
+    after = machine.config()
+    assert [c.name for c in before.components] == ["v2"] and [c.name for c in after.components] == ["v1"]
+    assert after.revision != before.revision
+    fleet.call("DeleteFragmentTag", fragment_id=fragment.id, tag=" stable ")  # trimmed, as SetFragmentTag trims
+    assert machine.config().revision != after.revision  # the pin no longer resolves: the config changed
+
+    other_org = fleet.new_org()
+    public = _create(fleet, other_org.id, {"services": [{"name": "shared-service"}]}, visibility=PUBLIC)
+    _use(fleet, part.id, public.id)
+    shown = machine.config()
+    assert [s.name for s in shown.services] == ["shared-service"]
+    _update(fleet, fleet.call("GetFragment", id=public.id).fragment, visibility=PRIVATE)
+    hidden = machine.config()
+    assert list(hidden.services) == [] and hidden.revision != shown.revision

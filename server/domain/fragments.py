@@ -468,18 +468,28 @@ def set_tag(ctx: DomainContext, fragment_id: str, tag: str, revision: str) -> li
     row = ctx.session.get(FragmentTag, (fragment.id, clean)) or FragmentTag(fragment_id=fragment.id, tag=clean, revision=number)
     row.revision = number
     ctx.session.add(row)
+    _touch(ctx, fragment)
     ctx.session.flush()
     return tags(ctx, fragment.id)
 
 
 def delete_tag(ctx: DomainContext, fragment_id: str, tag: str) -> list[tuple[str, int]]:
     fragment = _fragment(ctx, fragment_id, Permission.WRITE, field="fragment_id")
+    tag = tag.strip()  # as SetFragmentTag stores it
     row = ctx.session.get(FragmentTag, (fragment.id, tag))
     if row is None:
         raise NotFound("fragment tag", tag, f"fragment {fragment.id!r} has no tag {tag!r}")
     ctx.session.delete(row)
+    _touch(ctx, fragment)
     ctx.session.flush()
     return tags(ctx, fragment.id)
+
+
+def _touch(ctx: DomainContext, fragment: Fragment) -> None:
+    """A tag moved: parts pinned to it may get another revision, so their config's `revision` must move."""
+    previous = as_utc(fragment.last_updated)
+    fragment.last_updated = max(ctx.now, previous + _TICK) if previous is not None else ctx.now
+    ctx.session.add(fragment)
 
 
 def _tag(tag: str) -> str:
@@ -540,9 +550,10 @@ def merge(base: dict[str, Any], addition: dict[str, Any]) -> None:
         if key not in base:
             base[key] = copy.deepcopy(value)
         elif isinstance(base[key], list) and isinstance(value, list):
-            names = {item.get("name") for item in base[key] if isinstance(item, dict) and "name" in item}
+            # Only string names identify entries; any other "name" value is just data.
+            names = {item["name"] for item in base[key] if isinstance(item, dict) and isinstance(item.get("name"), str)}
             for item in value:
-                if isinstance(item, dict) and "name" in item:
+                if isinstance(item, dict) and isinstance(item.get("name"), str):
                     if item["name"] in names:
                         continue
                     names.add(item["name"])
@@ -567,8 +578,12 @@ def resolved_config(
     for item in resolve(ctx, roots, machine_readable(organization_id)):
         if item.error is None and item.row is not None:
             merge(merged, item.config)
-            if item.created_on is not None and item.created_on > newest:
-                newest = item.created_on
+        # Any change to a fragment the config names (a new revision, a moved tag, a visibility
+        # that now hides it) moves the revision, even where it leaves the merged config alone.
+        row = item.row or ctx.session.get(Fragment, item.fragment_id)
+        changed = as_utc(row.last_updated) if row is not None else None
+        if changed is not None and changed > newest:
+            newest = changed
     return merged, newest
 
 
