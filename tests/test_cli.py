@@ -251,7 +251,10 @@ def test_locations(config_dir, org):
     line = failed(fleet_cli(config_dir, "locations", "delete", parent))
     assert line.startswith("error: FAILED_PRECONDITION: ")
     line = failed(fleet_cli(config_dir, "locations", "create", "--org", org.id, "--parent", "zzzzzzzzz0", "x"))
-    assert line.endswith("(field: parent_location_id)")
+    assert line.startswith("error: PERMISSION_DENIED: ")  # an unknown parent, like one the caller can't see
+    line = failed(fleet_cli(config_dir, "locations", "create", "--org", org.id, "n" * 101))
+    assert line.endswith("(field: name)")
+
     ok(fleet_cli(config_dir, "locations", "delete", child))
     ok(fleet_cli(config_dir, "locations", "delete", parent))
     assert rows(ok(fleet_cli(config_dir, "locations", "list", "--org", org.id))) == []

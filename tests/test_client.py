@@ -157,8 +157,9 @@ def test_invalid_argument_names_the_field(server):
         with pytest.raises(InvalidArgument) as caught:
             await fleet.update_organization_metadata(org.id, {"x": float("nan")})
         assert caught.value.field == "data"
-        with pytest.raises(InvalidArgument) as caught:
-            await fleet.create_location(org.id, unique("loc"), parent_location_id=UNKNOWN_LOCATION)
+        elsewhere = await fleet.create_location((await fleet.create_organization(unique("org"))).id, unique("loc"))
+        with pytest.raises(InvalidArgument) as caught:  # a parent in another organization
+            await fleet.create_location(org.id, unique("loc"), parent_location_id=elsewhere.id)
         assert caught.value.field == "parent_location_id"
 
     run(body, server)

@@ -80,11 +80,8 @@ def test_create_location_invalid(sdk_server: SdkServer, org_id: str) -> None:
         await expect_error(Status.INVALID_ARGUMENT, app.create_location(org_id, ""), field="name")
         await expect_error(Status.INVALID_ARGUMENT, app.create_location(org_id, "  "), field="name")
         await expect_error(Status.INVALID_ARGUMENT, app.create_location(org_id, "n" * 101), field="name")
-        await expect_error(
-            Status.INVALID_ARGUMENT,
-            app.create_location(org_id, unique("loc"), parent_location_id=UNKNOWN_LOCATION_ID),
-            field="parent_location_id",
-        )
+        # an unknown parent is refused like one the caller can't see
+        await expect_error(Status.PERMISSION_DENIED, app.create_location(org_id, unique("loc"), parent_location_id=UNKNOWN_LOCATION_ID))
         # a parent in another organization (even one the caller owns) is refused
         other_org = await app.create_organization(unique("org"))
         foreign = await app.create_location(other_org.id, unique("loc"))
@@ -172,11 +169,7 @@ def test_update_location_reparent_invalid(sdk_server: SdkServer, org_id: str) ->
                 app.update_location(root.id, parent_location_id=target),
                 field="parent_location_id",
             )
-        await expect_error(
-            Status.INVALID_ARGUMENT,
-            app.update_location(root.id, parent_location_id=UNKNOWN_LOCATION_ID),
-            field="parent_location_id",
-        )
+        await expect_error(Status.PERMISSION_DENIED, app.update_location(root.id, parent_location_id=UNKNOWN_LOCATION_ID))
         other_org = await app.create_organization(unique("org"))
         foreign = await app.create_location(other_org.id, unique("loc"))
         await expect_error(
