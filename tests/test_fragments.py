@@ -399,3 +399,20 @@ def test_moving_a_tag_or_hiding_a_fragment_moves_the_config_revision(fleet: Flee
     _update(fleet, fleet.call("GetFragment", id=public.id).fragment, visibility=PRIVATE)
     hidden = machine.config()
     assert list(hidden.services) == [] and hidden.revision != shown.revision
+
+
+def test_an_import_cycle_through_a_pinned_revision_is_refused(fleet: Fleet, tree: Tree) -> None:
+    a = _create(fleet, tree.org.id, {})
+    b = _create(fleet, tree.org.id, {"fragments": [a.id]})  # b@1 imports a
+    b = _update(fleet, b, {})  # b@2 imports nothing
+    with invalid("config"):
+        _update(fleet, a, {"fragments": [{"id": b.id, "version": "1"}]})
+
+
+def test_a_json_version_of_1_0_pins_revision_1(fleet: Fleet, tree: Tree) -> None:
+    part = fleet.main_part(tree.robot_id)
+    fragment = _create(fleet, tree.org.id, {"components": [{"name": "v1"}]})
+    _update(fleet, fragment, {"components": [{"name": "v2"}]})
+    fleet.call("UpdateRobotPart", id=part.id, name=part.name,
+               robot_config_json='{"fragments": [{"id": "%s", "version": 1.0}]}' % fragment.id)
+    assert [c.name for c in boot_machine(fleet, part.id).config().components] == ["v1"]

@@ -360,3 +360,18 @@ def test_part_metadata_gone_with_part(fleet, tree):
     fleet.call("DeleteRobotPart", part_id=pid)
     with denied():
         PART_METADATA.get(fleet, pid)
+
+
+def test_a_machine_whose_last_part_was_deleted_gets_a_main_part_again(fleet, tree):
+    fleet.call("DeleteRobotPart", part_id=fleet.main_part(tree.robot_id).id)
+    added = fleet.new_part(tree.robot_id)
+    assert [(p.id, p.main_part) for p in fleet.parts(tree.robot_id)] == [(added, True)]
+
+
+def test_moving_a_machine_keeps_dns_names_unique_in_its_new_location(fleet, tree):
+    there = fleet.new_location(tree.org.id)
+    main = fleet.main_part(tree.robot_id)
+    resident = fleet.new_part(fleet.new_robot(there.id), main.name)  # the same dns_name, in the target location
+    fleet.call("UpdateRobot", id=tree.robot_id, name=tree.robot_name, location=there.id)
+    moved = fleet.get_part(main.id)
+    assert moved.dns_name != fleet.get_part(resident).dns_name and moved.fqdn != fleet.get_part(resident).fqdn

@@ -139,6 +139,8 @@ def references(config: dict[str, Any]) -> list[tuple[str, str | None]]:
             out.setdefault(item, None)
         elif isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]:
             version = item.get("version")
+            if isinstance(version, float) and version.is_integer():
+                version = int(version)  # a Struct carries every number as a double: 1.0 pins revision 1
             if isinstance(version, bool) or not isinstance(version, (str, int)) or str(version) in ("", "latest"):
                 version = None
             out.setdefault(item["id"], None if version is None else str(version))
@@ -229,6 +231,9 @@ def _check_imports(ctx: DomainContext, fragment_id: str | None, config: dict[str
         path = _path_to(ctx, [i for i, _ in imports], fragment_id)
         if path is not None:
             raise InvalidArgument("config", "import cycle: " + " -> ".join([fragment_id, *path]))
+        # Pinned versions import what those revisions did, which the current imports above don't show.
+        if any(item.fragment_id == fragment_id for item in resolve(ctx, imports, lambda row: True)):
+            raise InvalidArgument("config", f"import cycle: fragment {fragment_id!r} is imported back through a pinned revision")
     return imports
 
 

@@ -49,8 +49,10 @@ class PartView:
 
 
 def create_part(ctx: DomainContext, robot: Robot, name: str, main: bool = False, field: str = "part_name") -> RobotPart:
+    """`main`: the machine's main part; a machine without one (its last part was deleted) gets this one."""
     clean = clean_name(name, field)
     ensure_name_free(ctx, robot.id, clean)
+    main = main or ctx.session.exec(select(RobotPart.id).where(RobotPart.robot_id == robot.id, RobotPart.main_part == True)).first() is None  # noqa: E712
     part = RobotPart(
         id=new_id(),
         robot_id=robot.id,
@@ -177,14 +179,30 @@ def part_row(ctx: DomainContext, part_id: str) -> RobotPart:
     return checked_row(ctx, RobotPart, part_id, "robot part")
 
 
-def _dns_name(ctx: DomainContext, location_id: str, name: str) -> str:
-    """A DNS label from the name, made unique within the location (hostnames are per location)."""
-    base = _NOT_DNS.sub("-", name.lower()).strip("-")[:MAX_DNS_LABEL] or "part"
+def give_unique_dns_names(ctx: DomainContext, robot: Robot, location_id: str) -> None:
+    """Before the machine moves to `location_id`: its parts whose dns_name a part there already
+    has get a new one (hostnames are per location, and the move changes their fqdn anyway)."""
     taken = set(
         ctx.session.exec(
             select(RobotPart.dns_name).join(Robot, col(Robot.id) == col(RobotPart.robot_id)).where(Robot.location_id == location_id)
         ).all()
     )
+    for part in ctx.session.exec(select(RobotPart).where(RobotPart.robot_id == robot.id).order_by(RobotPart.created_on)).all():
+        if part.dns_name in taken:
+            part.dns_name = _dns_name(ctx, location_id, part.name, taken)
+            ctx.session.add(part)
+        taken.add(part.dns_name)
+
+
+def _dns_name(ctx: DomainContext, location_id: str, name: str, taken: set[str] | None = None) -> str:
+    """A DNS label from the name, made unique within the location (hostnames are per location)."""
+    base = _NOT_DNS.sub("-", name.lower()).strip("-")[:MAX_DNS_LABEL] or "part"
+    if taken is None:
+        taken = set(
+            ctx.session.exec(
+                select(RobotPart.dns_name).join(Robot, col(Robot.id) == col(RobotPart.robot_id)).where(Robot.location_id == location_id)
+            ).all()
+        )
     candidate, suffix = base, 2
     while candidate in taken:
         tail = f"-{suffix}"

@@ -64,6 +64,8 @@ def update_robot(ctx: DomainContext, robot_id: str, name: str, location_id: str)
             raise InvalidArgument("location", f"{target!r} is not a location of the machine's organization")
     if (clean, target) != (robot.name, robot.location_id):
         _ensure_name_free(ctx, target, clean, except_robot=robot.id)
+    if target != robot.location_id:
+        parts.give_unique_dns_names(ctx, robot, target)
     robot.name, robot.location_id = clean, target
     ctx.session.add(robot)
     return view(ctx, robot)
