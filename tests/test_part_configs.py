@@ -394,3 +394,31 @@ def test_deleting_a_part_deletes_its_history(fleet: Fleet, tree: Tree) -> None:
     fleet.call("DeleteRobotPart", part_id=part_id)
     with denied():
         _history(fleet, part_id)
+
+
+def test_a_config_too_big_to_send_back_is_refused(fleet: Fleet, tree: Tree) -> None:
+    """Under 1 MiB as JSON, but each number takes 9 bytes as a Struct: the response (Struct and
+    JSON) would pass a client's 4 MiB receive limit, so it is refused before anything is written."""
+    part = fleet.main_part(tree.robot_id)
+    text = '{"a":[' + ",".join(["0"] * 400_000) + "]}"
+    with invalid("robot_config_json") as error:
+        fleet.call("UpdateRobotPart", id=part.id, name=part.name, robot_config_json=text)
+    assert "in a response" in error.message
+    assert _history(fleet, part.id) == app_pb2.GetRobotPartHistoryResponse()
+
+
+def test_history_pages_of_big_configs_stay_readable(fleet: Fleet, tree: Tree) -> None:
+    """About 95 KB configs edited 45 times: the default page of 100 would pass 4 MiB, so pages end early."""
+    part = fleet.main_part(tree.robot_id)
+    config = {"components": [{"name": f"c{i}", "attributes": {"note": "x" * 900}} for i in range(100)]}
+    for edit in range(45):
+        config["components"][0]["attributes"]["edit"] = edit
+        current = fleet.get_part(part.id)
+        fleet.call("UpdateRobotPart", id=part.id, name=current.name, robot_config=make_struct(config))
+    seen, token, pages = 0, "", 0
+    while True:
+        page = _history(fleet, part.id, page_token=token)
+        seen, token, pages = seen + len(page.history), page.next_page_token, pages + 1
+        if not token:
+            break
+    assert seen == 45 and pages >= 2

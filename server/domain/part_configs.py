@@ -29,6 +29,10 @@ from server.domain.status import as_utc
 from server.domain.validation import clean_name, has_non_finite
 
 MAX_CONFIG_BYTES = 1024 * 1024  # a part's config as compact JSON
+# A config goes out twice in a response (as a google.protobuf.Struct and as JSON); both
+# together must fit a client's default 4 MiB receive limit, with room for the rest.
+# (A Struct can be five times its JSON: each number in it takes 9 bytes.)
+MAX_CONFIG_WIRE_BYTES = 3 * 1024 * 1024
 # Objects and arrays nested in each other, the config itself included. Deeper
 # configs could not be read back: as a google.protobuf.Struct inside a
 # response they would exceed protobuf's default recursion limit of 100.
@@ -133,7 +137,49 @@ def _stored(value: Any, field: str) -> str:
         raise InvalidArgument(field, "contains an unpaired surrogate (\\ud800-\\udfff escape)") from None
     if size > MAX_CONFIG_BYTES:
         raise InvalidArgument(field, f"must be at most {MAX_CONFIG_BYTES} bytes as compact JSON, got {size}")
+    wire = wire_bytes(value, size)
+    if wire > MAX_CONFIG_WIRE_BYTES:
+        raise InvalidArgument(
+            field, f"would take {wire} bytes in a response (as a Struct and as JSON), more than {MAX_CONFIG_WIRE_BYTES}: "
+            "long arrays of numbers take 9 bytes a number as a Struct"
+        )
     return text
+
+
+def wire_bytes(config: dict[str, Any], json_bytes: int) -> int:
+    """What a config takes in a response: its google.protobuf.Struct encoding plus its JSON."""
+    return _struct_bytes(config) + json_bytes + 16
+
+
+def _struct_bytes(value: dict[str, Any]) -> int:
+    total = 0
+    for key, item in value.items():
+        key_bytes = len(key.encode("utf-8"))
+        entry = 1 + _varint_bytes(key_bytes) + key_bytes + _field_bytes(_value_bytes(item))
+        total += _field_bytes(entry)
+    return total
+
+
+def _value_bytes(value: Any) -> int:
+    """A google.protobuf.Value's encoding: one field of its oneof (always written, even when zero)."""
+    if value is None or isinstance(value, bool):
+        return 2
+    if isinstance(value, (int, float)):
+        return 9
+    if isinstance(value, str):
+        return _field_bytes(len(value.encode("utf-8")))
+    if isinstance(value, dict):
+        return _field_bytes(_struct_bytes(value))
+    return _field_bytes(sum(_field_bytes(_value_bytes(item)) for item in value))  # a list
+
+
+def _field_bytes(length: int) -> int:
+    """A length-delimited field: its tag, its length, its bytes."""
+    return 1 + _varint_bytes(length) + length
+
+
+def _varint_bytes(value: int) -> int:
+    return max(1, (value.bit_length() + 6) // 7)
 
 
 def _depth(value: Any) -> int:
@@ -247,12 +293,26 @@ def part_history(
     rows = list(ctx.session.exec(statement).all())
     more = len(rows) > size
     rows = rows[:size]
+    fitting = _fitting(rows)
+    more = more or len(fitting) < len(rows)
+    rows = fitting
     robot = ctx.session.get(Robot, part.robot_id)
     location_id = robot.location_id if robot is not None else ""
     gone = _deactivated(ctx, rows)
     entries = [_entry_view(ctx, row, location_id, part.created_on, (row.editor_type, row.editor_id) in gone) for row in rows]
     token = _encode_token(rows[-1]) if more else ""
     return HistoryPage(entries, token)
+
+
+def _fitting(rows: list[RobotPartHistory]) -> list[RobotPartHistory]:
+    """The leading entries whose configs fit in one response (at least one): the rest go to the next page."""
+    total = 0
+    for index, row in enumerate(rows):
+        config_json = json.loads(row.snapshot_json)["config_json"]
+        total += wire_bytes(json.loads(config_json), len(config_json.encode("utf-8"))) + 512  # with the entry's other fields
+        if total > MAX_CONFIG_WIRE_BYTES and index > 0:
+            return rows[:index]
+    return rows
 
 
 def _entry_view(ctx: DomainContext, row: RobotPartHistory, location_id: str, created_on: datetime, gone: bool) -> HistoryEntryView:
