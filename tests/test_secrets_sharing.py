@@ -436,6 +436,15 @@ def test_roles_granted_through_a_share_go_with_it(fleet, tree, other):
                     authorizations=[role(org_b.id, "owner", "location", loc)])
     with denied():
         user.fleet.call("AddRole", authorization=role(tree.org.id, "owner", "location", loc, identity_id=user.id, identity_type="user"))
+    # nor remove or change the roles the location's own organization gave on it
+    primary_key = new_key(fleet, [role(tree.org.id, "operator", "location", loc)])
+    primary_role = role(tree.org.id, "operator", "location", loc, identity_id=primary_key.id)
+    with denied():
+        user.fleet.call("RemoveRole", authorization=primary_role)
+    with denied():
+        user.fleet.call("ChangeRole", old_authorization=primary_role,
+                        new_authorization=role(tree.org.id, "owner", "location", loc, identity_id=primary_key.id))
+    assert location_auth(fleet, loc).secrets and primary_key.fleet.get_location(loc).id == loc
 
     fleet.call("UnshareLocation", location_id=loc, organization_id=org_b.id)
     with denied():

@@ -173,13 +173,18 @@ def check_grantable(ctx: DomainContext, grants: Sequence[Grant], field: str) -> 
     location through a share gives no say over who belongs to the sharing organization), then
     each resource belongs to its grant's organization."""
     require_owner_of(ctx, grants)
+    require_member_of(ctx, grants)
+    for grant in grants:
+        check_in_organization(ctx, grant, field)
+
+
+def require_member_of(ctx: DomainContext, grants: Iterable[Grant]) -> None:
+    """PermissionDenied unless the caller holds a role in each grant's organization: only its
+    members decide who holds roles in it (owning a location through a share is not enough)."""
     member_of = set(access.organizations_of_caller(ctx))
     for grant in grants:
         if grant.organization_id not in member_of:
-            raise PermissionDenied(
-                f"no role in organization {grant.organization_id!r}: only its members grant roles in it"
-            )
-        check_in_organization(ctx, grant, field)
+            raise PermissionDenied(f"no role in organization {grant.organization_id!r}: only its members manage roles in it")
 
 
 def is_in_organization(ctx: DomainContext, organization_id: str, resource_type: str, resource_id: str) -> bool:
@@ -289,6 +294,7 @@ def add_role(ctx: DomainContext, given: AuthorizationInput, field: str = "author
 def remove_role(ctx: DomainContext, given: AuthorizationInput, field: str = "authorization") -> None:
     grant = parse(given, field)
     require_owner_of(ctx, [grant])
+    require_member_of(ctx, [grant])
     row = _existing(ctx, grant)
     ensure_owners_remain(ctx, [row])
     ctx.session.delete(row)
@@ -303,6 +309,7 @@ def change_role(ctx: DomainContext, old: AuthorizationInput, new: AuthorizationI
     if new_grant.organization_id != old_grant.organization_id:
         raise InvalidArgument("new_authorization", "organization_id must be the same as old_authorization's")
     require_owner_of(ctx, [old_grant, new_grant])
+    require_member_of(ctx, [old_grant])
     check_in_organization(ctx, new_grant, "new_authorization")
     row = _existing(ctx, old_grant)
     new_grant = Grant(
