@@ -25,6 +25,7 @@ from server.domain import users
 from server.domain.context import Caller
 from server.domain.errors import Unauthenticated
 from server.domain.ids import utc_now
+from server.domain.secrets import seal_context
 from server.security.api_keys import api_key_matches, hash_api_key
 from server.security.passwords import DUMMY_HASH, password_matches
 from server.security.secret_box import SecretBox
@@ -64,7 +65,7 @@ def authenticate(session: Session, box: SecretBox, credential_type: str, entity:
         return Caller(identity_id=user.id, identity_type=USER)
     if credential_type == ROBOT_SECRET:
         rows = session.exec(select(PartSecret).where(PartSecret.part_id == entity)).all() if entity else []
-        secret_id = _matching_secret(box, payload, [(r.id, r.secret_ciphertext, f"part:{entity}:{r.id}") for r in rows])
+        secret_id = _matching_secret(box, payload, [(r.id, r.secret_ciphertext, seal_context("part", entity, r.id)) for r in rows])
         if secret_id is None:
             raise Unauthenticated(_INVALID)
         return Caller(identity_id=entity, identity_type=MACHINE, credential_id=f"part:{secret_id}")
@@ -72,7 +73,7 @@ def authenticate(session: Session, box: SecretBox, credential_type: str, entity:
         location_id = session.connection().execute(_PART_LOCATION, {"id": entity}).scalar() if entity else None
         rows = session.exec(select(LocationSecret).where(LocationSecret.location_id == location_id)).all() if location_id else []
         secret_id = _matching_secret(
-            box, payload, [(r.id, r.secret_ciphertext, f"location:{location_id}:{r.id}") for r in rows]
+            box, payload, [(r.id, r.secret_ciphertext, seal_context("location", location_id, r.id)) for r in rows]
         )
         if secret_id is None:
             raise Unauthenticated(_INVALID)

@@ -51,6 +51,11 @@ def part_secrets(ctx: DomainContext, part_id: str) -> list[SecretView]:
     return _list(ctx, "part", part_id)
 
 
+def seal_context(owner_kind: str, owner_id: str, secret_id: str) -> str:
+    """What a secret is sealed with besides the key: its owner and its own id (see SecretBox.seal)."""
+    return f"{owner_kind}:{owner_id}:{secret_id}"
+
+
 class WrongSecretKey(RuntimeError):
     """The secret-encryption key is not the one the database's secrets were sealed with."""
 
@@ -61,7 +66,7 @@ def check_secret_key(session: Session, box: SecretBox, key_path: str) -> None:
     with a key the other replicas don't have. Raises WrongSecretKey."""
     for kind, table in _TABLES.items():
         row = session.exec(select(table).limit(1)).first()
-        if row is not None and not box.can_open(row.secret_ciphertext, f"{kind}:{getattr(row, _OWNER_COLUMNS[kind])}:{row.id}"):
+        if row is not None and not box.can_open(row.secret_ciphertext, seal_context(kind, getattr(row, _OWNER_COLUMNS[kind]), row.id)):
             raise WrongSecretKey(
                 f"{key_path} is not the key this database's secrets were encrypted with, so none of them can be read."
                 " Restore the original file (every replica on one database needs the same one); the server will not start with this one."
@@ -70,7 +75,7 @@ def check_secret_key(session: Session, box: SecretBox, key_path: str) -> None:
 
 def _add(ctx: DomainContext, owner_kind: str, owner_id: str) -> None:
     secret_id = new_id()
-    sealed = ctx.facts.secret_box.seal(new_secret(), context=f"{owner_kind}:{owner_id}:{secret_id}")
+    sealed = ctx.facts.secret_box.seal(new_secret(), context=seal_context(owner_kind, owner_id, secret_id))
     row = _TABLES[owner_kind](id=secret_id, secret_ciphertext=sealed, created_on=ctx.now, **{_OWNER_COLUMNS[owner_kind]: owner_id})
     ctx.session.add(row)
 
@@ -79,7 +84,7 @@ def _list(ctx: DomainContext, owner_kind: str, owner_id: str) -> list[SecretView
     ctx.session.flush()  # plain rows, not ORM objects (a third of the cost), so no autoflush
     rows = ctx.session.connection().execute(_SEALED[owner_kind], {"owner_id": owner_id}).all()
     box = ctx.facts.secret_box
-    return [SecretView(r.id, box.open(r.secret_ciphertext, f"{owner_kind}:{owner_id}:{r.id}"), r.created_on) for r in rows]
+    return [SecretView(r.id, box.open(r.secret_ciphertext, seal_context(owner_kind, owner_id, r.id)), r.created_on) for r in rows]
 
 
 # --- Managing secrets (LocationAuth, Create/Delete*Secret) --------------------------------------
