@@ -51,7 +51,8 @@ class Runtime:
         box = SecretBox(load_or_create_key(settings.data_dir / SECRET_BOX_KEY_FILE))
         with unit_of_work(engine, write=False) as session:
             check_secret_key(session, box, str(settings.data_dir / SECRET_BOX_KEY_FILE))
-        hub = LogHub(capacity=settings.tail_queue_entries, max_batch_bytes=log_page_bytes(settings.max_message_bytes))
+        page_bytes = log_page_bytes(settings.max_message_bytes)
+        hub = LogHub(capacity=settings.tail_queue_entries, max_batch_bytes=page_bytes)
         replica_id = new_replica_id() if engine.dialect.name == "postgresql" else None
         facts = ServerFacts(
             secret_box=box,
@@ -62,7 +63,7 @@ class Runtime:
             ),
             online_threshold_seconds=settings.online_threshold_seconds,
             replica_id=replica_id,
-            log_page_bytes=log_page_bytes(settings.max_message_bytes),
+            log_page_bytes=page_bytes,
         )
         replication = ReplicaListener(engine, hub, replica_id) if replica_id else None
         return Runtime(settings, engine, signer, facts, replication)

@@ -9,7 +9,7 @@ import time
 from server.db.log_pages import PageQuery, Row, page_rows
 from server.domain.context import DomainContext
 from server.domain.errors import InvalidArgument, Unauthenticated
-from server.domain.paging import INT64_MAX, INT64_MIN, bad_token, decode_token, encode_token, page_size, token_int
+from server.domain.paging import INT64_MAX, INT64_MIN, bad_token, decode_token, encode_token, leading_within, page_size, token_int
 from server.logs.hub import LogHub, Subscription
 from server.logs.records import ERROR_LEVELS, MAX_BATCH, PushedBatch, TailFilter, normalize_level
 from server.logs.writer import LogWriter, PartGone
@@ -51,11 +51,11 @@ async def ingest(writer: LogWriter, credential_id: str, batch: PushedBatch, max_
     """
     if batch.entry_count > MAX_BATCH:
         raise InvalidArgument("logs", f"at most {MAX_BATCH} entries per call, got {batch.entry_count}")
-    if len(batch.request) > max_entry_bytes - STORED_GROWTH_BYTES:
-        largest = batch.largest_entry()
-        if largest > max_entry_bytes - STORED_GROWTH_BYTES:
-            raise InvalidArgument("logs", f"an entry of {largest} bytes is too big to be read back: at most "
-                                  f"{max_entry_bytes - STORED_GROWTH_BYTES} bytes per entry (3/4 of FLEET_MAX_MESSAGE_BYTES, at most 3 MiB)")
+    entry_limit = max_entry_bytes - STORED_GROWTH_BYTES
+    # A request no bigger than that can't hold a bigger entry: only big ones are measured.
+    if len(batch.request) > entry_limit and (largest := batch.largest_entry()) > entry_limit:
+        raise InvalidArgument("logs", f"an entry of {largest} bytes is too big to be read back: at most "
+                              f"{entry_limit} bytes per entry (3/4 of FLEET_MAX_MESSAGE_BYTES, at most 3 MiB)")
     try:
         await writer.write(batch, credential_id)
     except PartGone:
@@ -77,21 +77,12 @@ def query(ctx: DomainContext, q: LogQuery) -> LogPage:
     rows = page_rows(ctx.session, PageQuery(q.part_id, levels, q.text, start, end, after, q.ascending, limit + 1))
     more = len(rows) > limit
     rows = rows[:limit]
-    fitting = _fitting(rows, ctx.facts.log_page_bytes)
-    more = more or len(fitting) < len(rows)
-    rows = fitting
+    # The leading rows whose entries fit a response (the entry, plus framing and token slack).
+    fitting = leading_within((len(row[2]) + 16 for row in rows), ctx.facts.log_page_bytes)
+    more = more or fitting < len(rows)
+    rows = rows[:fitting]
     token = _encode_token(rows[-1], q.ascending) if more else ""
     return LogPage([row[2] for row in rows], token)
-
-
-def _fitting(rows: list[Row], max_bytes: int) -> list[Row]:
-    """The leading rows whose entries fit in max_bytes (at least one): the rest go to the next page."""
-    size = 0
-    for index, row in enumerate(rows):
-        size += len(row[2]) + 16  # the entry, plus framing and token slack
-        if size > max_bytes and index > 0:
-            return rows[:index]
-    return rows
 
 
 def open_tail(hub: LogHub, part_id: str, errors_only: bool, text: str) -> Subscription:

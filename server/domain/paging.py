@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from server.domain.errors import InvalidArgument
@@ -49,3 +50,15 @@ def token_int(data: dict[str, Any], key: str) -> int:
 
 def bad_token() -> InvalidArgument:
     return InvalidArgument("page_token", "is not a token this server issued")
+
+
+def leading_within(sizes: Iterable[int], max_bytes: int) -> int:
+    """How many of the leading items fit in `max_bytes` together; at least one, if there are any
+    (a page always moves on). The rest go to the next page."""
+    total = count = 0
+    for size in sizes:
+        total += size
+        if total > max_bytes and count:
+            break
+        count += 1
+    return count

@@ -23,7 +23,7 @@ from server.db.models import ApiKey, Robot, RobotPart, RobotPartHistory, User
 from server.domain import parts
 from server.domain.context import DomainContext
 from server.domain.errors import Aborted, InvalidArgument
-from server.domain.paging import bad_token, decode_token, encode_token, page_size, token_int
+from server.domain.paging import bad_token, decode_token, encode_token, leading_within, page_size, token_int
 from server.domain.parts import PartView
 from server.domain.status import as_utc
 from server.domain.validation import clean_name, has_non_finite
@@ -293,26 +293,17 @@ def part_history(
     rows = list(ctx.session.exec(statement).all())
     more = len(rows) > size
     rows = rows[:size]
-    fitting = _fitting(rows)
-    more = more or len(fitting) < len(rows)
-    rows = fitting
     robot = ctx.session.get(Robot, part.robot_id)
     location_id = robot.location_id if robot is not None else ""
     gone = _deactivated(ctx, rows)
     entries = [_entry_view(ctx, row, location_id, part.created_on, (row.editor_type, row.editor_id) in gone) for row in rows]
-    token = _encode_token(rows[-1]) if more else ""
-    return HistoryPage(entries, token)
-
-
-def _fitting(rows: list[RobotPartHistory]) -> list[RobotPartHistory]:
-    """The leading entries whose configs fit in one response (at least one): the rest go to the next page."""
-    total = 0
-    for index, row in enumerate(rows):
-        config_json = json.loads(row.snapshot_json)["config_json"]
-        total += wire_bytes(json.loads(config_json), len(config_json.encode("utf-8"))) + 512  # with the entry's other fields
-        if total > MAX_CONFIG_WIRE_BYTES and index > 0:
-            return rows[:index]
-    return rows
+    # The leading entries whose configs fit one response (with each entry's other fields).
+    fitting = leading_within(
+        (wire_bytes(entry.config, len(entry.config_json.encode("utf-8"))) + 512 for entry in entries), MAX_CONFIG_WIRE_BYTES
+    )
+    more = more or fitting < len(rows)
+    token = _encode_token(rows[fitting - 1]) if more else ""
+    return HistoryPage(entries[:fitting], token)
 
 
 def _entry_view(ctx: DomainContext, row: RobotPartHistory, location_id: str, created_on: datetime, gone: bool) -> HistoryEntryView:

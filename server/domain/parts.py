@@ -182,11 +182,7 @@ def part_row(ctx: DomainContext, part_id: str) -> RobotPart:
 def give_unique_dns_names(ctx: DomainContext, robot: Robot, location_id: str) -> None:
     """Before the machine moves to `location_id`: its parts whose dns_name a part there already
     has get a new one (hostnames are per location, and the move changes their fqdn anyway)."""
-    taken = set(
-        ctx.session.exec(
-            select(RobotPart.dns_name).join(Robot, col(Robot.id) == col(RobotPart.robot_id)).where(Robot.location_id == location_id)
-        ).all()
-    )
+    taken = _dns_names_in(ctx, location_id)
     for part in ctx.session.exec(select(RobotPart).where(RobotPart.robot_id == robot.id).order_by(RobotPart.created_on)).all():
         if part.dns_name in taken:
             part.dns_name = _dns_name(ctx, location_id, part.name, taken)
@@ -198,13 +194,17 @@ def _dns_name(ctx: DomainContext, location_id: str, name: str, taken: set[str] |
     """A DNS label from the name, made unique within the location (hostnames are per location)."""
     base = _NOT_DNS.sub("-", name.lower()).strip("-")[:MAX_DNS_LABEL] or "part"
     if taken is None:
-        taken = set(
-            ctx.session.exec(
-                select(RobotPart.dns_name).join(Robot, col(Robot.id) == col(RobotPart.robot_id)).where(Robot.location_id == location_id)
-            ).all()
-        )
+        taken = _dns_names_in(ctx, location_id)
     candidate, suffix = base, 2
     while candidate in taken:
         tail = f"-{suffix}"
         candidate, suffix = base[: MAX_DNS_LABEL - len(tail)] + tail, suffix + 1
     return candidate
+
+
+def _dns_names_in(ctx: DomainContext, location_id: str) -> set[str]:
+    return set(
+        ctx.session.exec(
+            select(RobotPart.dns_name).join(Robot, col(Robot.id) == col(RobotPart.robot_id)).where(Robot.location_id == location_id)
+        ).all()
+    )
