@@ -27,7 +27,13 @@ LogEntry = common_pb2.LogEntry
 
 
 def children(pid: int) -> list[int]:
-    return [int(child) for task in Path(f"/proc/{pid}/task").iterdir() for child in (task / "children").read_text().split()]
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except FileNotFoundError:
+            pass  # a thread that ended while we looked has no children to report
+    return found
 
 
 def writer_pid(running: RunningServer) -> int:
