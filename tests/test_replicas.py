@@ -7,9 +7,14 @@ by scripts/test); replicas share the data dir, i.e. the signing and secret keys.
 
 from __future__ import annotations
 
+import re
+import socket
+import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import grpc
 import psycopg
@@ -131,6 +136,107 @@ def test_a_replica_that_lost_its_link_warns_its_tails_when_it_is_back(replicas: 
         while not tail_b.wait(lambda entries: "after the gap" in messages(entries), timeout=0.25):
             assert time.monotonic() < deadline, "replica B's tail never heard from A again"
             machine_on_a.log([entry("after the gap", level="error")])
+
+
+class SilentableProxy:
+    """A TCP proxy in front of PostgreSQL that can fall silent like a network partition: every
+    connection stays open, but nothing gets through and nobody is told. `restore()` then
+    closes what was open (as a partition's end would reveal) and lets new connections through."""
+
+    def __init__(self, host: str, port: int):
+        self._target = (host, port)
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port = self._server.getsockname()[1]
+        self._silent = threading.Event()
+        self._open: list[socket.socket] = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self._target)
+            with self._lock:
+                self._open += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                if not self._silent.is_set():
+                    sink.sendall(data)
+        except OSError:
+            pass
+        for end in (source, sink):
+            end.close()
+
+    def fall_silent(self) -> None:
+        self._silent.set()
+
+    def restore(self) -> None:
+        with self._lock:
+            cut, self._open = self._open, []
+        for end in cut:
+            try:
+                end.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            end.close()
+        self._silent.clear()
+
+    def close(self) -> None:
+        self._server.close()
+        self.restore()
+
+
+@needs_postgres
+def test_a_replica_notices_a_silent_link_and_warns_from_its_last_sign_of_life(tmp_path: Path) -> None:
+    """A partition sends no reset: B's listener must notice it on its own (a link check), and the
+    warning's window must start no later than the partition, not when the loss was noticed."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    boot = bootstrap(data_dir, "Partitioned Org")
+    url = make_url(database_url(data_dir) or "")
+    proxy = SilentableProxy(url.host or "127.0.0.1", url.port or 5432)
+    through_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    server_a = ServerProcess(data_dir).start()
+    server_b = ServerProcess(data_dir, extra_env={"FLEET_DATABASE_URL": through_proxy}).start()
+    channels = [open_channel(server_a.address), open_channel(server_b.address)]
+    try:
+        a, b = (Fleet(ch, auth_metadata(ch, boot), boot) for ch in channels)
+        part_id = a.main_part(a.new_tree().robot_id).id
+        machine_on_a = as_machine(a, part_id)
+        with Tail(b, part_id) as tail_b:
+            subscribe(machine_on_a, tail_b)
+            silent_from = datetime.now(timezone.utc)
+            proxy.fall_silent()
+            machine_on_a.log([entry("lost in the partition")])
+            deadline = time.monotonic() + 30
+            while "log replication listener lost its link" not in server_b.log():
+                assert time.monotonic() < deadline, "replica B never noticed that its link went silent"
+                time.sleep(0.25)
+            proxy.restore()
+            assert tail_b.wait(lambda entries: any(e.logger_name == "fleet-server.tail" for e in entries), timeout=30)
+            warning = next(e for e in tail_b.entries if e.logger_name == "fleet-server.tail")
+            window = re.search(r"from (\S+) to (\S+) may be missing", warning.message)
+            assert window is not None, warning.message
+            start = datetime.fromisoformat(window.group(1).replace("Z", "+00:00"))
+            assert start <= silent_from, f"the window starts at {start}, after the partition began at {silent_from}"
+            assert "lost in the partition" not in messages(tail_b.entries)
+            deadline = time.monotonic() + 20
+            while not tail_b.wait(lambda entries: "after the partition" in messages(entries), timeout=0.25):
+                assert time.monotonic() < deadline, "replica B's tail never heard from A again"
+                machine_on_a.log([entry("after the partition")])
+    finally:
+        for ch in channels:
+            ch.close()
+        for process in (server_a, server_b):
+            process.stop()
+        proxy.close()
 
 
 def test_notifications_carry_exact_ids_within_postgres_payload_limit() -> None:

@@ -10,12 +10,18 @@ them to its own hub, so nothing polls the database.
 If the listening connection drops, it reconnects after a short pause; batches
 committed meanwhile reach the tails of the writing replica only, so once it
 listens again every open tail here gets a warning entry naming that window.
+A link can also die silently (a network partition sends no reset), so a
+listener that has heard nothing for LINK_CHECK_SECONDS notifies itself through
+its other connection; if that doesn't come back within LINK_TIMEOUT_SECONDS,
+the link counts as lost. The window starts at the last sign of life, not at
+the moment the loss was noticed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from datetime import datetime, timezone
 from collections.abc import Sequence
@@ -33,6 +39,14 @@ CHANNEL = "fleet_logs"
 # PostgreSQL's payload limit is 8000 bytes; longer id lists go in several notifications.
 MAX_PAYLOAD_CHARS = 7900
 RECONNECT_DELAY_SECONDS = 1.0
+LINK_CHECK_SECONDS = 5.0
+LINK_TIMEOUT_SECONDS = 5.0
+# A notification's last field: a replica checking its own listening link (see ReplicaListener).
+LINK_CHECK = "link-check"
+
+
+class LinkLost(Exception):
+    """The listening connection stopped answering without being closed."""
 
 
 def new_replica_id() -> str:
@@ -118,6 +132,7 @@ class ReplicaListener:
         self._hub = hub
         self.replica_id = replica_id
         self.listening = asyncio.Event()  # set while LISTEN is active (tests and startup wait on it)
+        self._alive_at = datetime.now(timezone.utc)  # the listening link's last sign of life
         self._lost_at: datetime | None = None  # when a working link went down, until it is back
 
     async def run(self) -> None:
@@ -127,25 +142,57 @@ class ReplicaListener:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("log replication listener lost its connection; reconnecting")
+                log.exception("log replication listener lost its link; reconnecting")
             if self.listening.is_set():
-                self._lost_at = datetime.now(timezone.utc)
+                self._lost_at = self._alive_at
             self.listening.clear()
             await asyncio.sleep(RECONNECT_DELAY_SECONDS)
 
+    async def _connect(self) -> psycopg.AsyncConnection:
+        return await psycopg.AsyncConnection.connect(
+            self._dsn, autocommit=True, connect_timeout=max(2, round(LINK_TIMEOUT_SECONDS)),
+            application_name="fleet-server log replication",
+        )
+
     async def _listen(self) -> None:
-        async with await psycopg.AsyncConnection.connect(self._dsn, autocommit=True) as listener, \
-                await psycopg.AsyncConnection.connect(self._dsn, autocommit=True) as reader:
+        # Closed by hand: `async with` would first roll back, which waits forever on a dead link.
+        connections: list[psycopg.AsyncConnection] = []
+        try:
+            listener = await self._connect()
+            connections.append(listener)
+            reader = await self._connect()
+            connections.append(reader)
             await listener.execute(f"LISTEN {CHANNEL}")
+            self._alive_at = datetime.now(timezone.utc)
             self.listening.set()
             log.info("log replication: listening on %s as replica %s", CHANNEL, self.replica_id)
             if self._lost_at is not None:
                 self._hub.warn_all(gap_warning(self._lost_at, datetime.now(timezone.utc)))
                 self._lost_at = None
-            async for notification in listener.notifies():
-                await self._deliver(reader, notification.payload)
+            await self._receive(listener, reader)
+        finally:
+            for connection in connections:
+                await connection.close()
+
+    async def _receive(self, listener: psycopg.AsyncConnection, reader: psycopg.AsyncConnection) -> None:
+        """Delivers notifications until the link fails; checks a quiet link (see the module docstring)."""
+        heard_at, check_sent_at = time.monotonic(), None
+        while True:
+            async for notification in listener.notifies(timeout=1.0):
+                heard_at, check_sent_at = time.monotonic(), None
+                self._alive_at = datetime.now(timezone.utc)
+                await asyncio.wait_for(self._deliver(reader, notification.payload), LINK_TIMEOUT_SECONDS)
+            now = time.monotonic()
+            if check_sent_at is not None and now - check_sent_at > LINK_TIMEOUT_SECONDS:
+                raise LinkLost(f"nothing heard for {now - heard_at:.0f} s, not even this replica's own link check")
+            if check_sent_at is None and now - heard_at >= LINK_CHECK_SECONDS:
+                check_sent_at = now
+                check = reader.execute("SELECT pg_notify(%s, %s)", (CHANNEL, f"{self.replica_id} {LINK_CHECK}"))
+                await asyncio.wait_for(check, LINK_TIMEOUT_SECONDS)
 
     async def _deliver(self, reader: psycopg.AsyncConnection, payload: str) -> None:
+        if payload.endswith(" " + LINK_CHECK):
+            return  # only a sign of life
         try:
             notice = decode_notification(payload)
         except ValueError:
