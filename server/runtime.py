@@ -65,5 +65,5 @@ class Runtime:
             replica_id=replica_id,
             log_page_bytes=page_bytes,
         )
-        replication = ReplicaListener(engine, hub, replica_id) if replica_id else None
+        replication = ReplicaListener(engine, hub, replica_id, facts.access_writes.note) if replica_id else None
         return Runtime(settings, engine, signer, facts, replication)

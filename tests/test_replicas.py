@@ -21,7 +21,7 @@ import psycopg
 import pytest
 from sqlalchemy import make_url
 
-from conftest import Fleet, auth_metadata, open_channel
+from conftest import Fleet, auth_metadata, new_key, open_channel, role
 from harness import TEST_POSTGRES_URL, ServerProcess, bootstrap, database_url
 from test_logs import Tail, as_machine, entry, messages, recent_base, subscribe
 
@@ -136,6 +136,27 @@ def test_a_replica_that_lost_its_link_warns_its_tails_when_it_is_back(replicas: 
         while not tail_b.wait(lambda entries: "after the gap" in messages(entries), timeout=0.25):
             assert time.monotonic() < deadline, "replica B's tail never heard from A again"
             machine_on_a.log([entry("after the gap", level="error")])
+
+
+@needs_postgres
+def test_a_key_deleted_on_one_replica_ends_its_open_tail_on_the_other(replicas: Replicas) -> None:
+    """Other replicas hear of access-changing writes, so a tail on B ends before its next
+    message, not only once its once-a-minute re-check comes round."""
+    tree = replicas.a.new_tree()
+    part_id = replicas.a.main_part(tree.robot_id).id
+    machine_on_a = as_machine(replicas.a, part_id)
+    key = new_key(replicas.a, [role(tree.org.id, "operator", "robot", tree.robot_id)])
+    key_on_b = Fleet(replicas.b.channel, key.fleet.md, replicas.b.boot)
+    with Tail(key_on_b, part_id) as tail_b:
+        subscribe(machine_on_a, tail_b)
+        replicas.a.call("DeleteKey", id=key.id)
+        deadline = time.monotonic() + 10
+        while not tail_b.finished.is_set():
+            assert time.monotonic() < deadline, "the deleted key's tail on the other replica is still open"
+            machine_on_a.log([entry("after the deletion", level="error")])
+            time.sleep(0.1)
+        assert tail_b.error is not None and tail_b.error.code() == grpc.StatusCode.UNAUTHENTICATED, tail_b.error
+        assert "after the deletion" not in messages(tail_b.entries)
 
 
 class SilentableProxy:

@@ -34,6 +34,18 @@ class Caller:
     credential_id: str = ""
 
 
+class AccessWrites:
+    """Counts the writes that may have changed who may do what: the non-machine write calls this
+    server finished, and those other replicas announced. Open streams re-check their callers
+    when it moves, so a deleted key or removed role ends them too, not only their next calls."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def note(self) -> None:
+        self.count += 1
+
+
 @dataclass(frozen=True)
 class ServerFacts:
     secret_box: SecretBox
@@ -47,6 +59,7 @@ class ServerFacts:
     # A GetRobotPartLogs page stops early (with a next_page_token) at this many
     # bytes of entries, so it fits the client's receive limit. One entry always goes.
     log_page_bytes: int = 3 * 1024 * 1024
+    access_writes: AccessWrites = field(default_factory=AccessWrites)
 
 
 @dataclass

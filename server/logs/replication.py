@@ -24,7 +24,7 @@ import logging
 import time
 import uuid
 from datetime import datetime, timezone
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import psycopg
@@ -43,6 +43,8 @@ LINK_CHECK_SECONDS = 5.0
 LINK_TIMEOUT_SECONDS = 5.0
 # A notification's last field: a replica checking its own listening link (see ReplicaListener).
 LINK_CHECK = "link-check"
+# A notification's last field: a write that may have changed access committed (see announce_access_write).
+ACCESS_WRITE = "access-write"
 
 
 class LinkLost(Exception):
@@ -91,6 +93,12 @@ def announce_tail_ends(session: Session, replica_id: str, part_ids: list[str]) -
         session.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": f"{replica_id} {part_id} {PART_GONE}"})
 
 
+def announce_access_write(session: Session, replica_id: str) -> None:
+    """Inside a write transaction that may change who may do what (a key deleted, a role
+    removed): other replicas hear of it if it commits, and their open streams re-check their callers."""
+    session.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": f"{replica_id} {ACCESS_WRITE}"})
+
+
 @dataclass(frozen=True)
 class Notice:
     replica_id: str
@@ -127,9 +135,11 @@ def driver_dsn(url: str | URL) -> str:
 class ReplicaListener:
     """Receives other replicas' log batches and offers them to this replica's tails."""
 
-    def __init__(self, engine: Engine, hub: LogHub, replica_id: str):
+    def __init__(self, engine: Engine, hub: LogHub, replica_id: str, on_access_write: Callable[[], None]):
+        """`on_access_write`: called when another replica announces a write that may have changed access."""
         self._dsn = driver_dsn(engine.url)
         self._hub = hub
+        self._on_access_write = on_access_write
         self.replica_id = replica_id
         self.listening = asyncio.Event()  # set while LISTEN is active (tests and startup wait on it)
         self._alive_at = datetime.now(timezone.utc)  # the listening link's last sign of life
@@ -193,6 +203,10 @@ class ReplicaListener:
     async def _deliver(self, reader: psycopg.AsyncConnection, payload: str) -> None:
         if payload.endswith(" " + LINK_CHECK):
             return  # only a sign of life
+        if payload.endswith(" " + ACCESS_WRITE):
+            if not payload.startswith(self.replica_id + " "):
+                self._on_access_write()
+            return
         try:
             notice = decode_notification(payload)
         except ValueError:

@@ -27,8 +27,9 @@ from server.db.engine import unit_of_work
 from server.domain import access
 from server.domain.access import MACHINE_IDENTITY, Permission, ResourceType
 from server.domain.authentication import load_caller
-from server.domain.context import Caller, DomainContext, ServerFacts
+from server.domain.context import AccessWrites, Caller, DomainContext, ServerFacts
 from server.domain.errors import DomainError, InvalidArgument, PermissionDenied, Unauthenticated
+from server.logs.replication import announce_access_write
 from server.runtime import Runtime
 from server.security.tokens import InvalidToken
 from server.services.lenient import Undecodable
@@ -42,31 +43,22 @@ Response = TypeVar("Response")
 
 STREAM_READY = object()  # yielded by a streaming body once it is set up; never sent
 # An open stream re-checks its caller's identity and permission before its next message
-# after any write call on this server, and at least this often (writes on other replicas).
+# after any write that may change access (ServerFacts.access_writes), and at least this often
+# (in case another replica's announcement was lost).
 STREAM_RECHECK_SECONDS = 60.0
-
-
-class _Writes:
-    """Counts the write calls this server finished: a deleted key, a removed role or member
-    must end that identity's open streams too, not only its next calls."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-
-_WRITES = _Writes()
 
 
 @dataclass
 class _StreamCheck:
+    writes: AccessWrites
     writes_seen: int
     at: float
 
     def due(self) -> bool:
-        return _WRITES.count != self.writes_seen or time.monotonic() - self.at >= STREAM_RECHECK_SECONDS
+        return self.writes.count != self.writes_seen or time.monotonic() - self.at >= STREAM_RECHECK_SECONDS
 
     def done(self) -> None:
-        self.writes_seen, self.at = _WRITES.count, time.monotonic()
+        self.writes_seen, self.at = self.writes.count, time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -109,6 +101,7 @@ def rpc(
     - `async def body(self, call: Call, request)` yielding responses: a server stream.
     """
     guard = Guard(permission, resource_type, id_field, permission is Permission.WRITE if write is None else write)
+    changes_access = guard.write and permission is not Permission.MACHINE  # machine check-ins change no access
 
     def decorate(body: Callable[..., Any]) -> Callable[..., Any]:
         if inspect.isasyncgenfunction(body):
@@ -116,7 +109,8 @@ def rpc(
             @functools.wraps(body)
             async def stream_handler(self: Servicer, request: Any, context: grpc.aio.ServicerContext) -> Any:
                 runtime = self.runtime
-                check = _StreamCheck(_WRITES.count, time.monotonic())
+                writes = runtime.facts.access_writes
+                check = _StreamCheck(writes, writes.count, time.monotonic())
                 claims = await run_mapped(context, lambda: _verified_claims(runtime, context))
                 call = await run_mapped(context, lambda: _check_claims(runtime, guard, request, claims))
                 try:
@@ -172,11 +166,13 @@ def rpc(
                         )
                         _check(ctx, guard, request)
                         response = body(self, ctx, request)
+                        if changes_access and runtime.facts.replica_id is not None:
+                            announce_access_write(session, runtime.facts.replica_id)
                     return response, ctx.after_commit
 
                 response, hooks = await run_mapped(context, in_transaction)
-                if guard.write and guard.permission is not Permission.MACHINE:
-                    _WRITES.count += 1  # open streams re-check their callers (machine check-ins change no access)
+                if changes_access:
+                    runtime.facts.access_writes.note()
                 for hook in hooks:
                     hook()
                 return response
