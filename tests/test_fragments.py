@@ -189,7 +189,7 @@ def test_visibility_and_access(fleet: Fleet, tree: Tree) -> None:
 
 
 def test_usage_counts_and_delete_refused_while_used(fleet: Fleet, tree: Tree) -> None:
-    fragment = _create(fleet, tree.org.id, {"components": []})
+    fragment = _create(fleet, tree.org.id, {"components": []}, visibility=PUBLIC)  # so other organizations can use it
     _update(fleet, fragment, {"components": [{"name": "x"}]})
     main = fleet.main_part(tree.robot_id)
     second = fleet.new_part(tree.robot_id)
@@ -212,6 +212,33 @@ def test_usage_counts_and_delete_refused_while_used(fleet: Fleet, tree: Tree) ->
     fleet.call("DeleteFragment", id=fragment.id)
     with denied():
         fleet.call("GetFragment", id=fragment.id)
+
+
+def test_usage_counts_leave_out_other_organizations_once_the_fragment_is_private(fleet: Fleet, tree: Tree) -> None:
+    """Another organization's parts can't use a private fragment: they no longer count as uses."""
+    fragment = _create(fleet, tree.org.id, {"components": [{"name": "shared"}]}, visibility=PUBLIC)
+    _use(fleet, fleet.main_part(tree.robot_id).id, fragment.id)
+    other = fleet.new_tree()
+    other_part = fleet.main_part(other.robot_id).id
+    _use(fleet, other_part, {"id": fragment.id, "version": "1"})
+    assert fleet.call("GetFragment", id=fragment.id).fragment.organization_count == 2
+
+    fragment = _update(fleet, fragment, visibility=PRIVATE)
+    assert not boot_machine(fleet, other_part).config().components, "the other organization no longer gets it"
+    assert (fragment.robot_part_count, fragment.organization_count, fragment.only_used_by_owner) == (1, 1, True)
+    got = fleet.call("GetFragment", id=fragment.id)
+    assert (got.fragment.robot_part_count, got.fragment.organization_count, got.fragment.only_used_by_owner) == (1, 1, True)
+    assert (got.fragment_usage.machines, got.fragment_usage.organizations, got.fragment_usage.machines_in_current_org) == (1, 1, 1)
+    listed = fleet.call("ListFragments", organization_id=tree.org.id)
+    assert [(f.robot_part_count, f.organization_count) for f in listed.fragments] == [(1, 1)]
+    assert [(u.machines, u.organizations) for u in listed.fragment_usages] == [(1, 1)]
+    usages = fleet.call("GetFragmentUsage", fragment_id=fragment.id).version_usages
+    assert [(u.HasField("version"), u.machines, u.organizations) for u in usages] == [(False, 1, 1)], "no pinned version 1"
+    nested = fleet.call("ListMachineFragments", machine_id=tree.robot_id).fragments
+    assert [(f.robot_part_count, f.organization_count) for f in nested] == [(1, 1)]
+
+    _update(fleet, fragment, visibility=UNLISTED)  # usable by anyone again: counted again
+    assert fleet.call("GetFragment", id=fragment.id).fragment.organization_count == 2
 
 
 def test_deleting_a_part_drops_its_uses(fleet: Fleet, tree: Tree) -> None:

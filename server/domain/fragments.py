@@ -18,7 +18,8 @@ one the caller may not see (PERMISSION_DENIED).
 Uses. UpdateRobotPart records which fragments a part's config names
 (PartFragment) and create/update record what a fragment imports
 (FragmentImport); usage counts, DeleteFragment and ListMachineSummaries read
-those tables. Counts are of direct uses. Fragment imports must name fragments
+those tables. Counts are of direct uses by parts that can use the fragment
+(not other organizations' parts naming a private one). Fragment imports must name fragments
 the caller can read (at an existing version) and must not form a cycle
 (checked over every fragment's newest imports; resolving also stops at cycles); part
 configs may name any id (unknown or unreadable ones are skipped when the
@@ -40,13 +41,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, delete, text
 from sqlmodel import col, select
 
 from server.db.models import (
-    Fragment, FragmentImport, FragmentRevision, FragmentTag, Location, Organization, PartFragment, Robot, RobotPart, User,
+    Fragment, FragmentImport, FragmentRevision, FragmentTag, Organization, PartFragment, RobotPart, User,
 )
 from server.domain import access
 from server.domain.access import Permission, ResourceType
@@ -338,21 +339,12 @@ def update_fragment(
 
 def delete_fragment(ctx: DomainContext, fragment_id: str) -> None:
     fragment = _fragment(ctx, fragment_id, Permission.WRITE)
-    uses = ctx.session.exec(
-        select(PartFragment.part_id, Location.organization_id)
-        .join(RobotPart, col(RobotPart.id) == col(PartFragment.part_id))
-        .join(Robot, col(Robot.id) == col(RobotPart.robot_id))
-        .join(Location, col(Location.id) == col(Robot.location_id))
-        .where(PartFragment.fragment_id == fragment.id)
-        .order_by(PartFragment.part_id)
-    ).all()
-    # Another organization naming a private fragment can't use it (nor stop its deletion).
-    blocking = [(part, org) for part, org in uses if fragment.visibility != PRIVATE or org == fragment.organization_id]
-    if blocking:
-        own = [part for part, org in blocking if org == fragment.organization_id]
+    uses = _use_rows(ctx, [fragment.id])
+    if uses:
+        own = [use.part_id for use in uses if use.by_owner]
         example = f"e.g. {own[0]!r}" if own else "in other organizations"
         raise FailedPrecondition(
-            "id", f"fragment {fragment.id!r} is used by {len(blocking)} part(s) ({example}); remove it from their configs first"
+            "id", f"fragment {fragment.id!r} is used by {len(uses)} part(s) ({example}); remove it from their configs first"
         )
     importers = ctx.session.exec(
         select(FragmentImport.fragment_id).where(FragmentImport.imported_id == fragment.id, FragmentImport.fragment_id != fragment.id)
@@ -450,10 +442,10 @@ def _decode_token(token: str) -> int:
 def fragment_usage(ctx: DomainContext, fragment_id: str) -> list[Usage]:
     """Per pinned version (unpinned uses first, version None), then by version."""
     fragment = _fragment(ctx, fragment_id, Permission.READ, field="fragment_id")
-    rows = _use_rows(ctx, [fragment.id])
+    uses = _use_rows(ctx, [fragment.id])
     out = []
-    for version in sorted({row[1] for row in rows}, key=lambda v: (v is not None, v or "")):
-        out.append(_count([row for row in rows if row[1] == version], version, fragment.organization_id))
+    for version in sorted({use.version for use in uses}, key=lambda v: (v is not None, v or "")):
+        out.append(_count([use for use in uses if use.version == version], version))
     return out
 
 
@@ -633,49 +625,61 @@ def _report(ctx: DomainContext, resolved: list[Resolved]) -> tuple[list[Fragment
 
 # --- Usage and views -----------------------------------------------------------------------------
 
+# Another organization's parts can't use a private fragment (resolving skips it): not a use.
 _USES = text(
     """
-    SELECT pf.fragment_id, pf.version, pf.part_id, r.id, l.organization_id
+    SELECT pf.fragment_id, pf.version, pf.part_id, r.id, l.organization_id, f.organization_id
     FROM part_fragment pf
+    JOIN fragment f ON f.id = pf.fragment_id
     JOIN robot_part p ON p.id = pf.part_id
     JOIN robot r ON r.id = p.robot_id
     JOIN location l ON l.id = r.location_id
-    WHERE pf.fragment_id IN :ids
+    WHERE pf.fragment_id IN :ids AND (f.visibility <> 'private' OR l.organization_id = f.organization_id)
+    ORDER BY pf.part_id
     """
 ).bindparams(bindparam("ids", expanding=True))
 
 
-def _use_rows(ctx: DomainContext, fragment_ids: list[str]) -> list[tuple[str, str | None, str, str, str]]:
+class _Use(NamedTuple):
+    fragment_id: str
+    version: str | None
+    part_id: str
+    machine_id: str
+    organization_id: str  # the part's
+    owner_id: str  # the fragment's organization
+
+    @property
+    def by_owner(self) -> bool:
+        return self.organization_id == self.owner_id
+
+
+def _use_rows(ctx: DomainContext, fragment_ids: list[str]) -> list[_Use]:
+    """The parts that name these fragments and can use them, by part id."""
     if not fragment_ids:
         return []
     ctx.session.flush()
-    return [tuple(row) for row in ctx.session.connection().execute(_USES, {"ids": fragment_ids}).all()]  # type: ignore[misc]
+    return [_Use(*row) for row in ctx.session.connection().execute(_USES, {"ids": fragment_ids}).all()]
 
 
-def _count(rows: list[tuple[str, str | None, str, str, str]], version: str | None, owner: str) -> Usage:
+def _count(uses: list[_Use], version: str | None) -> Usage:
     return Usage(
         version=version,
-        parts=len({row[2] for row in rows}),
-        machines=len({row[3] for row in rows}),
-        organizations=len({row[4] for row in rows}),
-        machines_in_owner_org=len({row[3] for row in rows if row[4] == owner}),
+        parts=len({use.part_id for use in uses}),
+        machines=len({use.machine_id for use in uses}),
+        organizations=len({use.organization_id for use in uses}),
+        machines_in_owner_org=len({use.machine_id for use in uses if use.by_owner}),
     )
 
 
 def _usages(ctx: DomainContext, fragment_ids: list[str]) -> dict[str, tuple[Usage, bool]]:
     """Total usage of each fragment and whether only its own organization uses it."""
-    rows = _use_rows(ctx, fragment_ids)
-    owners = dict(
-        ctx.session.exec(select(Fragment.id, Fragment.organization_id).where(col(Fragment.id).in_(fragment_ids))).all()
-    ) if fragment_ids else {}
-    by_fragment: dict[str, list[tuple[str, str | None, str, str, str]]] = {}
-    for row in rows:
-        by_fragment.setdefault(row[0], []).append(row)
+    by_fragment: dict[str, list[_Use]] = {}
+    for use in _use_rows(ctx, fragment_ids):
+        by_fragment.setdefault(use.fragment_id, []).append(use)
     out = {}
     for fragment_id in fragment_ids:
-        mine = by_fragment.get(fragment_id, [])
-        owner = owners.get(fragment_id, "")
-        out[fragment_id] = (_count(mine, None, owner), all(row[4] == owner for row in mine))
+        uses = by_fragment.get(fragment_id, [])
+        out[fragment_id] = (_count(uses, None), all(use.by_owner for use in uses))
     return out
 
 
