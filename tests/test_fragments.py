@@ -12,6 +12,7 @@ from google.protobuf import json_format
 from conftest import Fleet, Tree, add_user, authenticate_user, denied, invalid, make_struct, new_key, role, rpc_error, run_concurrently, unique
 from generated.viam.app.v1 import app_pb2
 from test_checkin import boot_machine
+from test_log_edges import serve
 
 PRIVATE = app_pb2.FRAGMENT_VISIBILITY_PRIVATE
 PUBLIC = app_pb2.FRAGMENT_VISIBILITY_PUBLIC
@@ -110,6 +111,39 @@ def test_history_is_paged_newest_first(fleet: Fleet, tree: Tree) -> None:
     assert [e.revision for e in rest.history] == ["3", "2", "1"] and not rest.next_page_token
     with invalid("page_token"):
         fleet.call("GetFragmentHistory", id=fragment.id, page_token="garbage!")
+
+
+def _all_history(fleet: Fleet, fragment_id: str) -> tuple[list[str], int]:
+    """Every revision number the history lists, following page tokens, and how many pages it took."""
+    revisions: list[str] = []
+    token, pages = "", 0
+    while True:
+        page = fleet.call("GetFragmentHistory", id=fragment_id, page_token=token)
+        revisions, token, pages = revisions + [e.revision for e in page.history], page.next_page_token, pages + 1
+        if not token:
+            return revisions, pages
+
+
+def _big_config(size: int, revision: int) -> dict[str, Any]:
+    return {"components": [{"name": "big", "attributes": {"blob": str(revision) * size}}]}
+
+
+def test_history_pages_of_big_revisions_end_early(fleet: Fleet, tree: Tree) -> None:
+    """Each entry carries its ~0.9 MB config twice: the default page of 100 would pass a client's
+    4 MiB receive limit (the call failed with RESOURCE_EXHAUSTED), so pages end early with a token."""
+    fragment = _create(fleet, tree.org.id, _big_config(900_000, 1))
+    for revision in range(2, 5):
+        fragment = _update(fleet, fragment, _big_config(900_000, revision))
+    assert _all_history(fleet, fragment.id) == (["4", "3", "2", "1"], 4)
+
+
+def test_history_pages_fit_a_small_max_message(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The page budget follows FLEET_MAX_MESSAGE_BYTES (3/4 of it when below 4 MiB), as log pages do."""
+    for small in serve(tmp_path_factory.mktemp("small-max"), {"FLEET_MAX_MESSAGE_BYTES": str(1 << 20)}):
+        fragment = _create(small, small.new_org().id, _big_config(200_000, 1))
+        for revision in range(2, 5):
+            fragment = _update(small, fragment, _big_config(200_000, revision))
+        assert _all_history(small, fragment.id) == (["4", "3", "2", "1"], 4)
 
 
 @pytest.mark.parametrize("config", [{"nan": float("nan")}], ids=["nan"])

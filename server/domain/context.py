@@ -56,7 +56,7 @@ class ServerFacts:
     online_threshold_seconds: int = ONLINE_THRESHOLD_SECONDS
     # Set when replicas share the database: deletions must end their tails too.
     replica_id: str | None = None
-    # A GetRobotPartLogs page stops early (with a next_page_token) at this many
+    # A GetRobotPartLogs or GetFragmentHistory page stops early (with a next_page_token) at this many
     # bytes of entries, so it fits the client's receive limit. One entry always goes.
     log_page_bytes: int = 3 * 1024 * 1024
     access_writes: AccessWrites = field(default_factory=AccessWrites)

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, delete, text
+from sqlalchemy import bindparam, delete, func, text
 from sqlmodel import col, select
 
 from server.db.models import (
@@ -54,8 +54,8 @@ from server.domain.access import Permission, ResourceType
 from server.domain.context import DomainContext
 from server.domain.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from server.domain.ids import new_id
-from server.domain.paging import decode_token, encode_token, page_size, token_int
-from server.domain.part_configs import config_from_dict, config_from_json, ensure_not_stale
+from server.domain.paging import decode_token, encode_token, leading_within, page_size, token_int
+from server.domain.part_configs import config_from_dict, config_from_json, ensure_not_stale, struct_bytes
 from server.domain.status import as_utc
 from server.domain.validation import clean_name
 
@@ -415,15 +415,25 @@ def list_fragments(ctx: DomainContext, organization_id: str, show_public: bool, 
 
 
 def fragment_history(ctx: DomainContext, fragment_id: str, page_token: str, limit: int) -> HistoryPage:
-    """Every revision, newest first, keyset-paged on the revision number."""
+    """Every revision, newest first, keyset-paged on the revision number; a page of big configs
+    ends early (with a token) so that it fits the server's page budget."""
     size = page_size(limit, DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE, field="page_limit")
     fragment = _fragment(ctx, fragment_id, Permission.READ)
     before = _decode_token(page_token) if page_token else None
-    rows = revisions(ctx, fragment.id, before=before, limit=size + 1)
-    more = len(rows) > size
-    rows = rows[:size]
-    token = _encode_token(rows[-1].revision) if more else ""
-    return HistoryPage(rows, token)
+    statement = select(FragmentRevision.revision, func.length(FragmentRevision.config_json)).where(
+        FragmentRevision.fragment_id == fragment.id
+    )
+    if before is not None:
+        statement = statement.where(FragmentRevision.revision < before)
+    lengths = ctx.session.exec(statement.order_by(col(FragmentRevision.revision).desc()).limit(size + 1)).all()
+    budget = ctx.facts.log_page_bytes
+    # An entry carries its config twice as a Struct, never less than its JSON's length: only the
+    # revisions whose JSON fits the budget can be on this page, so only those are loaded.
+    candidates = leading_within((length for _, length in lengths[:size]), budget)
+    rows = revisions(ctx, fragment.id, before=before, limit=candidates)
+    fitting = leading_within((2 * struct_bytes(row.config) + 512 for row in rows), budget)
+    token = _encode_token(rows[fitting - 1].revision) if len(lengths) > fitting else ""
+    return HistoryPage(rows[:fitting], token)
 
 
 def _encode_token(revision: int) -> str:

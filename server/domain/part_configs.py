@@ -148,10 +148,10 @@ def _stored(value: Any, field: str) -> str:
 
 def wire_bytes(config: dict[str, Any], json_bytes: int) -> int:
     """What a config takes in a response: its google.protobuf.Struct encoding plus its JSON."""
-    return _struct_bytes(config) + json_bytes + 16
+    return struct_bytes(config) + json_bytes + 16
 
 
-def _struct_bytes(value: dict[str, Any]) -> int:
+def struct_bytes(value: dict[str, Any]) -> int:
     total = 0
     for key, item in value.items():
         key_bytes = len(key.encode("utf-8"))
@@ -169,7 +169,7 @@ def _value_bytes(value: Any) -> int:
     if isinstance(value, str):
         return _field_bytes(len(value.encode("utf-8")))
     if isinstance(value, dict):
-        return _field_bytes(_struct_bytes(value))
+        return _field_bytes(struct_bytes(value))
     return _field_bytes(sum(_field_bytes(_value_bytes(item)) for item in value))  # a list
 
 
