@@ -275,6 +275,22 @@ def test_usage_counts_leave_out_other_organizations_once_the_fragment_is_private
     assert fleet.call("GetFragment", id=fragment.id).fragment.organization_count == 2
 
 
+def test_another_organizations_importer_is_not_named_and_stops_deleting_only_a_public_fragment(fleet: Fleet, tree: Tree) -> None:
+    """Refusals once named another organization's private importer (its id), and such an importer
+    blocked deleting a private fragment it can't use."""
+    fragment = _create(fleet, tree.org.id, {"components": [{"name": "shared"}]}, visibility=PUBLIC)
+    other = fleet.new_org()
+    importer = _create(fleet, other.id, {"fragments": [fragment.id]}, name="their-private-importer")
+    owner = new_key(fleet, [role(tree.org.id, "owner", "organization", tree.org.id)]).fleet
+    with rpc_error(grpc.StatusCode.FAILED_PRECONDITION) as error:
+        owner.call("DeleteFragment", id=fragment.id)
+    assert importer.id not in error.error.details() and "other organizations" in error.error.details()
+    _update(fleet, fragment, visibility=PRIVATE)
+    owner.call("DeleteFragment", id=fragment.id)
+    with denied():
+        fleet.call("GetFragment", id=fragment.id)
+
+
 def test_deleting_a_part_drops_its_uses(fleet: Fleet, tree: Tree) -> None:
     fragment = _create(fleet, tree.org.id)
     part_id = fleet.new_part(tree.robot_id)

@@ -339,21 +339,29 @@ def update_fragment(
 
 def delete_fragment(ctx: DomainContext, fragment_id: str) -> None:
     fragment = _fragment(ctx, fragment_id, Permission.WRITE)
-    uses = _use_rows(ctx, [fragment.id])
-    if uses:
-        own = [use.part_id for use in uses if use.by_owner]
+    _ensure_unused(fragment, "used by", "part(s)", [(use.part_id, use.by_owner) for use in _use_rows(ctx, [fragment.id])])
+    importers = ctx.session.exec(
+        select(FragmentImport.fragment_id, Fragment.organization_id)
+        .join(Fragment, col(Fragment.id) == col(FragmentImport.fragment_id))
+        .where(FragmentImport.imported_id == fragment.id, FragmentImport.fragment_id != fragment.id)
+        .order_by(FragmentImport.fragment_id)
+    ).all()
+    # Like parts, another organization's fragment can't use a private one (nor stop its deletion).
+    owner = fragment.organization_id
+    blocking = [(importer, org == owner) for importer, org in importers if fragment.visibility != PRIVATE or org == owner]
+    _ensure_unused(fragment, "imported by", "fragment(s)", blocking)
+    ctx.session.delete(fragment)
+
+
+def _ensure_unused(fragment: Fragment, how: str, what: str, users: list[tuple[str, bool]]) -> None:
+    """FAILED_PRECONDITION while `users` ((id, of the fragment's organization?)) name the fragment;
+    only ids of its own organization are shown, other organizations' are not the caller's to see."""
+    if users:
+        own = [user for user, by_owner in users if by_owner]
         example = f"e.g. {own[0]!r}" if own else "in other organizations"
         raise FailedPrecondition(
-            "id", f"fragment {fragment.id!r} is used by {len(uses)} part(s) ({example}); remove it from their configs first"
+            "id", f"fragment {fragment.id!r} is {how} {len(users)} {what} ({example}); remove it from their configs first"
         )
-    importers = ctx.session.exec(
-        select(FragmentImport.fragment_id).where(FragmentImport.imported_id == fragment.id, FragmentImport.fragment_id != fragment.id)
-    ).all()
-    if importers:
-        raise FailedPrecondition(
-            "id", f"fragment {fragment.id!r} is imported by {len(importers)} fragment(s) (e.g. {importers[0]!r}); remove it from their configs first"
-        )
-    ctx.session.delete(fragment)
 
 
 # --- Reading -------------------------------------------------------------------------------------
