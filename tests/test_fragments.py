@@ -146,6 +146,17 @@ def test_history_pages_fit_a_small_max_message(tmp_path_factory: pytest.TempPath
         assert _all_history(small, fragment.id) == (["4", "3", "2", "1"], 4)
 
 
+def test_a_config_whose_history_entry_would_be_too_big_is_refused(fleet: Fleet, tree: Tree) -> None:
+    """A history entry carries its config twice as a Struct (9 bytes a number): 200,000 numbers
+    were accepted, then no GetFragmentHistory page could hold that revision (4.4 MB)."""
+    fragment = _create(fleet, tree.org.id, {"a": 1})
+    numbers = '{"a":[' + ",".join(["0"] * 200_000) + "]}"
+    with invalid("fragment_config_json") as error:
+        _update(fleet, fragment, fragment_config_json=numbers)
+    assert "history" in error.message
+    assert [e.revision for e in fleet.call("GetFragmentHistory", id=fragment.id).history] == ["1"]
+
+
 @pytest.mark.parametrize("config", [{"nan": float("nan")}], ids=["nan"])
 def test_bad_configs_and_names(fleet: Fleet, tree: Tree, config: dict[str, Any]) -> None:
     with invalid("config"):

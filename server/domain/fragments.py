@@ -55,7 +55,7 @@ from server.domain.context import DomainContext
 from server.domain.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from server.domain.ids import new_id
 from server.domain.paging import decode_token, encode_token, leading_within, page_size, token_int
-from server.domain.part_configs import config_from_dict, config_from_json, ensure_not_stale, struct_bytes
+from server.domain.part_configs import MAX_CONFIG_WIRE_BYTES, config_from_dict, config_from_json, ensure_not_stale, struct_bytes
 from server.domain.status import as_utc
 from server.domain.validation import clean_name
 
@@ -211,10 +211,19 @@ def _revision(ctx: DomainContext, fragment: Fragment, version: str | None, field
 
 def _config_text(config: dict[str, Any] | None, config_json: str | None) -> str | None:
     if config_json is not None:
-        return config_from_json(config_json, "fragment_config_json")
-    if config is not None:
-        return config_from_dict(config, "config")
-    return None
+        field_, text_ = "fragment_config_json", config_from_json(config_json, "fragment_config_json")
+    elif config is not None:
+        field_, text_ = "config", config_from_dict(config, "config")
+    else:
+        return None
+    # A GetFragmentHistory entry carries the config twice as a Struct (`old.fragment` and `config`).
+    wire = 2 * struct_bytes(json.loads(text_)) + 16
+    if wire > MAX_CONFIG_WIRE_BYTES:
+        raise InvalidArgument(
+            field_, f"would take {wire} bytes in a history entry (twice as a Struct), more than {MAX_CONFIG_WIRE_BYTES}: "
+            "long arrays of numbers take 9 bytes a number as a Struct"
+        )
+    return text_
 
 
 def _check_imports(ctx: DomainContext, fragment_id: str | None, config: dict[str, Any]) -> list[tuple[str, str | None]]:
