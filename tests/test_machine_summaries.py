@@ -73,6 +73,18 @@ def test_filters_and_limit(fleet: Fleet) -> None:
         _summaries(fleet, org.id, limit=-1)
 
 
+def test_fragment_filter_matches_only_fragments_the_parts_can_use(fleet: Fleet, tree: Tree) -> None:
+    """A part naming another organization's private fragment doesn't list it; the filter once matched it anyway."""
+    theirs = fleet.call("CreateFragment", organization_id=fleet.new_org().id, name="theirs").fragment
+    part = fleet.main_part(tree.robot_id)
+    fleet.call("UpdateRobotPart", id=part.id, name=part.name, robot_config=make_struct({"fragments": [theirs.id]}))
+    assert _summaries(fleet, tree.org.id, fragment_ids=[theirs.id]) == []
+    fleet.call("UpdateFragment", id=theirs.id, name=theirs.name, visibility=app_pb2.FRAGMENT_VISIBILITY_PUBLIC)
+    matched = _summaries(fleet, tree.org.id, fragment_ids=[theirs.id])
+    assert _machine_ids(matched) == [tree.robot_id]
+    assert [f.id for f in matched[0].machine_summaries[0].part_summaries[0].fragments] == [theirs.id]
+
+
 def test_access(fleet: Fleet, tree: Tree) -> None:
     other = fleet.new_org()
     stranger = new_key(fleet, [role(other.id, "owner", "organization", other.id)]).fleet
