@@ -179,6 +179,14 @@ def test_tampered_tokens_rejected(app, boot, token):
             )
 
 
+def test_deeply_nested_token_header_is_unauthenticated(app, boot):
+    """The header is parsed before the signature can be checked: nesting deep enough to exhaust
+    the JSON parser's recursion is a malformed token, not an INTERNAL error."""
+    forged = f"{_b64e(b'[' * 5000)}.{_b64e(b'{}')}.{_b64e(b'signature')}"
+    with rpc_error(UNAUTH):
+        app.GetOrganization(app_pb2.GetOrganizationRequest(organization_id=boot.organization_id), metadata=bearer(forged))
+
+
 def test_token_from_another_server_rejected(app, boot, foreign):
     """Each server signs with its own key: a token minted elsewhere is garbage here."""
     with rpc_error(UNAUTH):

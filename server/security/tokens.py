@@ -87,7 +87,7 @@ class TokenSigner:
             header_b64, claims_b64, signature_b64 = token.split(".")
             header = json.loads(_b64decode(header_b64))
             signature = _b64decode(signature_b64)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # the header is unsigned input: nesting can be deep
             raise InvalidToken("malformed token") from None
         if not isinstance(header, dict) or header.get("alg") != ALGORITHM or header.get("kid") != self.key_id:
             raise InvalidToken("token was not signed by this server")
