@@ -15,6 +15,9 @@ from conftest import (
     UUID_RE,
     denied,
     invalid,
+    new_key,
+    new_user_session,
+    role,
     rpc_error,
     run_metadata_contract,
     run_metadata_id_errors,
@@ -347,6 +350,41 @@ def test_delete_organization_id_errors(fleet):
         fleet.call("DeleteOrganization", organization_id="")
     with denied():
         fleet.call("DeleteOrganization", organization_id=UNKNOWN_ORG)
+
+
+def test_delete_organization_revokes_its_keys_roles_in_organizations_they_created(fleet, server, channel, org):
+    """The deleted organization's keys go, and so must their roles elsewhere: a dead key's owner
+    role would otherwise still count as an owner and let the last real one leave."""
+    key = new_key(fleet, [role(org.id, "owner", "organization", org.id)])
+    created = key.fleet.new_org()
+    user, user_md = new_user_session(server, channel)
+    key.fleet.call("AddRole", authorization=role(created.id, "owner", "organization", created.id, user.id, "user"))
+    fleet.call("DeleteOrganization", organization_id=org.id)
+
+    holders = {a.identity_id for a in fleet.call("ListAuthorizations", metadata=user_md, organization_id=created.id).authorizations}
+    assert holders == {user.id}
+    with rpc_error(grpc.StatusCode.FAILED_PRECONDITION):
+        fleet.call("DeleteOrganizationMember", metadata=user_md, organization_id=created.id, user_id=user.id)
+
+
+def test_delete_organization_revokes_what_others_granted_on_its_shared_locations(fleet, server, channel):
+    """Roles and invite grants another organization gave on a shared location go with the location,
+    as with UnshareLocation: the user is no longer a member there through a location that is gone."""
+    owner, other = fleet.new_org(), fleet.new_org()
+    location = fleet.new_location(owner.id)
+    fleet.call("ShareLocation", location_id=location.id, organization_id=other.id)
+    user, _ = new_user_session(server, channel)
+    fleet.call("AddRole", authorization=role(other.id, "operator", "location", location.id, user.id, "user"))
+    on_location = role(other.id, "operator", "location", location.id)
+    fleet.call("CreateOrganizationInvite", organization_id=other.id, email="only-location@example.com", authorizations=[on_location])
+    fleet.call("CreateOrganizationInvite", organization_id=other.id, email="both@example.com",
+               authorizations=[on_location, role(other.id, "operator", "organization", other.id)])
+    fleet.call("DeleteOrganization", organization_id=owner.id)
+
+    assert location.id not in {a.resource_id for a in fleet.call("ListAuthorizations", organization_id=other.id).authorizations}
+    listed = fleet.call("ListOrganizationMembers", organization_id=other.id)
+    assert user.id not in {m.user_id for m in listed.members}
+    assert {i.email: [a.resource_id for a in i.authorizations] for i in listed.invites} == {"both@example.com": [other.id]}
 
 
 # --------------------------------------------------------------------------- metadata

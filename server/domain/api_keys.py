@@ -100,12 +100,17 @@ def delete_key(ctx: DomainContext, key_id: str) -> None:
     key = _owned_key(ctx, key_id)
     held = roles.roles_of(ctx, [key.id])[key.id]
     roles.ensure_owners_remain(ctx, [row for row in held if row.organization_id == key.organization_id])
-    orphaned = roles.organizations_left_without_owner(ctx, [row for row in held if row.organization_id != key.organization_id])
-    if orphaned:
-        log.warning("api key %s deleted; organizations it alone owned now have no owner: %s", key.id, ", ".join(orphaned))
-    for row in held:
-        ctx.session.delete(row)
+    _revoke(ctx, key.organization_id, held, f"api key {key.id} deleted")
     ctx.session.delete(key)
+
+
+def revoke_keys_of(ctx: DomainContext, organization_id: str) -> None:
+    """Before an organization is deleted (its keys go with it by cascade): deletes its keys' roles,
+    those in organizations they created included, which no cascade reaches. As with delete_key,
+    organizations they alone owned are left without an owner."""
+    key_ids = list(ctx.session.exec(select(ApiKey.id).where(ApiKey.organization_id == organization_id)).all())
+    held = [row for rows in roles.roles_of(ctx, key_ids).values() for row in rows]
+    _revoke(ctx, organization_id, held, f"organization {organization_id} deleted with its api keys")
 
 
 def rotate_key(ctx: DomainContext, key_id: str) -> NewSecret:
@@ -176,6 +181,15 @@ def _insert_key(ctx: DomainContext, key_id: str, organization_id: str, name: str
     for grant in grants:
         roles.insert(ctx, grant, key_id, API_KEY)
     return NewSecret(id=key_id, key=secret)
+
+
+def _revoke(ctx: DomainContext, organization_id: str, held: Sequence[Authorization], event: str) -> None:
+    """Deletes roles of keys of the organization, warning about other organizations left without an owner."""
+    orphaned = roles.organizations_left_without_owner(ctx, [row for row in held if row.organization_id != organization_id])
+    if orphaned:
+        log.warning("%s; organizations only they owned now have no owner: %s", event, ", ".join(orphaned))
+    for row in held:
+        ctx.session.delete(row)
 
 
 def _owned_key(ctx: DomainContext, key_id: str) -> ApiKey:
