@@ -212,7 +212,8 @@ def test_invite_to_a_location_shared_with_the_organization(fleet, server, channe
 
 
 @pytest.mark.parametrize(
-    "email", ["", "   ", "no-at-sign", "@example.com", "user@", "user@localhost", "a b@example.com", "x" * 250 + "@example.com"]
+    "email", ["", "   ", "no-at-sign", "@example.com", "user@", "user@localhost", "a b@example.com", "x" * 250 + "@example.com",
+              "bell\x07@example.com", "zero\u200bwidth@example.com", "rtl\u202e@example.com"]
 )
 def test_create_invite_bad_email(fleet, org, email):
     with invalid("email"):

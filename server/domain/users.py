@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from server.db.models import Authorization, Organization, OrganizationInvite, User
 from server.domain.errors import AlreadyExists, InvalidArgument, NotFound
 from server.domain.ids import new_id, utc_now
+from server.domain.validation import has_control_characters
 from server.security.passwords import MIN_LENGTH, hash_password
 
 USER = "user"
@@ -18,7 +19,14 @@ USER = "user"
 def normalize_email(email: str) -> str:
     clean = email.strip().lower()
     local, at, domain = clean.partition("@")
-    if not at or not local or "." not in domain or any(ch.isspace() for ch in clean) or len(clean) > 254:
+    if (
+        not at
+        or not local
+        or "." not in domain
+        or any(ch.isspace() for ch in clean)
+        or has_control_characters(clean)
+        or len(clean) > 254
+    ):
         raise InvalidArgument("email", f"{email!r} is not an email address")
     return clean
 

@@ -31,9 +31,14 @@ def clean_name(value: str, field: str = "name") -> str:
         raise InvalidArgument(field, "must not be empty")
     if len(name) > MAX_NAME_LENGTH:
         raise InvalidArgument(field, f"must be at most {MAX_NAME_LENGTH} characters, got {len(name)}")
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in name):
+    if has_control_characters(name):
         raise InvalidArgument(field, "must not contain control characters")
     return name
+
+
+def has_control_characters(text: str) -> bool:
+    """Control, invisible formatting (zero-width, bidi overrides) or surrogate characters."""
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in text)
 
 
 def check_namespace(value: str, field: str = "public_namespace") -> str:
