@@ -186,6 +186,20 @@ def test_invite_for_an_existing_member_adds_roles_at_next_login(fleet, server, c
     assert _invited(fleet, tree.org.id) == {}
 
 
+def test_invite_grants_on_deleted_resources_are_not_granted_at_login(fleet, server, channel, tree):
+    """A machine or location deleted after the invite was made: its grant is skipped, not turned
+    into a role on nothing (which made the user a member with no access)."""
+    doomed_location = fleet.new_location(tree.org.id)
+    email = _email()
+    _invite(fleet, tree.org.id, email, _auth("robot", "operator", tree.robot_id), _auth("location", "owner", doomed_location.id))
+    fleet.call("DeleteRobot", id=tree.robot_id)
+    fleet.call("DeleteLocation", location_id=doomed_location.id)
+    user, _ = _signed_up(server, channel, email)
+    assert _member_ids(fleet, tree.org.id) == []
+    assert user.id not in {a.identity_id for a in fleet.call("ListAuthorizations", organization_id=tree.org.id).authorizations}
+    assert _invited(fleet, tree.org.id) == {}
+
+
 def test_invite_to_a_location_shared_with_the_organization(fleet, server, channel, tree):
     guest_org = fleet.new_org()
     unshared = fleet.new_location(tree.org.id)

@@ -7,13 +7,15 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from server.db.models import Authorization, Organization, OrganizationInvite, User
+from server.db.models import Authorization, Location, Organization, OrganizationInvite, Robot, User
 from server.domain.errors import AlreadyExists, InvalidArgument, NotFound
 from server.domain.ids import new_id, utc_now
 from server.domain.validation import has_control_characters
 from server.security.passwords import MIN_LENGTH, hash_password
 
 USER = "user"
+# What an invite grant may be on; unshares and moves already drop grants outside the organization.
+_RESOURCE_TABLES = {"organization": Organization, "location": Location, "robot": Robot}
 
 
 def normalize_email(email: str) -> str:
@@ -57,6 +59,8 @@ def record_login(session: Session, user: User, now: datetime) -> None:
     session.add(user)
     for invite in session.exec(select(OrganizationInvite).where(OrganizationInvite.email == user.email)).all():
         for grant in json.loads(invite.authorizations_json):
+            if session.get(_RESOURCE_TABLES[grant["resource_type"]], grant["resource_id"]) is None:
+                continue  # deleted since the invite: a role on nothing would still make the user a member
             exists = session.exec(
                 select(Authorization.id).where(
                     Authorization.identity_id == user.id,
