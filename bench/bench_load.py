@@ -3,14 +3,16 @@
 One client calls GetRobotPart --calls times, at concurrency 4 back to back (closed
 loop, saturating) and at --pace calls/s (open loop, the latency a caller sees),
 first on an idle server (the in-run baseline), then once per --rates value while
-a Go process (bench/loadgen -mode tail) holds --tails open tails on a few parts
-and ingests that many entries/s into them (target: loaded p99 <= 2x idle). With
-1000 tails on 5 parts every batch goes out to 200 tails, so the tail messages/s
-column is what grows the load. Also prints the server's RSS idle, with the
-tails, and after they close (the memory bound). SQLite by default; --postgres
-runs on a throwaway PostgreSQL cluster. The per-identity stream cap is raised
-for the run.
-Run: .venv/bin/python bench/bench_load.py [--tails 1000] [--rates 0,250,1000] [--calls 400] [--postgres]
+a Go process (bench/loadgen -mode tail) holds --tails open tails and ingests that
+many entries/s into the tailed parts (target: loaded p99 <= 2x idle). Each
+--layouts value is a run of its own on a fresh server, with the tails over that
+many parts: 5 parts is a heavy fan-out (every batch goes out to 200 tails, so the
+tail messages/s column is what grows the load); 1000 parts is one tail a machine,
+as when each machine has someone watching its logs. Also prints the server's RSS
+idle, with the tails, and after they close (the memory bound). SQLite by default;
+--postgres runs on a throwaway PostgreSQL cluster. The per-identity stream cap is
+raised for the run.
+Run: .venv/bin/python bench/bench_load.py [--tails 1000] [--layouts 5,1000] [--rates 0,250,1000] [--calls 1000] [--postgres]
 """
 
 from __future__ import annotations
@@ -28,10 +30,9 @@ import grpc
 from fleet_bench import Fleet, local_postgres, percentile, rss_mb, stamped_entries, start_fleet, start_tail_load, stop_tail_load
 from generated.viam.app.v1 import app_pb2, app_pb2_grpc, robot_pb2
 
-PARTS = 5
 CONCURRENCY = 4
 INGEST_BATCH = 50
-LOG_REQUEST_POOL = 50  # distinct Log requests per machine, sent round-robin
+LOG_REQUESTS = 250  # distinct Log requests in all (at least 2 a machine), each machine's sent round-robin
 STREAM_CAP = "5000"  # FLEET_MAX_STREAMS_PER_IDENTITY for the run (default 1000 would refuse the last tails)
 
 
@@ -79,10 +80,11 @@ def start_load(fleet: Fleet, tails: int, rate: float) -> subprocess.Popen[bytes]
     rng = random.Random(5)
     machines = fleet.machines
     tail_requests = [app_pb2.TailRobotPartLogsRequest(id=machines[i % len(machines)].part_id).SerializeToString() for i in range(tails)]
+    pool = max(2, LOG_REQUESTS // len(machines))
     pushes = [
         (machine, [
             robot_pb2.LogRequest(id=machine.part_id, logs=stamped_entries(rng.randint(1, 2 * INGEST_BATCH - 1))).SerializeToString()
-            for _ in range(LOG_REQUEST_POOL)
+            for _ in range(pool)
         ])
         for machine in machines
     ]
@@ -100,8 +102,8 @@ class Phase:
     load: dict[str, float] | None = None
 
 
-def run(args: argparse.Namespace) -> None:
-    fleet = start_fleet(PARTS, extra_env={"FLEET_MAX_STREAMS_PER_IDENTITY": STREAM_CAP})
+def run(args: argparse.Namespace, parts: int) -> None:
+    fleet = start_fleet(parts, extra_env={"FLEET_MAX_STREAMS_PER_IDENTITY": STREAM_CAP})
     pid = fleet.server.process.pid  # type: ignore[union-attr]
     part_id = fleet.machines[0].part_id
 
@@ -127,7 +129,7 @@ def run(args: argparse.Namespace) -> None:
     backend = "PostgreSQL" if args.postgres else "SQLite"
     print(f"{backend}; GetRobotPart x {args.calls} a phase, open loop at {args.pace:.0f} calls/s (the latency a caller sees) "
           f"and closed loop at concurrency {CONCURRENCY} (saturating: shares of the CPU); load: {args.tails} tails over "
-          f"{PARTS} parts while machines ingest into them (batches of 1-{2 * INGEST_BATCH - 1})")
+          f"{parts} parts while their machines ingest into them (batches of 1-{2 * INGEST_BATCH - 1})")
     print(f"{'':44}{'open p50 / p99 (ratio)':>30}{'closed p50 / p99 (ratio)':>30}")
 
     def row(label: str, phase: Phase) -> str:
@@ -154,14 +156,19 @@ def run(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tails", type=int, default=1000)
+    parser.add_argument("--layouts", type=lambda text: [int(n) for n in text.split(",")], default=[5, 1000],
+                        help="parts the tails are spread over, one run each (comma-separated)")
     parser.add_argument("--rates", type=lambda text: [float(r) for r in text.split(",")], default=[0.0, 250.0, 1000.0],
                         help="entries/s ingested into the tailed parts, one loaded phase each (comma-separated)")
-    parser.add_argument("--calls", type=int, default=400, help="GetRobotPart calls per phase")
+    parser.add_argument("--calls", type=int, default=1000, help="GetRobotPart calls per phase")
     parser.add_argument("--pace", type=float, default=50, help="calls/s of the open-loop phase")
     parser.add_argument("--postgres", action="store_true", help="run on a throwaway PostgreSQL cluster instead of SQLite")
     args = parser.parse_args()
     with local_postgres() if args.postgres else nullcontext():
-        run(args)
+        for index, parts in enumerate(args.layouts):
+            if index:
+                print()
+            run(args, parts)
 
 
 if __name__ == "__main__":
