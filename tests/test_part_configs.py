@@ -27,6 +27,7 @@ from conftest import (
     unique,
 )
 from generated.viam.app.v1 import app_pb2
+from test_log_edges import serve
 
 ABORTED = grpc.StatusCode.ABORTED
 EXISTS = grpc.StatusCode.ALREADY_EXISTS
@@ -422,3 +423,15 @@ def test_history_pages_of_big_configs_stay_readable(fleet: Fleet, tree: Tree) ->
         if not token:
             break
     assert seen == 45 and pages >= 2
+
+
+def test_history_pages_fit_a_small_max_message(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Pages were cut at a fixed 3 MiB: with FLEET_MAX_MESSAGE_BYTES of 1 MiB four ~0.4 MB entries
+    made a 1.6 MB page the server could not send (RESOURCE_EXHAUSTED). They follow the page budget."""
+    for small in serve(tmp_path_factory.mktemp("small-max"), {"FLEET_MAX_MESSAGE_BYTES": str(1 << 20)}):
+        part = small.main_part(small.new_tree().robot_id)
+        for edit in range(4):
+            config = {"components": [{"name": "big", "attributes": {"blob": str(edit) * 200_000}}]}
+            small.call("UpdateRobotPart", id=part.id, name=part.name, robot_config=make_struct(config))
+        history = _all_history(small, part.id)
+        assert len(history) == 4 and all(len(entry.old.robot_config_json) > 200_000 for entry in history[:3])

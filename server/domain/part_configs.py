@@ -297,9 +297,9 @@ def part_history(
     location_id = robot.location_id if robot is not None else ""
     gone = _deactivated(ctx, rows)
     entries = [_entry_view(ctx, row, location_id, part.created_on, (row.editor_type, row.editor_id) in gone) for row in rows]
-    # The leading entries whose configs fit one response (with each entry's other fields).
+    # The leading entries whose configs fit the server's page budget (with each entry's other fields).
     fitting = leading_within(
-        (wire_bytes(entry.config, len(entry.config_json.encode("utf-8"))) + 512 for entry in entries), MAX_CONFIG_WIRE_BYTES
+        (wire_bytes(entry.config, len(entry.config_json.encode("utf-8"))) + 512 for entry in entries), ctx.facts.log_page_bytes
     )
     more = more or fitting < len(rows)
     token = _encode_token(rows[fitting - 1]) if more else ""
