@@ -362,6 +362,24 @@ def test_list_machine_fragments_does_not_tell_a_private_fragment_from_none(fleet
     assert answers[unknown][0] == app_pb2.FRAGMENT_ERROR_TYPE_NO_ACCESS
 
 
+def test_list_machine_fragments_reports_what_the_machine_gets_not_what_the_caller_reads(fleet: Fleet, tree: Tree) -> None:
+    """The caller owns both organizations: another organization's private fragment was listed for
+    this machine (as used, with its config) though the machine's config skips it."""
+    own = _create(fleet, tree.org.id, {"components": [{"name": "own"}]})
+    other_org = fleet.new_org()
+    public = _create(fleet, other_org.id, {"components": [{"name": "public"}]}, visibility=PUBLIC)
+    private = _create(fleet, other_org.id, {"components": [{"name": "private"}]})
+    importer = _create(fleet, other_org.id, {"fragments": [private.id]}, visibility=PUBLIC)
+    part = fleet.main_part(tree.robot_id)
+    _use(fleet, part.id, own.id, private.id, public.id, importer.id)
+    assert [c.name for c in boot_machine(fleet, part.id).config().components] == ["own", "public"]
+    extra = _create(fleet, other_org.id, {"components": [{"name": "extra"}]})
+    response = fleet.call("ListMachineFragments", machine_id=tree.robot_id, additional_fragment_ids=[extra.id])
+    assert {f.id for f in response.fragments} == {own.id, public.id, importer.id}
+    errors = {r.fragment_id: r.error.error_type for r in response.resolved_fragments if r.HasField("error")}
+    assert errors == {private.id: app_pb2.FRAGMENT_ERROR_TYPE_NO_ACCESS, extra.id: app_pb2.FRAGMENT_ERROR_TYPE_NO_ACCESS}
+
+
 # --------------------------------------------------------------------------- RobotService.Config
 
 

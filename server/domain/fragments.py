@@ -22,8 +22,8 @@ those tables. Counts are of direct uses by parts that can use the fragment
 (not other organizations' parts naming a private one). Fragment imports must name fragments
 the caller can read (at an existing version) and must not form a cycle
 (checked over every fragment's newest imports; resolving also stops at cycles); part
-configs may name any id (unknown or unreadable ones are skipped when the
-config is resolved, and reported by ListMachineFragments).
+configs may name any id (unknown ones and those the machine can't use are
+skipped when the config is resolved, and reported by ListMachineFragments).
 
 Resolving. A config with its fragments merged (RobotService.Config): fragments
 are visited depth first in the order listed, each before its own imports, at
@@ -47,7 +47,7 @@ from sqlalchemy import bindparam, delete, func, text
 from sqlmodel import col, select
 
 from server.db.models import (
-    Fragment, FragmentImport, FragmentRevision, FragmentTag, Organization, PartFragment, RobotPart, User,
+    Fragment, FragmentImport, FragmentRevision, FragmentTag, Location, Organization, PartFragment, Robot, RobotPart, User,
 )
 from server.domain import access
 from server.domain.access import Permission, ResourceType
@@ -628,7 +628,12 @@ def nested_fragments(
 def machine_fragments(
     ctx: DomainContext, robot_id: str, additional: list[tuple[str, str | None]]
 ) -> tuple[list[FragmentView], list[Resolved]]:
-    """The fragments the machine's parts name, what those import, and the additional ones (with theirs)."""
+    """The fragments the machine's parts name, what those import, and the additional ones (with theirs),
+    as the machine gets them: one it can't use (another organization's private fragment) is NO_ACCESS even
+    to a caller who may read it; and one the caller may not read stays NO_ACCESS, as everywhere."""
+    organization_id = ctx.session.exec(
+        select(Location.organization_id).join(Robot, col(Robot.location_id) == col(Location.id)).where(Robot.id == robot_id)
+    ).one()
     rows = ctx.session.exec(
         select(PartFragment.fragment_id, PartFragment.version)
         .join(RobotPart, col(RobotPart.id) == col(PartFragment.part_id))
@@ -636,7 +641,8 @@ def machine_fragments(
         .order_by(col(RobotPart.main_part).desc(), RobotPart.created_on, PartFragment.fragment_id)
     ).all()
     roots = [(row[0], row[1]) for row in rows] + additional
-    return _report(ctx, resolve(ctx, roots, lambda row: can_read(ctx, row)))
+    usable = machine_readable(organization_id)
+    return _report(ctx, resolve(ctx, roots, lambda row: usable(row) and can_read(ctx, row)))
 
 
 def _report(ctx: DomainContext, resolved: list[Resolved]) -> tuple[list[FragmentView], list[Resolved]]:
