@@ -70,7 +70,9 @@ def test_updates_create_revisions_and_versions_are_readable(fleet: Fleet, tree: 
     assert third.last_updated.ToDatetime() > second.last_updated.ToDatetime()
     got = fleet.call("GetFragment", id=fragment.id, version="1").fragment
     assert _config(got) == {"a": 1} and got.revision == "1" and got.name == fragment.name
-    assert [r.revision for r in fleet.call("GetFragment", id=fragment.id).revisions] == ["3", "2", "1"]
+    revisions = fleet.call("GetFragment", id=fragment.id).revisions
+    assert [r.revision for r in revisions] == ["3", "2", "1"]
+    assert [r.created_at for r in revisions] == [third.last_updated, second.last_updated, fragment.last_updated]
     with rpc_error(grpc.StatusCode.NOT_FOUND):
         fleet.call("GetFragment", id=fragment.id, version="4")
     with rpc_error(grpc.StatusCode.NOT_FOUND):

@@ -111,6 +111,7 @@ class RevisionView:
 class HistoryPage:
     entries: list[RevisionView]
     next_page_token: str
+    fragment: FragmentView | None  # as it is now, for the entries' other fields; None without entries
 
 
 @dataclass(frozen=True)
@@ -376,11 +377,23 @@ def _ensure_unused(fragment: Fragment, how: str, what: str, users: list[tuple[st
 # --- Reading -------------------------------------------------------------------------------------
 
 
-def get_fragment(ctx: DomainContext, fragment_id: str, version: str | None) -> tuple[FragmentView, list[RevisionView], list[tuple[str, int]]]:
-    """The fragment (as of `version` when given), its revisions newest first and its tags."""
+def get_fragment(
+    ctx: DomainContext, fragment_id: str, version: str | None
+) -> tuple[FragmentView, list[tuple[int, datetime]], list[tuple[str, int]]]:
+    """The fragment (as of `version` when given), its revisions (number, created) newest first and its tags."""
     fragment = _fragment(ctx, fragment_id, Permission.READ)
     at = _revision(ctx, fragment, version) if version else None
-    return view(ctx, fragment, at), revisions(ctx, fragment.id), tags(ctx, fragment.id)
+    return view(ctx, fragment, at), revision_times(ctx, fragment.id), tags(ctx, fragment.id)
+
+
+def revision_times(ctx: DomainContext, fragment_id: str) -> list[tuple[int, datetime]]:
+    """Every revision's number and time, newest first: only those columns, not each config."""
+    rows = ctx.session.exec(
+        select(FragmentRevision.revision, FragmentRevision.created_on)
+        .where(FragmentRevision.fragment_id == fragment_id)
+        .order_by(col(FragmentRevision.revision).desc())
+    ).all()
+    return [(number, as_utc(created_on) or created_on) for number, created_on in rows]
 
 
 def revisions(ctx: DomainContext, fragment_id: str, before: int | None = None, limit: int | None = None) -> list[RevisionView]:
@@ -450,7 +463,7 @@ def fragment_history(ctx: DomainContext, fragment_id: str, page_token: str, limi
     rows = revisions(ctx, fragment.id, before=before, limit=candidates)
     fitting = leading_within((2 * struct_bytes(row.config) + 512 for row in rows), budget)
     token = _encode_token(rows[fitting - 1].revision) if len(lengths) > fitting else ""
-    return HistoryPage(rows[:fitting], token)
+    return HistoryPage(rows[:fitting], token, view(ctx, fragment) if rows else None)
 
 
 def _encode_token(revision: int) -> str:

@@ -166,7 +166,7 @@ class FragmentRpcs:
         return pb.GetFragmentResponse(
             fragment=fragment_message(view),
             fragment_usage=usage_message(view.id, view.usage),
-            revisions=[pb.FragmentRevision(revision=str(r.revision), created_at=timestamp(r.created_on)) for r in revisions],
+            revisions=[pb.FragmentRevision(revision=str(number), created_at=timestamp(created)) for number, created in revisions],
             tags=_tags(tags),
         )
 
@@ -202,11 +202,11 @@ class FragmentRpcs:
     @rpc(AUTHENTICATED)
     def GetFragmentHistory(self, ctx: DomainContext, request: pb.GetFragmentHistoryRequest) -> pb.GetFragmentHistoryResponse:
         page = fragments.fragment_history(ctx, request.id, request.page_token, request.page_limit)
-        if not page.entries:
+        if page.fragment is None:
             return pb.GetFragmentHistoryResponse()
-        current = fragments.get_fragment(ctx, request.id, None)[0]
         return pb.GetFragmentHistoryResponse(
-            history=[_history_entry(request.id, entry, current) for entry in page.entries], next_page_token=page.next_page_token
+            history=[_history_entry(request.id, entry, page.fragment) for entry in page.entries],
+            next_page_token=page.next_page_token,
         )
 
     @rpc(AUTHENTICATED)
