@@ -196,6 +196,18 @@ def test_tags_point_at_revisions(fleet: Fleet, tree: Tree) -> None:
         fleet.call("DeleteFragmentTag", fragment_id=fragment.id, tag="stable")
 
 
+@pytest.mark.parametrize("tag", ["", "   "], ids=["empty", "blank"])
+def test_deleting_an_empty_tag_is_invalid_as_setting_one_is(fleet: Fleet, tree: Tree, tag: str) -> None:
+    """DeleteFragmentTag answered NOT_FOUND, as if such a tag could exist."""
+    fragment = _create(fleet, tree.org.id)
+    fleet.call("SetFragmentTag", fragment_id=fragment.id, tag="stable", revision="1")
+    with invalid("tag"):
+        fleet.call("SetFragmentTag", fragment_id=fragment.id, tag=tag, revision="1")
+    with invalid("tag"):
+        fleet.call("DeleteFragmentTag", fragment_id=fragment.id, tag=tag)
+    assert [t.tag for t in fleet.call("GetFragment", id=fragment.id).tags] == ["stable"]
+
+
 # --------------------------------------------------------------------------- visibility and access
 
 

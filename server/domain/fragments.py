@@ -512,7 +512,7 @@ def set_tag(ctx: DomainContext, fragment_id: str, tag: str, revision: str) -> li
 
 def delete_tag(ctx: DomainContext, fragment_id: str, tag: str) -> list[tuple[str, int]]:
     fragment = _fragment(ctx, fragment_id, Permission.WRITE, field="fragment_id")
-    tag = tag.strip()  # as SetFragmentTag stores it
+    tag = _tag(tag)  # trimmed, as SetFragmentTag stores it; what it refuses can't be a tag
     row = ctx.session.get(FragmentTag, (fragment.id, tag))
     if row is None:
         raise NotFound("fragment tag", tag, f"fragment {fragment.id!r} has no tag {tag!r}")
