@@ -536,3 +536,31 @@ def test_a_json_version_of_1_0_pins_revision_1(fleet: Fleet, tree: Tree) -> None
     fleet.call("UpdateRobotPart", id=part.id, name=part.name,
                robot_config_json='{"fragments": [{"id": "%s", "version": 1.0}]}' % fragment.id)
     assert [c.name for c in boot_machine(fleet, part.id).config().components] == ["v1"]
+
+
+@pytest.mark.parametrize("version", [2.5, {"n": 1}, [1], True], ids=["fraction", "object", "list", "bool"])
+def test_a_pin_that_is_neither_text_nor_a_whole_number_is_refused(fleet: Fleet, tree: Tree, version: Any) -> None:
+    """Such a pin silently meant the newest revision; now it is refused before anything is written."""
+    part = fleet.main_part(tree.robot_id)
+    fragment = _create(fleet, tree.org.id, {"components": [{"name": "v1"}]})
+    config = {"fragments": [fragment.id, {"id": fragment.id, "version": version}]}
+    with invalid("robot_config_json") as error:
+        fleet.call("UpdateRobotPart", id=part.id, name=part.name, robot_config_json=json.dumps(config))
+    assert "version" in error.message and "fragments[1]" in error.message
+    with invalid("robot_config"):
+        fleet.call("UpdateRobotPart", id=part.id, name=part.name, robot_config=make_struct(config))
+    assert fleet.get_part(part.id).robot_config_json == part.robot_config_json, "nothing written"
+    with invalid("config"):
+        _create(fleet, tree.org.id, config)
+    with invalid("fragment_config_json"):
+        _update(fleet, fragment, fragment_config_json=json.dumps(config))
+    assert fleet.call("GetFragment", id=fragment.id).fragment.revision == "1", "nothing written"
+
+
+def test_pins_of_text_whole_numbers_or_null_are_accepted(fleet: Fleet, tree: Tree) -> None:
+    part = fleet.main_part(tree.robot_id)
+    fragment = _create(fleet, tree.org.id, {"components": [{"name": "v1"}]})
+    _update(fleet, fragment, {"components": [{"name": "v2"}]})
+    for version, expected in ((1, "v1"), (2.0, "v2"), ("1", "v1"), ("latest", "v2"), (None, "v2")):
+        _use(fleet, part.id, {"id": fragment.id, "version": version})
+        assert [c.name for c in boot_machine(fleet, part.id).config().components] == [expected], version

@@ -2,8 +2,8 @@
 
 References. A config (a part's or a fragment's) uses fragments through its
 top-level "fragments" list: each item is a fragment id, or
-{"id": ..., "version": ...} where the version is a revision number ("3") or a
-tag; without one the newest revision is used. Other keys viam-server knows
+{"id": ..., "version": ...} where the version is a revision number (3 or "3") or a
+tag; without one the newest revision is used. Other versions are refused at write. Other keys viam-server knows
 ("fragment_mods", "fragment_imports") are kept in the config but not interpreted.
 
 Revisions. Create writes revision 1, every update the next one; each holds the
@@ -55,7 +55,9 @@ from server.domain.context import DomainContext
 from server.domain.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from server.domain.ids import new_id
 from server.domain.paging import decode_token, encode_token, leading_within, page_size, token_int
-from server.domain.part_configs import MAX_CONFIG_WIRE_BYTES, config_from_dict, config_from_json, ensure_not_stale, struct_bytes
+from server.domain.part_configs import (
+    MAX_CONFIG_WIRE_BYTES, config_from_dict, config_from_json, ensure_not_stale, pin_version, struct_bytes,
+)
 from server.domain.status import as_utc
 from server.domain.validation import clean_name
 
@@ -140,12 +142,11 @@ def references(config: dict[str, Any]) -> list[tuple[str, str | None]]:
         if isinstance(item, str) and item:
             out.setdefault(item, None)
         elif isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]:
-            version = item.get("version")
-            if isinstance(version, float) and version.is_integer():
-                version = int(version)  # a Struct carries every number as a double: 1.0 pins revision 1
-            if isinstance(version, bool) or not isinstance(version, (str, int)) or str(version) in ("", "latest"):
-                version = None
-            out.setdefault(item["id"], None if version is None else str(version))
+            try:
+                version = pin_version(item.get("version"))
+            except ValueError:
+                version = None  # stored before such pins were refused: the newest revision, as then
+            out.setdefault(item["id"], version)
     return list(out.items())
 
 

@@ -128,6 +128,7 @@ def _stored(value: Any, field: str) -> str:
         raise InvalidArgument(field, f"must not nest objects and arrays more than {MAX_CONFIG_DEPTH} deep")
     if has_non_finite(value):
         raise InvalidArgument(field, "numbers must be finite doubles (no NaN, Infinity or beyond ±1.8e308)")
+    _check_pins(value, field)
     try:
         text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
         size = len(text.encode("utf-8"))
@@ -144,6 +145,32 @@ def _stored(value: Any, field: str) -> str:
             "long arrays of numbers take 9 bytes a number as a Struct"
         )
     return text
+
+
+def pin_version(version: Any) -> str | None:
+    """A fragment pin's version as text; None (no pin, null, "" or "latest") means the newest revision.
+    ValueError for anything but text or a whole number."""
+    if isinstance(version, float) and version.is_integer():
+        version = int(version)  # a Struct carries every number as a double: 1.0 pins revision 1
+    if version is None:
+        return None
+    if isinstance(version, bool) or not isinstance(version, (str, int)):
+        kinds = {bool: "a boolean", dict: "an object", list: "a list"}
+        raise ValueError(kinds.get(type(version), f"the number {version!r}"))
+    return None if version in ("", "latest") else str(version)
+
+
+def _check_pins(config: dict[str, Any], field: str) -> None:
+    """Refused at write, not read as the newest revision: a pin like 2.5 or true was surely meant as one."""
+    items = config.get("fragments")
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        if isinstance(item, dict):
+            try:
+                pin_version(item.get("version"))
+            except ValueError as error:
+                raise InvalidArgument(
+                    field, f"fragments[{index}].version must be a revision number or a tag (text or a whole number), got {error}"
+                ) from None
 
 
 def wire_bytes(config: dict[str, Any], json_bytes: int) -> int:
