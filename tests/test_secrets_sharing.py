@@ -422,6 +422,63 @@ def test_owner_of_the_sharing_organization_may_unshare(fleet, tree, other):
     assert organizations_of(fleet.get_location(loc)) == [(tree.org.id, True)]
 
 
+def test_a_sharee_may_not_share_the_location_further(fleet, tree, other):
+    """Owning a location through a share gives no say over who else it is shared with."""
+    org_b, user = other
+    org_c = fleet.new_org()
+    fleet.call("AddRole", authorization=role(org_c.id, "owner", "organization", org_c.id, identity_id=user.id, identity_type="user"))
+    loc = tree.location.id
+    sub = fleet.new_location(tree.org.id, parent=loc)
+    fleet.call("ShareLocation", location_id=loc, organization_id=org_b.id)
+    sharee_key = new_key(user.fleet, [role(org_b.id, "owner", "location", loc)])
+    for caller in (user.fleet, sharee_key.fleet):
+        for location_id in (loc, sub.id):
+            with denied():
+                caller.call("ShareLocation", location_id=location_id, organization_id=org_c.id)
+    assert organizations_of(fleet.get_location(loc)) == [(tree.org.id, True), (org_b.id, False)]
+    assert organizations_of(fleet.get_location(sub.id)) == [(tree.org.id, True)]
+
+
+def test_a_sharee_may_unshare_only_its_own_organization(fleet, tree, other):
+    org_b, user = other
+    org_c = fleet.new_org()
+    loc = tree.location.id
+    fleet.call("ShareLocation", location_id=loc, organization_id=org_b.id)
+    fleet.call("ShareLocation", location_id=loc, organization_id=org_c.id)
+    sharee_key = new_key(user.fleet, [role(org_b.id, "owner", "location", loc)])
+    # another sharee, the primary organization, and an organization it isn't shared with: the
+    # same answer, so a sharee learns nothing about the location's other shares
+    for caller in (user.fleet, sharee_key.fleet):
+        answers = []
+        for organization_id in (org_c.id, tree.org.id, fleet.new_org().id, UNKNOWN_ORG):
+            with denied() as refused:
+                caller.call("UnshareLocation", location_id=loc, organization_id=organization_id)
+            answers.append(refused.message.replace(organization_id, "X"))
+        assert len(set(answers)) == 1, answers
+    assert organizations_of(fleet.get_location(loc)) == [(tree.org.id, True), (org_b.id, False), (org_c.id, False)]
+    sharee_key.fleet.call("UnshareLocation", location_id=loc, organization_id=org_b.id)
+    assert organizations_of(fleet.get_location(loc)) == [(tree.org.id, True), (org_c.id, False)]
+
+
+def test_owners_through_the_primary_organization_share_and_unshare(server, fleet, tree):
+    """An owner of the location, or of a location above it, by a role of the location's own
+    organization shares it (with an organization it belongs to) and unshares any organization."""
+    parent = fleet.new_location(tree.org.id)
+    loc = fleet.new_location(tree.org.id, parent=parent.id).id
+    org_b, org_c = fleet.new_org(), fleet.new_org()
+    for granted_on in (loc, parent.id):
+        user = add_user(server, fleet, org_b.id)
+        fleet.call("AddRole", authorization=role(tree.org.id, "owner", "location", granted_on, identity_id=user.id, identity_type="user"))
+        key = new_key(fleet, [role(tree.org.id, "owner", "location", granted_on)])
+        user.fleet.call("ShareLocation", location_id=loc, organization_id=org_b.id)
+        fleet.call("ShareLocation", location_id=loc, organization_id=org_c.id)
+        user.fleet.call("UnshareLocation", location_id=loc, organization_id=org_c.id)
+        fleet.call("ShareLocation", location_id=loc, organization_id=org_c.id)
+        key.fleet.call("UnshareLocation", location_id=loc, organization_id=org_c.id)
+        key.fleet.call("UnshareLocation", location_id=loc, organization_id=org_b.id)
+        assert organizations_of(fleet.get_location(loc)) == [(tree.org.id, True)]
+
+
 def test_roles_granted_through_a_share_go_with_it(fleet, tree, other):
     """What the sharee organization granted on the shared location (a key's role, an invite's
     role) stops working when the location is unshared; and a sharee can't grant roles in the

@@ -57,7 +57,7 @@ _LOCATION_ANCESTORS = """
     SELECT id, organization_id FROM chain ORDER BY depth
 """
 _SHARED_WITH = "SELECT organization_id FROM location_share WHERE location_id IN ({marks})"
-_CALLER_GRANTS = 'SELECT role, resource_type, resource_id FROM "authorization" WHERE identity_id = ?'
+_CALLER_GRANTS = 'SELECT role, resource_type, resource_id, organization_id FROM "authorization" WHERE identity_id = ?'
 
 
 def resource_chain(ctx: DomainContext, resource_type: ResourceType, resource_id: str) -> list[tuple[str, str]]:
@@ -100,8 +100,8 @@ def _resource_chain(ctx: DomainContext, resource_type: ResourceType, resource_id
     return chain
 
 
-def _grants(ctx: DomainContext) -> list[tuple[str, str, str]]:
-    """Every (role, resource_type, resource_id) the caller holds, read once per call."""
+def _grants(ctx: DomainContext) -> list[tuple[str, str, str, str]]:
+    """Every (role, resource_type, resource_id, organization_id) the caller holds, read once per call."""
     assert ctx.caller is not None
     key = ("grants", ctx.caller.identity_id)
     if key not in ctx.memo:
@@ -110,7 +110,11 @@ def _grants(ctx: DomainContext) -> list[tuple[str, str, str]]:
     return ctx.memo[key]  # type: ignore[return-value]
 
 
-def has_permission(ctx: DomainContext, permission: Permission, resource_type: ResourceType, resource_id: str) -> bool:
+def has_permission(
+    ctx: DomainContext, permission: Permission, resource_type: ResourceType, resource_id: str, *, held_in: str | None = None
+) -> bool:
+    """Whether the caller holds a role allowing `permission` on the resource or above it; with
+    `held_in`, only roles held in that organization count."""
     if permission is Permission.AUTHENTICATED:
         return ctx.caller is not None and ctx.caller.identity_type != MACHINE_IDENTITY
     if ctx.caller is None or not resource_id:
@@ -124,7 +128,7 @@ def has_permission(ctx: DomainContext, permission: Permission, resource_type: Re
             and resource_id == ctx.caller.identity_id
         )
     roles = permission.roles()
-    held = {(kind, rid) for role, kind, rid in _grants(ctx) if role in roles}
+    held = {(kind, rid) for role, kind, rid, org in _grants(ctx) if role in roles and (held_in is None or org == held_in)}
     if not held:
         return False
     return any(link in held for link in resource_chain(ctx, resource_type, resource_id))

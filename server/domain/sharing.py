@@ -1,12 +1,17 @@
 """Location sharing: a location shared with another organization gives that organization's members their
 organization roles on it, its sub-locations and their machines (see access.resource_chain).
 
-- ShareLocation: the caller owns the location (the RPC's guard) and must hold a role in the target
-  organization too (PermissionDenied otherwise, whether or not it exists, so other organizations stay
-  invisible). Sharing with the primary organization is InvalidArgument; sharing twice AlreadyExists.
-- UnshareLocation: the caller owns the location (the RPC's guard). While the location is shared with an
-  organization, that organization's owners own the location too, so they may unshare it from their
-  organization. The primary organization is FailedPrecondition; a share that does not exist NotFound.
+Who shares is decided by the location's primary organization: only an owner through it (an owner of
+that organization, or of the location or a location above it by a role that organization granted)
+shares the location and unshares it from any organization. Owning it through a share (as an owner of
+a sharee organization, or by a role a sharee granted) only lets the sharee leave: unshare the location
+from that same organization. Anything else is PermissionDenied, before anything about the target
+organization or share is looked at.
+
+- ShareLocation: the caller must hold a role in the target organization too (PermissionDenied otherwise,
+  whether or not it exists, so other organizations stay invisible). Sharing with the primary
+  organization is InvalidArgument; sharing twice AlreadyExists.
+- UnshareLocation: the primary organization is FailedPrecondition; a share that does not exist NotFound.
   The roles that organization granted on the location, its sub-locations and their machines, and
   such roles in its pending invites, go with the share.
 """
@@ -38,6 +43,10 @@ def share_location(ctx: DomainContext, location_id: str, organization_id: str) -
     location = _location(ctx, location_id)
     if not organization_id:
         raise InvalidArgument("organization_id", "is required")
+    if not _owns_through(ctx, location, location.organization_id):
+        raise PermissionDenied(
+            f"location {location_id!r} is shared only by owners through its own organization {location.organization_id!r}"
+        )
     if organization_id == location.organization_id:
         raise InvalidArgument("organization_id", "is the location's primary organization; share it with another one")
     if not access.has_permission(ctx, Permission.READ, ResourceType.ORGANIZATION, organization_id):
@@ -56,6 +65,12 @@ def unshare_location(ctx: DomainContext, location_id: str, organization_id: str)
     location = _location(ctx, location_id)
     if not organization_id:
         raise InvalidArgument("organization_id", "is required")
+    # An owner through a sharee organization counts only for that organization itself.
+    if not (_owns_through(ctx, location, location.organization_id) or _owns_through(ctx, location, organization_id)):
+        raise PermissionDenied(
+            f"location {location_id!r} is unshared from organization {organization_id!r} only by owners through "
+            "the location's own organization or through that organization"
+        )
     if organization_id == location.organization_id:
         raise FailedPrecondition("organization_id", "a location cannot be unshared from its primary organization")
     share = ctx.session.get(LocationShare, (location_id, organization_id))
@@ -68,6 +83,11 @@ def unshare_location(ctx: DomainContext, location_id: str, organization_id: str)
     # What the organization granted on the location through the share goes with it.
     roles.drop_roles_outside(ctx, organization_id)
     members.drop_invite_grants_outside(ctx, organization_id)
+
+
+def _owns_through(ctx: DomainContext, location: Location, organization_id: str) -> bool:
+    """The caller owns the location by a role held in `organization_id`."""
+    return access.has_permission(ctx, Permission.WRITE, ResourceType.LOCATION, location.id, held_in=organization_id)
 
 
 def _location(ctx: DomainContext, location_id: str) -> Location:

@@ -13,13 +13,13 @@ WRITE = Permission.WRITE
 
 
 class SharingRpcs:
-    # The caller must also belong to the target organization: checked in sharing.share_location.
+    # Owning the location through its own organization, and belonging to the target one: checked in sharing.
     @rpc(WRITE, LOCATION, "location_id")
     def ShareLocation(self, ctx: DomainContext, request: pb.ShareLocationRequest) -> pb.ShareLocationResponse:
         sharing.share_location(ctx, request.location_id, request.organization_id)
         return pb.ShareLocationResponse()
 
-    # Owners of the target organization own the location while it is shared with them, so they pass too.
+    # Sharee owners own the location too, so they pass here; sharing lets them unshare only their own organization.
     @rpc(WRITE, LOCATION, "location_id")
     def UnshareLocation(self, ctx: DomainContext, request: pb.UnshareLocationRequest) -> pb.UnshareLocationResponse:
         sharing.unshare_location(ctx, request.location_id, request.organization_id)
