@@ -511,6 +511,39 @@ def test_roles_granted_through_a_share_go_with_it(fleet, tree, other):
     assert invited not in {invite.email for invite in members.invites}, "its only role went with the share"
 
 
+def test_moving_out_of_a_shared_location_ends_the_sharees_roles_there(fleet, tree, other):
+    """Roles a sharee granted on a sub-location or a machine of a shared location go when the
+    primary organization moves it out of the share, as they would on an unshare."""
+    org_b, user = other
+    loc = tree.location.id
+    sub = fleet.new_location(tree.org.id, parent=loc)
+    robot = fleet.new_robot(loc)
+    elsewhere = fleet.new_location(tree.org.id)
+    fleet.call("ShareLocation", location_id=loc, organization_id=org_b.id)
+    key = new_key(user.fleet, [role(org_b.id, "owner", "location", sub.id), role(org_b.id, "owner", "robot", robot),
+                               role(org_b.id, "operator", "organization", org_b.id)])
+    invited = f"invited-{uuid.uuid4().hex[:10]}@example.com"
+    user.fleet.call("CreateOrganizationInvite", organization_id=org_b.id, email=invited,
+                    authorizations=[role(org_b.id, "owner", "location", sub.id), role(org_b.id, "operator", "robot", robot)])
+    assert key.fleet.get_location(sub.id).id == sub.id and key.fleet.get_robot(robot).id == robot
+
+    fleet.call("UpdateLocation", location_id=sub.id, parent_location_id=elsewhere.id)
+    fleet.call("UpdateRobot", id=robot, name=fleet.get_robot(robot).name, location=elsewhere.id)
+    for check in (lambda: key.fleet.get_location(sub.id), lambda: key.fleet.get_robot(robot),
+                  lambda: user.fleet.get_location(sub.id), lambda: user.fleet.get_robot(robot)):
+        with denied():
+            check()
+    assert [a.resource_type for a in user.fleet.call("ListAuthorizations", organization_id=org_b.id).authorizations
+            if a.identity_id == key.id] == ["organization"]
+    members = user.fleet.call("ListOrganizationMembers", organization_id=org_b.id)
+    assert invited not in {invite.email for invite in members.invites}, "its only roles went with the move"
+    # moved back under the share, the sub-location is B's to see again (the key as B's operator only)
+    fleet.call("UpdateLocation", location_id=sub.id, parent_location_id=loc)
+    assert user.fleet.get_location(sub.id).id == sub.id
+    with denied():
+        key.fleet.call("UpdateLocation", location_id=sub.id, name="renamed")
+
+
 def test_share_twice_already_exists(fleet, tree, other):
     org_b, _ = other
     fleet.call("ShareLocation", location_id=tree.location.id, organization_id=org_b.id)

@@ -63,7 +63,8 @@ def update_location(
     if name:
         location.name = clean_name(name)
     if parent_location_id is not UNCHANGED:
-        location.parent_location_id = _checked_parent(ctx, location.organization_id, parent_location_id, moving=location.id)
+        with sharing.moving(ctx, ResourceType.LOCATION, location.id):
+            location.parent_location_id = _checked_parent(ctx, location.organization_id, parent_location_id, moving=location.id)
     if region is not None:
         location.region = check_region(region)
     ctx.session.add(location)

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel import col, select
 
 from server.db.models import Location, Robot, RobotPart
-from server.domain import access, locations, parts
+from server.domain import access, locations, parts, sharing
 from server.domain.access import Permission, ResourceType
 from server.domain.context import DomainContext
 from server.domain.errors import AlreadyExists, InvalidArgument
@@ -66,8 +66,9 @@ def update_robot(ctx: DomainContext, robot_id: str, name: str, location_id: str)
         _ensure_name_free(ctx, target, clean, except_robot=robot.id)
     if target != robot.location_id:
         parts.give_unique_dns_names(ctx, robot, target)
-    robot.name, robot.location_id = clean, target
-    ctx.session.add(robot)
+    with sharing.moving(ctx, ResourceType.ROBOT, robot.id):
+        robot.name, robot.location_id = clean, target
+        ctx.session.add(robot)
     return view(ctx, robot)
 
 

@@ -14,9 +14,14 @@ organization or share is looked at.
 - UnshareLocation: the primary organization is FailedPrecondition; a share that does not exist NotFound.
   The roles that organization granted on the location, its sub-locations and their machines, and
   such roles in its pending invites, go with the share.
+- Moving a location or machine out of a shared location (UpdateLocation, UpdateRobot) does the same
+  for the organizations that no longer reach it (`moving`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlmodel import select
 
@@ -79,10 +84,34 @@ def unshare_location(ctx: DomainContext, location_id: str, organization_id: str)
             "location_share", organization_id, f"location {location_id!r} is not shared with organization {organization_id!r}"
         )
     ctx.session.delete(share)
-    ctx.session.flush()  # (which also forgets the resource chains read through the share)
     # What the organization granted on the location through the share goes with it.
-    roles.drop_roles_outside(ctx, organization_id)
-    members.drop_invite_grants_outside(ctx, organization_id)
+    _drop_grants_outside(ctx, [organization_id])
+
+
+@contextmanager
+def moving(ctx: DomainContext, resource_type: ResourceType, resource_id: str) -> Iterator[None]:
+    """Wraps a move of a location or machine: the organizations whose share it leaves lose the roles
+    they granted on it and beneath it (as on an unshare), or they would keep reaching it."""
+    before = _sharees_reaching(ctx, resource_type, resource_id)
+    yield
+    ctx.session.flush()
+    after = _sharees_reaching(ctx, resource_type, resource_id)
+    _drop_grants_outside(ctx, [organization_id for organization_id in before if organization_id not in after])
+
+
+def _sharees_reaching(ctx: DomainContext, resource_type: ResourceType, resource_id: str) -> list[str]:
+    """The organizations other than its own that reach the resource through a share."""
+    organizations = [rid for kind, rid in access.resource_chain(ctx, resource_type, resource_id) if kind == "organization"]
+    return organizations[1:]  # the first is the resource's own (see access.resource_chain)
+
+
+def _drop_grants_outside(ctx: DomainContext, organization_ids: list[str]) -> None:
+    """Deletes the organizations' roles, and such roles in their invites, on locations and machines
+    no longer in them or shared with them."""
+    ctx.session.flush()  # (which also forgets the resource chains read before)
+    for organization_id in organization_ids:
+        roles.drop_roles_outside(ctx, organization_id)
+        members.drop_invite_grants_outside(ctx, organization_id)
 
 
 def _owns_through(ctx: DomainContext, location: Location, organization_id: str) -> bool:
