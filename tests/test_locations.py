@@ -14,6 +14,7 @@ from conftest import (
     ORG_METADATA,
     denied,
     invalid,
+    role,
     rpc_error,
     run_metadata_contract,
     run_metadata_id_errors,
@@ -258,6 +259,24 @@ def test_delete_location(fleet, org):
         fleet.get_location(doomed.id)
     with denied():
         fleet.call("DeleteLocation", location_id=doomed.id)
+
+
+def test_deleting_a_location_drops_it_from_pending_invites(fleet, org):
+    """An invite would otherwise hand its user a role on a location that is gone, in the
+    location's organization and in one it was shared with."""
+    keep, doomed = fleet.new_location(org.id), fleet.new_location(org.id)
+    partner = fleet.new_org()
+    fleet.call("ShareLocation", location_id=doomed.id, organization_id=partner.id)
+    both, only_doomed = unique("both") + "@example.com", unique("only") + "@example.com"
+    fleet.call("CreateOrganizationInvite", organization_id=org.id, email=both,
+               authorizations=[role(org.id, "owner", "location", doomed.id), role(org.id, "operator", "location", keep.id)])
+    fleet.call("CreateOrganizationInvite", organization_id=partner.id, email=only_doomed,
+               authorizations=[role(partner.id, "operator", "location", doomed.id)])
+    fleet.call("DeleteLocation", location_id=doomed.id)
+
+    invites = fleet.call("ListOrganizationMembers", organization_id=org.id).invites
+    assert [(i.email, [a.resource_id for a in i.authorizations]) for i in invites] == [(both.lower(), [keep.id])]
+    assert not fleet.call("ListOrganizationMembers", organization_id=partner.id).invites, "its only role was on the location"
 
 
 def test_delete_location_with_machine_refused(fleet, org):

@@ -242,6 +242,17 @@ def test_delete_robot_deletes_parts(fleet, tree):
     assert fleet.main_part(again).name == f"{tree.robot_name}-main"
 
 
+def test_deleting_a_robot_drops_it_from_pending_invites(fleet, tree):
+    """An invite would otherwise hand its user a role on a machine that is gone."""
+    keep = fleet.new_robot(tree.location.id)
+    email = unique("invited") + "@example.com"
+    fleet.call("CreateOrganizationInvite", organization_id=tree.org.id, email=email,
+               authorizations=[role(tree.org.id, "owner", "robot", tree.robot_id), role(tree.org.id, "operator", "robot", keep)])
+    fleet.call("DeleteRobot", id=tree.robot_id)
+    invites = fleet.call("ListOrganizationMembers", organization_id=tree.org.id).invites
+    assert [(i.email, [a.resource_id for a in i.authorizations]) for i in invites] == [(email.lower(), [keep])]
+
+
 def test_delete_robot_id_errors(fleet):
     with invalid("id"):
         fleet.call("DeleteRobot", id="")

@@ -77,8 +77,8 @@ def delete_location(ctx: DomainContext, location_id: str) -> None:
         raise FailedPrecondition("location_id", "the location still has machines; delete or move them first")
     if ctx.session.exec(select(Location.id).where(Location.parent_location_id == location_id).limit(1)).first():
         raise FailedPrecondition("location_id", "the location still has sub-locations; delete or move them first")
-    access.revoke_all_on(ctx, "location", [location_id])
-    ctx.session.delete(location)
+    with sharing.deleting(ctx, ResourceType.LOCATION, location_id):
+        ctx.session.delete(location)
 
 
 def list_locations(ctx: DomainContext, organization_id: str) -> list[LocationView]:

@@ -74,9 +74,9 @@ def update_robot(ctx: DomainContext, robot_id: str, name: str, location_id: str)
 
 def delete_robot(ctx: DomainContext, robot_id: str) -> None:
     robot = robot_row(ctx, robot_id)
-    access.revoke_all_on(ctx, "robot", [robot.id])
     part_ids = list(ctx.session.exec(select(RobotPart.id).where(RobotPart.robot_id == robot.id)).all())
-    ctx.session.delete(robot)
+    with sharing.deleting(ctx, ResourceType.ROBOT, robot.id):
+        ctx.session.delete(robot)
     parts.end_live_tails(ctx, part_ids)
 
 

@@ -15,7 +15,8 @@ organization or share is looked at.
   The roles that organization granted on the location, its sub-locations and their machines, and
   such roles in its pending invites, go with the share.
 - Moving a location or machine out of a shared location (UpdateLocation, UpdateRobot) does the same
-  for the organizations that no longer reach it (`moving`).
+  for the organizations that no longer reach it (`moving`); deleting one (`deleting`) drops the roles
+  on it, in pending invites too.
 """
 
 from __future__ import annotations
@@ -92,17 +93,28 @@ def unshare_location(ctx: DomainContext, location_id: str, organization_id: str)
 def moving(ctx: DomainContext, resource_type: ResourceType, resource_id: str) -> Iterator[None]:
     """Wraps a move of a location or machine: the organizations whose share it leaves lose the roles
     they granted on it and beneath it (as on an unshare), or they would keep reaching it."""
-    before = _sharees_reaching(ctx, resource_type, resource_id)
+    before = _organizations_reaching(ctx, resource_type, resource_id)
     yield
     ctx.session.flush()
-    after = _sharees_reaching(ctx, resource_type, resource_id)
+    after = _organizations_reaching(ctx, resource_type, resource_id)
     _drop_grants_outside(ctx, [organization_id for organization_id in before if organization_id not in after])
 
 
-def _sharees_reaching(ctx: DomainContext, resource_type: ResourceType, resource_id: str) -> list[str]:
-    """The organizations other than its own that reach the resource through a share."""
-    organizations = [rid for kind, rid in access.resource_chain(ctx, resource_type, resource_id) if kind == "organization"]
-    return organizations[1:]  # the first is the resource's own (see access.resource_chain)
+@contextmanager
+def deleting(ctx: DomainContext, resource_type: ResourceType, resource_id: str) -> Iterator[None]:
+    """Wraps a deletion of a location or machine: every role on it goes, and so do the roles on it in
+    the pending invites of the organizations that reached it (they would be granted on nothing)."""
+    organizations = _organizations_reaching(ctx, resource_type, resource_id)
+    access.revoke_all_on(ctx, resource_type.value, [resource_id])
+    yield
+    ctx.session.flush()
+    for organization_id in organizations:
+        members.drop_invite_grants_outside(ctx, organization_id)
+
+
+def _organizations_reaching(ctx: DomainContext, resource_type: ResourceType, resource_id: str) -> list[str]:
+    """The resource's own organization, then those reaching it through a share ([] if it is unknown)."""
+    return [rid for kind, rid in access.resource_chain(ctx, resource_type, resource_id) if kind == "organization"]
 
 
 def _drop_grants_outside(ctx: DomainContext, organization_ids: list[str]) -> None:
