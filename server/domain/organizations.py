@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlmodel import col, select
 
-from server.db.models import ApiKey, Location, LocationShare, Organization, Robot, RobotPart
-from server.domain import access, api_keys, members, parts, roles
+from server.db.models import ApiKey, Location, Organization, Robot, RobotPart
+from server.domain import access, api_keys, parts, roles, sharing
 from server.domain.access import Permission, ResourceType
 from server.domain.context import Caller, DomainContext
 from server.domain.errors import AlreadyExists, FailedPrecondition, PermissionDenied
@@ -115,14 +115,6 @@ def delete_organization(ctx: DomainContext, organization_id: str) -> None:
     its keys' roles in organizations they created, and, as an unshare would, what the organizations
     it shared locations with granted on them (roles and invite grants)."""
     organization = get_organization(ctx, organization_id)
-    shared_with = list(
-        ctx.session.exec(
-            select(LocationShare.organization_id)
-            .join(Location, col(Location.id) == col(LocationShare.location_id))
-            .where(Location.organization_id == organization_id, LocationShare.organization_id != organization_id)
-            .distinct()
-        ).all()
-    )
     part_ids = list(
         ctx.session.exec(
             select(RobotPart.id)
@@ -132,11 +124,8 @@ def delete_organization(ctx: DomainContext, organization_id: str) -> None:
         ).all()
     )
     api_keys.revoke_keys_of(ctx, organization_id)
-    ctx.session.delete(organization)
-    ctx.session.flush()  # the cascades run, so the checks below no longer find the locations
-    for other in shared_with:
-        roles.drop_roles_outside(ctx, other)
-        members.drop_invite_grants_outside(ctx, other)
+    with sharing.deleting_organization(ctx, organization_id):
+        ctx.session.delete(organization)
     parts.end_live_tails(ctx, part_ids)
 
 

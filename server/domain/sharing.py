@@ -16,7 +16,8 @@ organization or share is looked at.
   such roles in its pending invites, go with the share.
 - Moving a location or machine out of a shared location (UpdateLocation, UpdateRobot) does the same
   for the organizations that no longer reach it (`moving`); deleting one (`deleting`) drops the roles
-  on it, in pending invites too.
+  on it, in pending invites too; deleting an organization drops what sharees granted on its locations
+  (`deleting_organization`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from server.db.models import Location, LocationShare
 from server.domain import access, members, roles
@@ -110,6 +111,20 @@ def deleting(ctx: DomainContext, resource_type: ResourceType, resource_id: str) 
     ctx.session.flush()
     for organization_id in organizations:
         members.drop_invite_grants_outside(ctx, organization_id)
+
+
+@contextmanager
+def deleting_organization(ctx: DomainContext, organization_id: str) -> Iterator[None]:
+    """Wraps an organization's deletion: the organizations its locations were shared with lose the
+    roles they granted on them, in pending invites too (the database drops the organization's own)."""
+    sharees = ctx.session.exec(
+        select(LocationShare.organization_id)
+        .join(Location, col(Location.id) == col(LocationShare.location_id))
+        .where(Location.organization_id == organization_id)
+        .distinct()
+    ).all()
+    yield
+    _drop_grants_outside(ctx, list(sharees))
 
 
 def _organizations_reaching(ctx: DomainContext, resource_type: ResourceType, resource_id: str) -> list[str]:
