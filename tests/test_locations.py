@@ -14,6 +14,7 @@ from conftest import (
     ORG_METADATA,
     denied,
     invalid,
+    new_key,
     role,
     rpc_error,
     run_metadata_contract,
@@ -207,6 +208,27 @@ def test_update_location_cycles_refused(fleet, org):
     with invalid("parent_location_id"):
         fleet.call("UpdateLocation", location_id=child.id, parent_location_id=grandchild.id)
     assert fleet.locations(org.id) == before
+
+
+def test_nesting_is_limited_to_the_depth_access_checks_reach(fleet, org):
+    """Past 100 levels an owner of the top location lost access to the deeper ones: creating or
+    moving a location that deep is refused instead."""
+    top = fleet.new_location(org.id)
+    key = new_key(fleet, [role(org.id, "owner", "location", top.id)])
+    levels = [top.id]
+    while len(levels) < 100:
+        levels.append(fleet.new_location(org.id, parent=levels[-1]).id)
+    assert key.fleet.get_location(levels[-1]).id == levels[-1]
+    with invalid("parent_location_id") as too_deep:
+        fleet.call("CreateLocation", organization_id=org.id, name="Too Deep", parent_location_id=levels[-1])
+    assert "100" in too_deep.message
+    # a two-level subtree fits under level 98, not under level 99
+    subtree = fleet.new_location(org.id)
+    fleet.new_location(org.id, parent=subtree.id)
+    with invalid("parent_location_id"):
+        fleet.call("UpdateLocation", location_id=subtree.id, parent_location_id=levels[98])
+    fleet.call("UpdateLocation", location_id=subtree.id, parent_location_id=levels[97])
+    assert len(fleet.locations(org.id)) == 102
 
 
 def test_update_location_parent_in_other_org_or_unknown(fleet, org):

@@ -44,15 +44,18 @@ class ResourceType(str, Enum):
 # Plain SQL on the driver cursor (server/db/driver_sql.py): these run on every call.
 _PART_PARENTS = "SELECT r.id, r.location_id FROM robot_part p JOIN robot r ON r.id = p.robot_id WHERE p.id = ?"
 _ROBOT_PARENT = "SELECT id, location_id FROM robot WHERE id = ?"
+# Locations nest at most this many levels deep (a top-level one is level 1): the ancestor walk
+# below reaches no further, so a role on a location must reach every level beneath it.
+MAX_LOCATION_DEPTH = 100
 # The location and its ancestors up to the organization, in one round trip.
 # `depth` bounds the walk should a cycle ever reach the table.
-_LOCATION_ANCESTORS = """
+_LOCATION_ANCESTORS = f"""
     WITH RECURSIVE chain(id, parent_id, organization_id, depth) AS (
         SELECT id, parent_location_id, organization_id, 0 FROM location WHERE id = ?
         UNION ALL
         SELECT l.id, l.parent_location_id, l.organization_id, c.depth + 1
         FROM location l JOIN chain c ON l.id = c.parent_id
-        WHERE c.depth < 100
+        WHERE c.depth < {MAX_LOCATION_DEPTH}
     )
     SELECT id, organization_id FROM chain ORDER BY depth
 """

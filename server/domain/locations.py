@@ -123,7 +123,8 @@ def _location(ctx: DomainContext, location_id: str) -> Location:
 
 
 def _checked_parent(ctx: DomainContext, organization_id: str, parent_id: str, moving: str | None) -> str | None:
-    """A parent must be a location of the same organization, not the location itself or below it."""
+    """A parent must be a location of the same organization, not the location itself or below it,
+    and leave no location nested deeper than access.MAX_LOCATION_DEPTH."""
     if not parent_id:
         return None
     # Permission first: an unknown location and one the caller can't see look the same.
@@ -131,9 +132,25 @@ def _checked_parent(ctx: DomainContext, organization_id: str, parent_id: str, mo
     parent = location_in_organization(ctx, parent_id, organization_id)
     if parent is None:
         raise InvalidArgument("parent_location_id", f"{parent_id!r} is not a location of this organization")
+    parent_level = 0
     ancestor: Location | None = parent
     while ancestor is not None:
         if ancestor.id == moving:
             raise InvalidArgument("parent_location_id", "a location cannot be moved under itself or one of its sub-locations")
+        parent_level += 1
         ancestor = ctx.session.get(Location, ancestor.parent_location_id) if ancestor.parent_location_id else None
+    if parent_level + _levels(ctx, moving) > access.MAX_LOCATION_DEPTH:
+        raise InvalidArgument(
+            "parent_location_id", f"locations nest at most {access.MAX_LOCATION_DEPTH} levels deep; this would go deeper"
+        )
     return parent_id
+
+
+def _levels(ctx: DomainContext, location_id: str | None) -> int:
+    """How many levels the location and its sub-locations span (1 for a new location)."""
+    if location_id is None:
+        return 1
+    levels, current = 1, [location_id]
+    while current := list(ctx.session.exec(select(Location.id).where(col(Location.parent_location_id).in_(current))).all()):
+        levels += 1
+    return levels
