@@ -401,3 +401,25 @@ def test_check_permissions_drops_unknown_things(fleet, tree, foreign):
 def test_check_permissions_empty_request(fleet):
     with invalid("permissions"):
         fleet.call("CheckPermissions", permissions=[])
+
+
+def test_moving_a_machine_out_of_a_shared_location_drops_the_sharing_organizations_roles_on_it(fleet):
+    """A role another organization granted on a machine through a share must not follow the
+    machine into a location that organization was never given (as UnshareLocation drops it)."""
+    owner, other = fleet.new_org(), fleet.new_org()
+    shared, private = fleet.new_location(owner.id), fleet.new_location(owner.id)
+    robot_id = fleet.new_robot(shared.id)
+    fleet.call("ShareLocation", location_id=shared.id, organization_id=other.id)
+    key = new_key(fleet, [role(other.id, "operator", "organization", other.id)])
+    fleet.call("AddRole", authorization=role(other.id, "operator", "robot", robot_id, key.id, "api-key"))
+    fleet.call("CreateOrganizationInvite", organization_id=other.id, email="robot-only@example.com",
+               authorizations=[role(other.id, "operator", "robot", robot_id)])
+    name = fleet.get_robot(robot_id).name
+    fleet.call("UpdateRobot", id=robot_id, name=name, location=fleet.new_location(owner.id, parent=shared.id).id)
+    assert key.fleet.get_robot(robot_id).id == robot_id  # still under the shared location: kept
+
+    fleet.call("UpdateRobot", id=robot_id, name=name, location=private.id)
+    with denied():
+        key.fleet.get_robot(robot_id)
+    assert robot_id not in {resource_id for *_, resource_id in _rows(fleet, other.id)}
+    assert not fleet.call("ListOrganizationMembers", organization_id=other.id).invites
