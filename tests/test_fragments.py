@@ -148,6 +148,27 @@ def test_history_pages_fit_a_small_max_message(tmp_path_factory: pytest.TempPath
         assert _all_history(small, fragment.id) == (["4", "3", "2", "1"], 4)
 
 
+def test_fragment_configs_must_fit_a_small_max_message(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The limit was a fixed 3 MiB: with FLEET_MAX_MESSAGE_BYTES of 256 KiB a 300 KB config was
+    stored and then GetFragment could not send it (RESOURCE_EXHAUSTED). It follows the page budget."""
+    max_message = 256 * 1024
+    for small in serve(tmp_path_factory.mktemp("small-max"), {"FLEET_MAX_MESSAGE_BYTES": str(max_message)}):
+        org_id = small.new_org().id
+        over = {"blob": "x" * 150_000}  # about 300 KB twice as a Struct, or as a Struct and JSON
+        with invalid("config") as error:
+            _create(small, org_id, over)
+        assert str(max_message * 3 // 4) in error.message
+        fragment = _create(small, org_id, {"a": 1})
+        with invalid("fragment_config_json"):
+            _update(small, fragment, fragment_config_json=json.dumps(over))
+        under = {"blob": "y" * 90_000}
+        fragment = _update(small, fragment, under)
+        assert _config(small.call("GetFragment", id=fragment.id).fragment) == under
+        assert _all_history(small, fragment.id) == (["2", "1"], 1)
+        newest = small.call("GetFragmentHistory", id=fragment.id).history[0]
+        assert json_format.MessageToDict(newest.old.fragment) == under
+
+
 def test_a_config_whose_history_entry_would_be_too_big_is_refused(fleet: Fleet, tree: Tree) -> None:
     """A history entry carries its config twice as a Struct (9 bytes a number): 200,000 numbers
     were accepted, then no GetFragmentHistory page could hold that revision (4.4 MB)."""

@@ -435,3 +435,27 @@ def test_history_pages_fit_a_small_max_message(tmp_path_factory: pytest.TempPath
             small.call("UpdateRobotPart", id=part.id, name=part.name, robot_config=make_struct(config))
         history = _all_history(small, part.id)
         assert len(history) == 4 and all(len(entry.old.robot_config_json) > 200_000 for entry in history[:3])
+
+
+SMALL_MAX_MESSAGE = 256 * 1024
+SMALL_PAGE_BUDGET = SMALL_MAX_MESSAGE * 3 // 4  # the budget of a history page, and so of one config
+
+
+def test_configs_must_fit_a_small_max_message(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The limit was a fixed 3 MiB: with FLEET_MAX_MESSAGE_BYTES of 256 KiB a 300 KB config was
+    stored and then GetRobotPart could not send it (RESOURCE_EXHAUSTED). It follows the page budget."""
+    for small in serve(tmp_path_factory.mktemp("small-max"), {"FLEET_MAX_MESSAGE_BYTES": str(SMALL_MAX_MESSAGE)}):
+        part = small.main_part(small.new_tree().robot_id)
+        over = {"blob": "x" * 100_000}  # about 300 KB as GetRobotPart carries it (Struct, JSON twice)
+        with invalid("robot_config") as error:
+            _update(small, part.id, part.name, robot_config=make_struct(over))
+        assert str(SMALL_PAGE_BUDGET) in error.message
+        with invalid("robot_config_json"):
+            _update(small, part.id, part.name, robot_config_json=json.dumps(over))
+        under = {"blob": "y" * 60_000}
+        _update(small, part.id, part.name, robot_config=make_struct(under))
+        assert json.loads(_config_json(small, part.id)) == under
+        _update(small, part.id, part.name, robot_config_json="{}")
+        [newest, *_] = _all_history(small, part.id)
+        assert json.loads(newest.old.robot_config_json) == under
+        assert json_format.MessageToDict(newest.old.robot_config) == under

@@ -56,7 +56,7 @@ from server.domain.errors import FailedPrecondition, InvalidArgument, NotFound, 
 from server.domain.ids import new_id
 from server.domain.paging import decode_token, encode_token, leading_within, page_size, token_int
 from server.domain.part_configs import (
-    MAX_CONFIG_WIRE_BYTES, config_from_dict, config_from_json, ensure_not_stale, pin_version, struct_bytes,
+    config_from_dict, config_from_json, ensure_not_stale, pin_version, struct_bytes,
 )
 from server.domain.status import as_utc
 from server.domain.validation import clean_name
@@ -211,21 +211,12 @@ def _revision(ctx: DomainContext, fragment: Fragment, version: str | None, field
 # --- Create / update / delete --------------------------------------------------------------------
 
 
-def _config_text(config: dict[str, Any] | None, config_json: str | None) -> str | None:
+def _config_text(ctx: DomainContext, config: dict[str, Any] | None, config_json: str | None) -> str | None:
     if config_json is not None:
-        field_, text_ = "fragment_config_json", config_from_json(config_json, "fragment_config_json")
-    elif config is not None:
-        field_, text_ = "config", config_from_dict(config, "config")
-    else:
-        return None
-    # A GetFragmentHistory entry carries the config twice as a Struct (`old.fragment` and `config`).
-    wire = 2 * struct_bytes(json.loads(text_)) + 16
-    if wire > MAX_CONFIG_WIRE_BYTES:
-        raise InvalidArgument(
-            field_, f"would take {wire} bytes in a history entry (twice as a Struct), more than {MAX_CONFIG_WIRE_BYTES}: "
-            "long arrays of numbers take 9 bytes a number as a Struct"
-        )
-    return text_
+        return config_from_json(ctx, config_json, "fragment_config_json", kind="fragment")
+    if config is not None:
+        return config_from_dict(ctx, config, "config", kind="fragment")
+    return None
 
 
 def _check_imports(ctx: DomainContext, fragment_id: str | None, config: dict[str, Any]) -> list[tuple[str, str | None]]:
@@ -302,7 +293,7 @@ def create_fragment(
     ctx: DomainContext, organization_id: str, name: str, config: dict[str, Any] | None, visibility: str | None
 ) -> FragmentView:
     clean = clean_name(name)
-    text_ = _config_text(config, None) or "{}"
+    text_ = _config_text(ctx, config, None) or "{}"
     imports = _check_imports(ctx, None, json.loads(text_))
     fragment = Fragment(
         id=new_id(),
@@ -333,7 +324,7 @@ def update_fragment(
     """Renames, replaces the config (config_json wins; neither keeps it) and/or the visibility: a new revision."""
     fragment = _fragment(ctx, fragment_id, Permission.WRITE)
     clean = clean_name(name)
-    text_ = _config_text(config, config_json)
+    text_ = _config_text(ctx, config, config_json)
     current = ensure_not_stale("fragment", fragment.last_updated, last_known_update)
     if text_ is not None:
         _set_imports(ctx, fragment.id, _check_imports(ctx, fragment.id, json.loads(text_)))

@@ -29,10 +29,19 @@ from server.domain.status import as_utc
 from server.domain.validation import clean_name, has_non_finite
 
 MAX_CONFIG_BYTES = 1024 * 1024  # a part's config as compact JSON
-# A config goes out twice in a response (as a google.protobuf.Struct and as JSON); both
-# together must fit a client's default 4 MiB receive limit, with room for the rest.
+# Responses carry a config several times, as a google.protobuf.Struct and as JSON; the
+# biggest must fit a client's default 4 MiB receive limit, with room for the rest, and the
+# server's page budget (see max_config_wire_bytes).
 # (A Struct can be five times its JSON: each number in it takes 9 bytes.)
 MAX_CONFIG_WIRE_BYTES = 3 * 1024 * 1024
+# Per kind of config, (times as a Struct, times as JSON, in what) for each response carrying it.
+_CARRIED = {
+    "part": [(1, 2, "in a response (GetRobotPart carries it as a Struct and twice as JSON)")],
+    "fragment": [
+        (1, 1, "in a response (GetFragment carries it as a Struct and as JSON)"),
+        (2, 0, "in a history entry (twice as a Struct)"),
+    ],
+}
 # Objects and arrays nested in each other, the config itself included. Deeper
 # configs could not be read back: as a google.protobuf.Struct inside a
 # response they would exceed protobuf's default recursion limit of 100.
@@ -104,7 +113,7 @@ def ensure_not_stale(kind: str, last_updated: datetime, last_known_update: datet
     return current
 
 
-def config_from_json(text: str, field: str = "robot_config_json") -> str:
+def config_from_json(ctx: DomainContext, text: str, field: str = "robot_config_json", kind: str = "part") -> str:
     """The stored form of a JSON config: parsed and re-serialized compactly, keys in the order given."""
     try:
         value = json.loads(text, object_pairs_hook=_unique_pairs, parse_constant=_reject_constant)
@@ -114,14 +123,14 @@ def config_from_json(text: str, field: str = "robot_config_json") -> str:
         raise InvalidArgument(field, "is nested too deeply") from None
     except ValueError as error:
         raise InvalidArgument(field, f"is not valid JSON: {error}") from None
-    return _stored(value, field)
+    return _stored(ctx, value, field, kind)
 
 
-def config_from_dict(data: dict[str, Any], field: str = "robot_config") -> str:
-    return _stored(data, field)
+def config_from_dict(ctx: DomainContext, data: dict[str, Any], field: str = "robot_config", kind: str = "part") -> str:
+    return _stored(ctx, data, field, kind)
 
 
-def _stored(value: Any, field: str) -> str:
+def _stored(ctx: DomainContext, value: Any, field: str, kind: str) -> str:
     if not isinstance(value, dict):
         raise InvalidArgument(field, f"must be a JSON object, got {type(value).__name__ if value is not None else 'null'}")
     if _depth(value) > MAX_CONFIG_DEPTH:
@@ -138,13 +147,21 @@ def _stored(value: Any, field: str) -> str:
         raise InvalidArgument(field, "contains an unpaired surrogate (\\ud800-\\udfff escape)") from None
     if size > MAX_CONFIG_BYTES:
         raise InvalidArgument(field, f"must be at most {MAX_CONFIG_BYTES} bytes as compact JSON, got {size}")
-    wire = wire_bytes(value, size)
-    if wire > MAX_CONFIG_WIRE_BYTES:
+    struct = struct_bytes(value)
+    wire, where = max((structs * struct + jsons * size + 16, where) for structs, jsons, where in _CARRIED[kind])
+    limit = max_config_wire_bytes(ctx)
+    if wire > limit:
         raise InvalidArgument(
-            field, f"would take {wire} bytes in a response (as a Struct and as JSON), more than {MAX_CONFIG_WIRE_BYTES}: "
-            "long arrays of numbers take 9 bytes a number as a Struct"
+            field, f"would take {wire} bytes {where}, more than this server's limit of {limit} "
+            "(3 MiB, less when FLEET_MAX_MESSAGE_BYTES is below 4 MiB): long arrays of numbers take 9 bytes a number as a Struct"
         )
     return text
+
+
+def max_config_wire_bytes(ctx: DomainContext) -> int:
+    """A history page carries at least one entry, whatever its size, and is cut at the page budget
+    (FLEET_MAX_MESSAGE_BYTES): a config bigger than that budget could be stored but never sent back."""
+    return min(MAX_CONFIG_WIRE_BYTES, ctx.facts.log_page_bytes)
 
 
 def pin_version(version: Any) -> str | None:
@@ -237,9 +254,9 @@ def update_robot_part(
     """Renames the part and replaces its config (config_json wins; neither keeps the config)."""
     clean = clean_name(name)
     if config_json is not None:
-        new_config: str | None = config_from_json(config_json)
+        new_config: str | None = config_from_json(ctx, config_json)
     elif config is not None:
-        new_config = config_from_dict(config)
+        new_config = config_from_dict(ctx, config)
     else:
         new_config = None
     part = parts.part_row(ctx, part_id)
