@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import grpc
 import pytest
 from google.protobuf import json_format
+from sqlalchemy import create_engine, text
 
-from conftest import Fleet, Tree, add_user, authenticate_user, denied, invalid, make_struct, new_key, role, rpc_error, run_concurrently, unique
+from conftest import (
+    Fleet, RunningServer, Tree, add_user, authenticate_user, denied, invalid, make_struct, new_key, role, rpc_error, run_concurrently,
+    unique,
+)
 from generated.viam.app.v1 import app_pb2
+from harness import effective_database_url
 from test_checkin import boot_machine
 from test_log_edges import serve
 
@@ -562,12 +568,29 @@ def test_a_json_version_of_1_0_pins_revision_1(fleet: Fleet, tree: Tree) -> None
 @pytest.mark.parametrize("version", [2.5, {"n": 1}, [1], True], ids=["fraction", "object", "list", "bool"])
 def test_a_pin_that_is_neither_text_nor_a_whole_number_is_refused(fleet: Fleet, tree: Tree, version: Any) -> None:
     """Such a pin silently meant the newest revision; now it is refused before anything is written."""
+    _refused_as_second_entry(fleet, tree, lambda fragment_id: {"id": fragment_id, "version": version}, "fragments[1].version")
+
+
+@pytest.mark.parametrize(
+    ("entry", "named"),
+    [(7, "fragments[1]"), (None, "fragments[1]"), ("", "fragments[1]"), (True, "fragments[1]"), (["x"], "fragments[1]"),
+     ({"version": "1"}, "fragments[1].id"), ({"id": 7}, "fragments[1].id"), ({"id": None}, "fragments[1].id"),
+     ({"id": ""}, "fragments[1].id")],
+    ids=["number", "null", "empty", "bool", "list", "object-without-id", "number-id", "null-id", "empty-id"],
+)
+def test_a_fragments_entry_that_names_no_fragment_is_refused(fleet: Fleet, tree: Tree, entry: Any, named: str) -> None:
+    """Such entries were silently skipped; now they are refused before anything is written."""
+    _refused_as_second_entry(fleet, tree, lambda _fragment_id: entry, named)
+
+
+def _refused_as_second_entry(fleet: Fleet, tree: Tree, entry: Callable[[str], Any], named: str) -> None:
+    """A config naming a fragment, then `entry(fragment id)`, is INVALID_ARGUMENT naming `named`, for parts and fragments."""
     part = fleet.main_part(tree.robot_id)
     fragment = _create(fleet, tree.org.id, {"components": [{"name": "v1"}]})
-    config = {"fragments": [fragment.id, {"id": fragment.id, "version": version}]}
+    config = {"fragments": [fragment.id, entry(fragment.id)]}
     with invalid("robot_config_json") as error:
         fleet.call("UpdateRobotPart", id=part.id, name=part.name, robot_config_json=json.dumps(config))
-    assert "version" in error.message and "fragments[1]" in error.message
+    assert named in error.message
     with invalid("robot_config"):
         fleet.call("UpdateRobotPart", id=part.id, name=part.name, robot_config=make_struct(config))
     assert fleet.get_part(part.id).robot_config_json == part.robot_config_json, "nothing written"
@@ -576,6 +599,22 @@ def test_a_pin_that_is_neither_text_nor_a_whole_number_is_refused(fleet: Fleet, 
     with invalid("fragment_config_json"):
         _update(fleet, fragment, fragment_config_json=json.dumps(config))
     assert fleet.call("GetFragment", id=fragment.id).fragment.revision == "1", "nothing written"
+
+
+def test_stored_configs_with_such_entries_read_as_before(fleet: Fleet, server: RunningServer, tree: Tree) -> None:
+    """Configs stored before these entries were refused still read: bad entries skipped, bad pins the newest revision."""
+    part = fleet.main_part(tree.robot_id)
+    fragment = _create(fleet, tree.org.id, {"components": [{"name": "v1"}]})
+    _update(fleet, fragment, {"components": [{"name": "v2"}]})
+    stored = json.dumps({"fragments": [7, None, "", {"id": 7}, {"version": "1"}, {"id": fragment.id, "version": 2.5}]})
+    engine = create_engine(effective_database_url(server.data_dir))
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE robot_part SET config_json = :c WHERE id = :id"), {"c": stored, "id": part.id})
+    finally:
+        engine.dispose()
+    assert json.loads(fleet.get_part(part.id).robot_config_json) == json.loads(stored)
+    assert [c.name for c in boot_machine(fleet, part.id).config().components] == ["v2"]
 
 
 def test_pins_of_text_whole_numbers_or_null_are_accepted(fleet: Fleet, tree: Tree) -> None:

@@ -3,7 +3,8 @@
 References. A config (a part's or a fragment's) uses fragments through its
 top-level "fragments" list: each item is a fragment id, or
 {"id": ..., "version": ...} where the version is a revision number (3 or "3") or a
-tag; without one the newest revision is used. Other versions are refused at write. Other keys viam-server knows
+tag; without one the newest revision is used. Other entries and versions are refused at write
+(configs stored before that was so skip such entries and read such pins as the newest revision). Other keys viam-server knows
 ("fragment_mods", "fragment_imports") are kept in the config but not interpreted.
 
 Revisions. Create writes revision 1, every update the next one; each holds the

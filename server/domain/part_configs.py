@@ -137,7 +137,7 @@ def _stored(ctx: DomainContext, value: Any, field: str, kind: str) -> str:
         raise InvalidArgument(field, f"must not nest objects and arrays more than {MAX_CONFIG_DEPTH} deep")
     if has_non_finite(value):
         raise InvalidArgument(field, "numbers must be finite doubles (no NaN, Infinity or beyond ±1.8e308)")
-    _check_pins(value, field)
+    _check_references(value, field)
     try:
         text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
         size = len(text.encode("utf-8"))
@@ -172,22 +172,33 @@ def pin_version(version: Any) -> str | None:
     if version is None:
         return None
     if isinstance(version, bool) or not isinstance(version, (str, int)):
-        kinds = {bool: "a boolean", dict: "an object", list: "a list"}
-        raise ValueError(kinds.get(type(version), f"the number {version!r}"))
+        raise ValueError(_kind(version))
     return None if version in ("", "latest") else str(version)
 
 
-def _check_pins(config: dict[str, Any], field: str) -> None:
-    """Refused at write, not read as the newest revision: a pin like 2.5 or true was surely meant as one."""
+def _kind(value: Any) -> str:
+    kinds = {type(None): "null", bool: "a boolean", dict: "an object", list: "a list", str: "text"}
+    return "empty text" if value == "" else kinds.get(type(value), f"the number {value!r}")
+
+
+def _check_references(config: dict[str, Any], field: str) -> None:
+    """Refused at write, not skipped or read as the newest revision: an entry like 7, null or
+    {"id": 7}, or a pin like 2.5 or true, was surely meant as a reference (see fragments.references)."""
     items = config.get("fragments")
     for index, item in enumerate(items if isinstance(items, list) else []):
-        if isinstance(item, dict):
-            try:
-                pin_version(item.get("version"))
-            except ValueError as error:
-                raise InvalidArgument(
-                    field, f"fragments[{index}].version must be a revision number or a tag (text or a whole number), got {error}"
-                ) from None
+        if isinstance(item, str) and item:
+            continue
+        if not isinstance(item, dict):
+            raise InvalidArgument(field, f"fragments[{index}] must be a fragment id or an object with an \"id\", got {_kind(item)}")
+        if not isinstance(item.get("id"), str) or not item["id"]:
+            got = f"{_kind(item['id'])} as its id" if "id" in item else "no id"
+            raise InvalidArgument(field, f"fragments[{index}].id must be a fragment id (non-empty text), got {got}")
+        try:
+            pin_version(item.get("version"))
+        except ValueError as error:
+            raise InvalidArgument(
+                field, f"fragments[{index}].version must be a revision number or a tag (text or a whole number), got {error}"
+            ) from None
 
 
 def wire_bytes(config: dict[str, Any], json_bytes: int) -> int:
