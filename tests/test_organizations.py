@@ -219,6 +219,15 @@ def test_update_organization_all_fields(fleet, org):
     assert again.default_fragments == fragments and again.allowed_login_methods == methods
 
 
+def test_update_organization_cid_is_at_most_100_characters(fleet, org):
+    """A cid of any length was stored (100,000 characters and more) and echoed in every organization read."""
+    with invalid("cid") as error:
+        fleet.call("UpdateOrganization", organization_id=org.id, cid="c" * 101)
+    assert "100" in error.message
+    assert fleet.get_org(org.id) == org
+    assert fleet.call("UpdateOrganization", organization_id=org.id, cid="c" * 100).organization.cid == "c" * 100
+
+
 @pytest.mark.parametrize("name", BAD_NAMES)
 def test_update_organization_bad_name(fleet, org, name):
     with invalid("name"):

@@ -13,7 +13,7 @@ from server.domain.context import Caller, DomainContext
 from server.domain.errors import AlreadyExists, FailedPrecondition, PermissionDenied
 from server.domain.ids import new_id
 from server.domain.rows import checked_row
-from server.domain.validation import check_namespace, check_region, clean_name
+from server.domain.validation import check_length, check_namespace, check_region, clean_name
 
 DEFAULT_REGION = "us-east-1"
 
@@ -101,7 +101,7 @@ def update_organization(ctx: DomainContext, organization_id: str, changes: Organ
     if changes.region is not None:
         organization.default_region = check_region(changes.region)
     if changes.cid is not None:
-        organization.cid = changes.cid
+        organization.cid = check_length(changes.cid, "cid")
     if changes.default_fragments is not None:
         organization.default_fragments = changes.default_fragments
     if changes.allowed_login_methods is not None:

@@ -29,11 +29,17 @@ def clean_name(value: str, field: str = "name") -> str:
     name = value.strip()
     if not name:
         raise InvalidArgument(field, "must not be empty")
-    if len(name) > MAX_NAME_LENGTH:
-        raise InvalidArgument(field, f"must be at most {MAX_NAME_LENGTH} characters, got {len(name)}")
+    check_length(name, field)
     if has_control_characters(name):
         raise InvalidArgument(field, "must not contain control characters")
     return name
+
+
+def check_length(value: str, field: str) -> str:
+    """Short text (a name, an organization's cid) is at most 100 characters."""
+    if len(value) > MAX_NAME_LENGTH:
+        raise InvalidArgument(field, f"must be at most {MAX_NAME_LENGTH} characters, got {len(value)}")
+    return value
 
 
 def has_control_characters(text: str) -> bool:
