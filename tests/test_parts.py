@@ -108,7 +108,17 @@ def test_dns_name(fleet, tree, name, dns):
 DNS_LABEL_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 
-@pytest.mark.parametrize("name", ["Ünïcode", "-dash-", "x" * 100, "東京"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Ünïcode",
+        "-dash-",
+        "x" * 100,
+        "東京",
+        pytest.param("x" * 62 + " y", id="dash-at-the-cut"),
+        pytest.param("x" * 60 + " yz", id="dash-at-the-cut-for-a-suffix"),
+    ],
+)
 def test_dns_name_is_a_dns_label(fleet, tree, name):
     # Taken literally, the spec's rule would give a leading '-' or a label longer
     # than 63 characters here; fqdn is a DNS name, so only require a valid label
@@ -117,6 +127,10 @@ def test_dns_name_is_a_dns_label(fleet, tree, name):
     assert set(part.dns_name) <= set("abcdefghijklmnopqrstuvwxyz0123456789-")
     assert DNS_LABEL_RE.match(part.dns_name), part.dns_name
     assert part.fqdn == f"{part.dns_name}.{tree.location.id}.fleet.local"
+    # The same name on another machine of the location gets a numbered label, a valid one too.
+    twin = fleet.get_part(fleet.new_part(fleet.new_robot(tree.location.id), name))
+    assert twin.dns_name != part.dns_name and DNS_LABEL_RE.match(twin.dns_name), twin.dns_name
+    assert "--" not in part.dns_name + twin.dns_name  # none of these names has a run of dashes
 
 
 @pytest.mark.parametrize("name", BAD_NAMES)

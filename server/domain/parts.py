@@ -192,13 +192,14 @@ def give_unique_dns_names(ctx: DomainContext, robot: Robot, location_id: str) ->
 
 def _dns_name(ctx: DomainContext, location_id: str, name: str, taken: set[str] | None = None) -> str:
     """A DNS label from the name, made unique within the location (hostnames are per location)."""
-    base = _NOT_DNS.sub("-", name.lower()).strip("-")[:MAX_DNS_LABEL] or "part"
+    # Dashes stripped after each cut too: a label must not end with one (RFC 1123).
+    base = _NOT_DNS.sub("-", name.lower()).strip("-")[:MAX_DNS_LABEL].rstrip("-") or "part"
     if taken is None:
         taken = _dns_names_in(ctx, location_id)
     candidate, suffix = base, 2
     while candidate in taken:
         tail = f"-{suffix}"
-        candidate, suffix = base[: MAX_DNS_LABEL - len(tail)] + tail, suffix + 1
+        candidate, suffix = base[: MAX_DNS_LABEL - len(tail)].rstrip("-") + tail, suffix + 1
     return candidate
 
 
