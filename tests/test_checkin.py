@@ -318,6 +318,18 @@ def test_online_state_follows_the_configured_threshold(quick_offline: Fleet) -> 
     assert listed[tree.robot_id].online_state == OFFLINE
 
 
+def test_a_machine_checking_in_stays_online_under_a_threshold_below_10_seconds(quick_offline: Fleet) -> None:
+    fleet = quick_offline
+    tree = fleet.new_tree()
+    part = fleet.main_part(tree.robot_id)
+    machine = boot_machine(fleet, part.id)
+    machine.config()
+    time.sleep(2.2)
+    machine.needs_restart()  # checked in just now
+    assert fleet.main_part(tree.robot_id).online_state == ONLINE
+    assert fleet.get_robot(tree.robot_id).online_state == ONLINE
+
+
 @pytest.mark.parametrize("value", ["0", "-5", "soon"])
 def test_a_bad_threshold_is_refused_at_startup(tmp_path: Path, value: str) -> None:
     process = ServerProcess(tmp_path, extra_env={"FLEET_ONLINE_THRESHOLD_SECONDS": value})

@@ -4,8 +4,9 @@ The config a machine gets has its fragments merged in (fragments.resolved_config
 
 Every Config and NeedsRestart call is a heartbeat. To keep check-ins from
 writing to the database on every call, a part's `last_access` (and its
-machine's) is written at most once per HEARTBEAT_WRITE_SECONDS, so it lags
-the real last call by up to that much; online status (status.py) allows for it.
+machine's) is written at most once per HEARTBEAT_WRITE_SECONDS (or per online
+threshold, when that is shorter), so it lags the real last call by less than
+the online threshold.
 """
 
 from __future__ import annotations
@@ -96,7 +97,9 @@ def mark_for_restart(ctx: DomainContext, part_id: str) -> None:
 def record_heartbeat(ctx: DomainContext, part: RobotPart, robot: Robot | None = None) -> None:
     """The part (and its machine) checked in now; written only if the stored time is stale."""
     last = as_utc(part.last_access)
-    if last is not None and last <= ctx.now < last + _HEARTBEAT_WRITE:
+    # Never less often than the online threshold, or a machine checking in would show offline.
+    interval = min(_HEARTBEAT_WRITE, timedelta(seconds=ctx.facts.online_threshold_seconds))
+    if last is not None and last <= ctx.now < last + interval:
         return
     part.last_access = ctx.now
     ctx.session.add(part)
