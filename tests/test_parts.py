@@ -218,6 +218,14 @@ def test_get_part_by_fqdn_and_location(fleet, tree):
     assert _by_name(fleet, main.fqdn, tree.location.id).id == main.id
 
 
+def test_get_part_by_fqdn_ignores_case_and_a_root_dot(fleet, tree):
+    main = fleet.main_part(tree.robot_id)
+    assert _by_name(fleet, main.fqdn.upper(), tree.location.id).id == main.id
+    assert _by_name(fleet, main.fqdn + ".", tree.location.id).id == main.id
+    with rpc_error(NOT_FOUND):  # names, unlike fqdns, are matched exactly
+        _by_name(fleet, main.name.upper(), tree.location.id)
+
+
 def test_get_part_by_name_not_found(fleet, tree):
     with rpc_error(NOT_FOUND):
         _by_name(fleet, "no-such-part", tree.location.id)

@@ -100,9 +100,10 @@ def get_part_by_name_and_location(ctx: DomainContext, name: str, location_id: st
     """A part on a machine directly in the location, by part name or by fqdn."""
     if not name:
         raise InvalidArgument("name", "is required")
-    fqdn_suffix = f".{location_id}.{ctx.facts.dns_domain}"
+    # DNS names are case-insensitive, and may end with the root's dot.
+    fqdn, fqdn_suffix = name.lower().removesuffix("."), f".{location_id}.{ctx.facts.dns_domain}".lower()
     match = (
-        RobotPart.dns_name == name.removesuffix(fqdn_suffix) if name.endswith(fqdn_suffix) else RobotPart.name == name
+        RobotPart.dns_name == fqdn.removesuffix(fqdn_suffix) if fqdn.endswith(fqdn_suffix) else RobotPart.name == name
     )
     row = ctx.session.exec(
         select(RobotPart)
