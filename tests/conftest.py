@@ -54,6 +54,8 @@ BAD_NAMES = [
     pytest.param("bad\x1bname", id="escape"),
     pytest.param("bad\x7fname", id="del"),
     pytest.param("bad\u0085name", id="c1-control"),
+    pytest.param("bad\u2028name", id="line-separator"),
+    pytest.param("bad\u2029name", id="paragraph-separator"),
 ]
 
 BAD_NAMESPACES = [

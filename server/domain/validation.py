@@ -43,8 +43,9 @@ def check_length(value: str, field: str) -> str:
 
 
 def has_control_characters(text: str) -> bool:
-    """Control, invisible formatting (zero-width, bidi overrides) or surrogate characters."""
-    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in text)
+    """Control, invisible formatting (zero-width, bidi overrides), surrogate or line/paragraph
+    separator characters (U+2028/U+2029 break lines as a newline does)."""
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") for ch in text)
 
 
 def check_namespace(value: str, field: str = "public_namespace") -> str:
