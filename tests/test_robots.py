@@ -82,6 +82,19 @@ def test_new_robot_duplicate_name(fleet, org):
     assert len(fleet.parts(first)) == 1
 
 
+def test_names_that_differ_only_in_unicode_composition_are_the_same_name(fleet, org):
+    loc = fleet.new_location(org.id)
+    robot_id = fleet.new_robot(loc.id, "Cafe\u0301")  # "e" and a combining accent
+    assert fleet.get_robot(robot_id).name == "Caf\u00e9"  # stored composed (NFC)
+    with rpc_error(EXISTS):
+        fleet.new_robot(loc.id, "Caf\u00e9")
+    part_id = fleet.new_part(robot_id, "Ble\u0301")
+    with rpc_error(EXISTS):
+        fleet.new_part(robot_id, "Bl\u00e9")
+    found = fleet.call("GetRobotPartByNameAndLocation", name="Ble\u0301", location_id=loc.id).part
+    assert found.id == part_id and found.name == "Bl\u00e9"
+
+
 def test_concurrent_new_robot_same_name(fleet, org):
     loc = fleet.new_location(org.id)
     results, errors = run_concurrently(lambda: fleet.new_robot(loc.id, "racer"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -103,7 +104,9 @@ def get_part_by_name_and_location(ctx: DomainContext, name: str, location_id: st
     # DNS names are case-insensitive, and may end with the root's dot.
     fqdn, fqdn_suffix = name.lower().removesuffix("."), f".{location_id}.{ctx.facts.dns_domain}".lower()
     match = (
-        RobotPart.dns_name == fqdn.removesuffix(fqdn_suffix) if fqdn.endswith(fqdn_suffix) else RobotPart.name == name
+        RobotPart.dns_name == fqdn.removesuffix(fqdn_suffix)
+        if fqdn.endswith(fqdn_suffix)
+        else RobotPart.name == unicodedata.normalize("NFC", name)  # as names are stored
     )
     row = ctx.session.exec(
         select(RobotPart)

@@ -25,8 +25,9 @@ def require_id(value: str, field: str) -> str:
 
 
 def clean_name(value: str, field: str = "name") -> str:
-    """Names are trimmed; they must be 1..100 characters with no control characters."""
-    name = value.strip()
+    """Names are trimmed and composed (NFC, so names that look the same are the same);
+    they must be 1..100 characters with no control characters."""
+    name = unicodedata.normalize("NFC", value.strip())
     if not name:
         raise InvalidArgument(field, "must not be empty")
     check_length(name, field)
