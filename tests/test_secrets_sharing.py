@@ -479,6 +479,35 @@ def test_owners_through_the_primary_organization_share_and_unshare(server, fleet
         assert organizations_of(fleet.get_location(loc)) == [(tree.org.id, True)]
 
 
+def test_a_sharee_may_not_delete_or_restructure_the_location(fleet, tree, other):
+    """The location structure (the locations, their names, regions, parents and secrets) belongs to the
+    location's own organization: owning it through a share only lets the sharee manage the machines."""
+    org_b, user = other
+    loc = tree.location.id
+    sub = fleet.new_location(tree.org.id, parent=loc)
+    elsewhere = fleet.new_location(tree.org.id)
+    for location_id in (loc, elsewhere.id):
+        fleet.call("ShareLocation", location_id=location_id, organization_id=org_b.id)
+    sharee_key = new_key(user.fleet, [role(org_b.id, "owner", "location", loc), role(org_b.id, "owner", "location", elsewhere.id)])
+    before = {location_id: fleet.get_location(location_id) for location_id in (loc, sub.id)}
+    for caller in (user.fleet, sharee_key.fleet):
+        for location_id in (loc, sub.id):
+            secret_id = location_auth(caller, location_id).secrets[0].id  # owners through a share still read them
+            for change in ({"name": "renamed"}, {"region": "eu-west-1"}, {"parent_location_id": elsewhere.id},
+                           {"parent_location_id": ""}):
+                with denied():
+                    caller.call("UpdateLocation", location_id=location_id, **change)
+            for method, fields in (("DeleteLocation", {}), ("CreateLocationSecret", {}),
+                                   ("DeleteLocationSecret", {"secret_id": secret_id})):
+                with denied():
+                    caller.call(method, location_id=location_id, **fields)
+    assert {location_id: fleet.get_location(location_id) for location_id in (loc, sub.id)} == before
+    # ... but the machines inside are still theirs to manage
+    robot = sharee_key.fleet.new_robot(sub.id)
+    sharee_key.fleet.call("UpdateRobot", id=robot, name="moved", location=loc)
+    sharee_key.fleet.call("DeleteRobot", id=robot)
+
+
 def test_roles_granted_through_a_share_go_with_it(fleet, tree, other):
     """What the sharee organization granted on the shared location (a key's role, an invite's
     role) stops working when the location is unshared; and a sharee can't grant roles in the

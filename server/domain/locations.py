@@ -60,6 +60,7 @@ def update_location(
 ) -> LocationView:
     """name None or "" keeps the name; parent None keeps it, "" moves to the top level."""
     location = _location(ctx, location_id)
+    sharing.require_primary_owner(ctx, location, "changed")
     if name:
         location.name = clean_name(name)
     if parent_location_id is not UNCHANGED:
@@ -73,6 +74,7 @@ def update_location(
 
 def delete_location(ctx: DomainContext, location_id: str) -> None:
     location = _location(ctx, location_id)
+    sharing.require_primary_owner(ctx, location, "deleted")
     if ctx.session.exec(select(Robot.id).where(Robot.location_id == location_id).limit(1)).first():
         raise FailedPrecondition("location_id", "the location still has machines; delete or move them first")
     if ctx.session.exec(select(Location.id).where(Location.parent_location_id == location_id).limit(1)).first():

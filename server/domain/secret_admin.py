@@ -1,7 +1,11 @@
 """Owners manage location and part secrets: LocationAuth, Create/DeleteLocationSecret, Create/DeleteRobotPartSecret.
 
 The RPCs' guards already checked that the caller owns the location or part
-(Permission.WRITE), so everything here may reveal what exists.
+(Permission.WRITE), so everything here may reveal what exists. Location secrets
+are created and deleted only by owners through the location's own organization
+(a location secret lets a machine in as any part in the location, so it is part
+of the location, not of the machines a sharee manages); owners through a share
+may read them.
 
 - A part always keeps at least one secret: deleting its last one is a
   FailedPrecondition (a part without secrets could never authenticate again
@@ -18,7 +22,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from server.db.models import Location, RobotPart
-from server.domain import parts, secrets
+from server.domain import parts, secrets, sharing
 from server.domain.context import DomainContext
 from server.domain.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from server.domain.parts import PartView
@@ -36,14 +40,14 @@ def location_auth(ctx: DomainContext, location_id: str) -> list[SecretView]:
 
 def create_location_secret(ctx: DomainContext, location_id: str) -> list[SecretView]:
     """Adds a secret; returns all of the location's secrets, oldest first (the new one last)."""
-    _location(ctx, location_id)
+    sharing.require_primary_owner(ctx, _location(ctx, location_id), "given new secrets")
     secrets.add_location_secret(ctx, location_id)
     ctx.session.flush()
     return secrets.location_secrets(ctx, location_id)
 
 
 def delete_location_secret(ctx: DomainContext, location_id: str, secret_id: str) -> None:
-    _location(ctx, location_id)
+    sharing.require_primary_owner(ctx, _location(ctx, location_id), "has secrets deleted")
     _require_secret_id(secret_id)
     if not secrets.delete_secret(ctx, LOCATION, location_id, secret_id):
         raise NotFound("location_secret", secret_id, f"location {location_id!r} has no secret {secret_id!r}")

@@ -1,5 +1,7 @@
 """Location sharing: a location shared with another organization gives that organization's members their
-organization roles on it, its sub-locations and their machines (see access.resource_chain).
+organization roles on it, its sub-locations and their machines (see access.resource_chain). The locations
+themselves stay their primary organization's: changing, deleting, sharing them and their secrets need
+ownership through it (`require_primary_owner`).
 
 Who shares is decided by the location's primary organization: only an owner through it (an owner of
 that organization, or of the location or a location above it by a role that organization granted)
@@ -50,10 +52,7 @@ def share_location(ctx: DomainContext, location_id: str, organization_id: str) -
     location = _location(ctx, location_id)
     if not organization_id:
         raise InvalidArgument("organization_id", "is required")
-    if not _owns_through(ctx, location, location.organization_id):
-        raise PermissionDenied(
-            f"location {location_id!r} is shared only by owners through its own organization {location.organization_id!r}"
-        )
+    require_primary_owner(ctx, location, "shared")
     if organization_id == location.organization_id:
         raise InvalidArgument("organization_id", "is the location's primary organization; share it with another one")
     if not access.has_permission(ctx, Permission.READ, ResourceType.ORGANIZATION, organization_id):
@@ -139,6 +138,15 @@ def _drop_grants_outside(ctx: DomainContext, organization_ids: list[str]) -> Non
     for organization_id in organization_ids:
         roles.drop_roles_outside(ctx, organization_id)
         members.drop_invite_grants_outside(ctx, organization_id)
+
+
+def require_primary_owner(ctx: DomainContext, location: Location, action: str) -> None:
+    """PermissionDenied unless the caller owns the location through its own organization: the
+    location itself (sharing it, its place, name, region and secrets) is that organization's."""
+    if not _owns_through(ctx, location, location.organization_id):
+        raise PermissionDenied(
+            f"location {location.id!r} is {action} only by owners through its own organization {location.organization_id!r}"
+        )
 
 
 def _owns_through(ctx: DomainContext, location: Location, organization_id: str) -> bool:

@@ -24,6 +24,7 @@ class LocationRpcs:
     def GetLocation(self, ctx: DomainContext, request: pb.GetLocationRequest) -> pb.GetLocationResponse:
         return pb.GetLocationResponse(location=convert.location(locations.get_location(ctx, request.location_id)))
 
+    # Sharee owners pass here; locations lets only owners through the location's own organization on.
     @rpc(WRITE, LOCATION, "location_id")
     def UpdateLocation(self, ctx: DomainContext, request: pb.UpdateLocationRequest) -> pb.UpdateLocationResponse:
         updated = locations.update_location(
@@ -35,6 +36,7 @@ class LocationRpcs:
         )
         return pb.UpdateLocationResponse(location=convert.location(updated))
 
+    # As UpdateLocation: ownership through the location's own organization is checked in locations.
     @rpc(WRITE, LOCATION, "location_id")
     def DeleteLocation(self, ctx: DomainContext, request: pb.DeleteLocationRequest) -> pb.DeleteLocationResponse:
         locations.delete_location(ctx, request.location_id)

@@ -28,6 +28,7 @@ class SecretRpcs:
         secrets = secret_admin.location_auth(ctx, request.location_id)
         return pb.LocationAuthResponse(auth=_location_auth(request.location_id, secrets))
 
+    # Sharee owners pass here (they read secrets); secret_admin lets only primary-organization owners on.
     @rpc(WRITE, LOCATION, "location_id")
     def CreateLocationSecret(self, ctx: DomainContext, request: pb.CreateLocationSecretRequest) -> pb.CreateLocationSecretResponse:
         secrets = secret_admin.create_location_secret(ctx, request.location_id)
