@@ -195,6 +195,24 @@ def test_update_location_reparent_and_move_to_top(fleet, org):
     assert under.parent_location_id == a.id
 
 
+def test_moving_to_the_top_level_needs_the_organization(fleet, org):
+    """As moving under a parent needs ownership of that parent, moving to the top level needs ownership
+    of the organization: an owner of just the location can't pull it out from under its parent."""
+    parent = fleet.new_location(org.id)
+    loc = fleet.new_location(org.id, parent=parent.id)
+    top = fleet.new_location(org.id)
+    owner = new_key(fleet, [role(org.id, "owner", "location", loc.id), role(org.id, "owner", "location", top.id)])
+    parent_operator = new_key(fleet, [role(org.id, "operator", "location", parent.id)])
+    with denied():
+        owner.fleet.call("UpdateLocation", location_id=loc.id, parent_location_id="")
+    assert fleet.get_location(loc.id).parent_location_id == parent.id
+    assert parent_operator.fleet.get_location(loc.id).id == loc.id
+    # the rest of the location is still its owner's to change; a top-level location stays where it is
+    assert owner.fleet.call("UpdateLocation", location_id=loc.id, name="renamed").location.name == "renamed"
+    assert owner.fleet.call("UpdateLocation", location_id=top.id, parent_location_id="", name="kept").location.parent_location_id == ""
+    assert fleet.call("UpdateLocation", location_id=loc.id, parent_location_id="").location.parent_location_id == ""
+
+
 def test_update_location_cycles_refused(fleet, org):
     root = fleet.new_location(org.id)
     child = fleet.new_location(org.id, parent=root.id)

@@ -63,7 +63,8 @@ def update_location(
     sharing.require_primary_owner(ctx, location, "changed")
     if name:
         location.name = clean_name(name)
-    if parent_location_id is not UNCHANGED:
+    # The current parent is no move, so it needs no permission on it (or on the organization).
+    if parent_location_id is not UNCHANGED and parent_location_id != (location.parent_location_id or ""):
         with sharing.moving(ctx, ResourceType.LOCATION, location.id):
             location.parent_location_id = _checked_parent(ctx, location.organization_id, parent_location_id, moving=location.id)
     if region is not None:
@@ -126,8 +127,11 @@ def _location(ctx: DomainContext, location_id: str) -> Location:
 
 def _checked_parent(ctx: DomainContext, organization_id: str, parent_id: str, moving: str | None) -> str | None:
     """A parent must be a location of the same organization, not the location itself or below it,
-    and leave no location nested deeper than access.MAX_LOCATION_DEPTH."""
+    and leave no location nested deeper than access.MAX_LOCATION_DEPTH. Moving to the top level
+    takes it from under its parent's owners: it needs the organization, as a new parent needs its owner."""
     if not parent_id:
+        if moving is not None:
+            access.require(ctx, Permission.WRITE, ResourceType.ORGANIZATION, [organization_id])
         return None
     # Permission first: an unknown location and one the caller can't see look the same.
     access.require(ctx, Permission.WRITE, ResourceType.LOCATION, [parent_id])
