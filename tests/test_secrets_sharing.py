@@ -573,6 +573,39 @@ def test_moving_out_of_a_shared_location_ends_the_sharees_roles_there(fleet, tre
         key.fleet.call("UpdateLocation", location_id=sub.id, name="renamed")
 
 
+def test_a_sharee_sees_only_its_own_share(fleet, tree, other):
+    """Location.organizations (GetLocation, ListLocations) and GetOrganizationsWithAccessToLocation show
+    a sharee the primary organization and the sharee organizations it belongs to, not the location's
+    other shares; callers with a role through the primary organization see every share."""
+    org_b, user = other
+    org_c, org_d = fleet.new_org(), fleet.new_org()
+    loc = tree.location.id
+    sub = fleet.new_location(tree.org.id, parent=loc)
+    for org in (org_b, org_c, org_d):
+        fleet.call("ShareLocation", location_id=loc, organization_id=org.id)
+    everyone = [(tree.org.id, True), (org_b.id, False), (org_c.id, False), (org_d.id, False)]
+
+    def seen(caller, listed_in):
+        with_access = [o.id for o in caller.call("GetOrganizationsWithAccessToLocation", location_id=sub.id).organization_identities]
+        listed = [organizations_of(l) for l in caller.locations(listed_in) if l.id == loc]
+        return organizations_of(caller.get_location(loc)), listed, sorted(with_access)
+
+    sharee_key = new_key(user.fleet, [role(org_b.id, "owner", "location", loc), role(org_b.id, "operator", "organization", org_b.id)])
+    for caller in (user.fleet, sharee_key.fleet):
+        mine = [(tree.org.id, True), (org_b.id, False)]
+        assert seen(caller, org_b.id) == (mine, [mine], sorted([tree.org.id, org_b.id]))
+    # a member of two sharee organizations sees both
+    fleet.call("AddRole", authorization=role(org_d.id, "operator", "organization", org_d.id, identity_id=user.id, identity_type="user"))
+    mine = [(tree.org.id, True), (org_b.id, False), (org_d.id, False)]
+    assert seen(user.fleet, org_b.id) == (mine, [mine], sorted([tree.org.id, org_b.id, org_d.id]))
+    # roles through the primary organization, owner or operator, show every share
+    primary_owner = new_key(fleet, [role(tree.org.id, "owner", "location", loc)])
+    primary_operator = new_key(fleet, [role(tree.org.id, "operator", "location", loc), role(tree.org.id, "operator", "organization", tree.org.id)])
+    assert seen(fleet, tree.org.id) == (everyone, [everyone], sorted(o for o, _ in everyone))
+    assert organizations_of(primary_owner.fleet.get_location(loc)) == everyone
+    assert seen(primary_operator.fleet, tree.org.id) == (everyone, [everyone], sorted(o for o, _ in everyone))
+
+
 def test_share_twice_already_exists(fleet, tree, other):
     org_b, _ = other
     fleet.call("ShareLocation", location_id=tree.location.id, organization_id=org_b.id)

@@ -159,6 +159,16 @@ def organizations_of_caller(ctx: DomainContext) -> list[str]:
     )
 
 
+def visible_sharees(ctx: DomainContext, location_id: str, primary_id: str, sharee_ids: list[str]) -> list[str]:
+    """Of the organizations a location is shared with, those the caller may see: all of them with a role
+    through the location's own organization, else only the caller's own (a sharee learns nothing of the
+    location's other shares)."""
+    if not sharee_ids or has_permission(ctx, Permission.READ, ResourceType.LOCATION, location_id, held_in=primary_id):
+        return sharee_ids
+    member_of = set(organizations_of_caller(ctx))
+    return [organization_id for organization_id in sharee_ids if organization_id in member_of]
+
+
 def grant(ctx: DomainContext, *, organization_id: str, identity_id: str, identity_type: str, role: str,
           resource_type: str, resource_id: str) -> None:
     ctx.session.add(

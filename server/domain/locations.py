@@ -32,7 +32,7 @@ class LocationView:
     created_on: datetime
     robot_count: int
     secrets: list[SecretView]  # empty unless the caller owns the location
-    shared_with: list[str] = field(default_factory=list)  # ids of the other organizations it is shared with
+    shared_with: list[str] = field(default_factory=list)  # ids of the other organizations it is shared with (access.visible_sharees)
 
 
 def create_location(ctx: DomainContext, organization_id: str, name: str, parent_location_id: str | None) -> LocationView:
@@ -112,7 +112,7 @@ def view(ctx: DomainContext, location: Location) -> LocationView:
         created_on=location.created_on,
         robot_count=int(robot_count),
         secrets=secrets.location_secrets(ctx, location.id) if owner else [],
-        shared_with=sharing.shared_with(ctx, location.id),
+        shared_with=access.visible_sharees(ctx, location.id, location.organization_id, sharing.shared_with(ctx, location.id)),
     )
 
 

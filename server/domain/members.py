@@ -114,9 +114,10 @@ def organizations_of_user(ctx: DomainContext, user_id: str) -> list[Organization
 
 
 def organizations_with_access_to_location(ctx: DomainContext, location_id: str) -> list[OrganizationIdentity]:
-    """The location's own organization first, then every organization it (or a location above it) is shared with.
+    """The location's own organization first, then every organization it (or a location above it) is shared with
+    that the caller may see (access.visible_sharees).
 
-    These are exactly the organizations whose roles reach the location (access.resource_chain).
+    Before that filter, these are exactly the organizations whose roles reach the location (access.resource_chain).
     """
     organization_ids = [rid for kind, rid in access.resource_chain(ctx, ResourceType.LOCATION, location_id) if kind == ORGANIZATION]
     if not organization_ids:  # deleted since the permission check
@@ -124,7 +125,7 @@ def organizations_with_access_to_location(ctx: DomainContext, location_id: str) 
     names = dict(
         ctx.session.exec(select(Organization.id, Organization.name).where(col(Organization.id).in_(organization_ids))).all()
     )
-    primary, shared = organization_ids[0], organization_ids[1:]
+    primary, shared = organization_ids[0], access.visible_sharees(ctx, location_id, organization_ids[0], organization_ids[1:])
     ordered = [primary, *sorted((i for i in shared if i in names), key=lambda i: (names[i], i))]
     return [OrganizationIdentity(id=i, name=names[i]) for i in ordered if i in names]
 
