@@ -92,6 +92,7 @@ def rpc(
     id_field: str | None = None,
     *,
     write: bool | None = None,
+    keeps_access: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declares an RPC's permission. The body is one of:
 
@@ -99,9 +100,14 @@ def rpc(
     - `async def body(self, call: Call, request)`: runs on the event loop after the check
       (for work that manages its own transactions, such as group-committed log ingest);
     - `async def body(self, call: Call, request)` yielding responses: a server stream.
+
+    `keeps_access`: a write that can't take anyone's access away (a config edit, a new machine),
+    so open streams need not re-check their callers after it: with many tails open, each
+    write would otherwise cost a database check per tail.
     """
     guard = Guard(permission, resource_type, id_field, permission is Permission.WRITE if write is None else write)
-    changes_access = guard.write and permission is not Permission.MACHINE  # machine check-ins change no access
+    # Machine check-ins change no access either.
+    changes_access = guard.write and permission is not Permission.MACHINE and not keeps_access
 
     def decorate(body: Callable[..., Any]) -> Callable[..., Any]:
         if inspect.isasyncgenfunction(body):

@@ -153,7 +153,7 @@ def summaries_message(locations: list[LocationSummaryView]) -> pb.ListMachineSum
 
 
 class FragmentRpcs:
-    @rpc(WRITE, ORG, "organization_id")
+    @rpc(WRITE, ORG, "organization_id", keeps_access=True)
     def CreateFragment(self, ctx: DomainContext, request: pb.CreateFragmentRequest) -> pb.CreateFragmentResponse:
         visibility = _visibility(request.visibility) if request.HasField("visibility") else None
         view = fragments.create_fragment(ctx, request.organization_id, request.name, optional_struct(request, "config"), visibility)
@@ -170,7 +170,7 @@ class FragmentRpcs:
             tags=_tags(tags),
         )
 
-    @rpc(AUTHENTICATED, write=True)
+    @rpc(AUTHENTICATED, write=True, keeps_access=True)
     def UpdateFragment(self, ctx: DomainContext, request: pb.UpdateFragmentRequest) -> pb.UpdateFragmentResponse:
         visibility = _visibility(request.visibility) if request.HasField("visibility") else None
         if visibility is None and request.HasField("public"):
@@ -214,11 +214,11 @@ class FragmentRpcs:
         usages = fragments.fragment_usage(ctx, request.fragment_id)
         return pb.GetFragmentUsageResponse(version_usages=[usage_message(request.fragment_id, u) for u in usages])
 
-    @rpc(AUTHENTICATED, write=True)
+    @rpc(AUTHENTICATED, write=True, keeps_access=True)
     def SetFragmentTag(self, ctx: DomainContext, request: pb.SetFragmentTagRequest) -> pb.SetFragmentTagResponse:
         return pb.SetFragmentTagResponse(tags=_tags(fragments.set_tag(ctx, request.fragment_id, request.tag, request.revision)))
 
-    @rpc(AUTHENTICATED, write=True)
+    @rpc(AUTHENTICATED, write=True, keeps_access=True)
     def DeleteFragmentTag(self, ctx: DomainContext, request: pb.DeleteFragmentTagRequest) -> pb.DeleteFragmentTagResponse:
         return pb.DeleteFragmentTagResponse(tags=_tags(fragments.delete_tag(ctx, request.fragment_id, request.tag)))
 

@@ -61,7 +61,7 @@ class OrganizationRpcs:
     def GetOrganizationMetadata(self, ctx: DomainContext, request: pb.GetOrganizationMetadataRequest) -> pb.GetOrganizationMetadataResponse:
         return pb.GetOrganizationMetadataResponse(data=convert.struct(metadata.get_metadata(ctx, ORG, request.organization_id)))
 
-    @rpc(WRITE, ORG, "organization_id")
+    @rpc(WRITE, ORG, "organization_id", keeps_access=True)
     def UpdateOrganizationMetadata(
         self, ctx: DomainContext, request: pb.UpdateOrganizationMetadataRequest
     ) -> pb.UpdateOrganizationMetadataResponse:

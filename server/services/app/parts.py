@@ -15,7 +15,7 @@ READ, WRITE = Permission.READ, Permission.WRITE
 
 
 class PartRpcs:
-    @rpc(WRITE, ROBOT, "robot_id")
+    @rpc(WRITE, ROBOT, "robot_id", keeps_access=True)
     def NewRobotPart(self, ctx: DomainContext, request: pb.NewRobotPartRequest) -> pb.NewRobotPartResponse:
         return pb.NewRobotPartResponse(part_id=parts.new_robot_part(ctx, request.robot_id, request.part_name))
 
@@ -49,14 +49,14 @@ class PartRpcs:
     def GetRobotPartMetadata(self, ctx: DomainContext, request: pb.GetRobotPartMetadataRequest) -> pb.GetRobotPartMetadataResponse:
         return pb.GetRobotPartMetadataResponse(data=convert.struct(metadata.get_metadata(ctx, PART, request.id)))
 
-    @rpc(WRITE, PART, "id")
+    @rpc(WRITE, PART, "id", keeps_access=True)
     def UpdateRobotPartMetadata(
         self, ctx: DomainContext, request: pb.UpdateRobotPartMetadataRequest
     ) -> pb.UpdateRobotPartMetadataResponse:
         metadata.update_metadata(ctx, PART, request.id, optional_struct(request))
         return pb.UpdateRobotPartMetadataResponse()
 
-    @rpc(WRITE, PART, "id")
+    @rpc(WRITE, PART, "id", keeps_access=True)
     def UpdateRobotPart(self, ctx: DomainContext, request: pb.UpdateRobotPartRequest) -> pb.UpdateRobotPartResponse:
         part = part_configs.update_robot_part(
             ctx,
@@ -83,7 +83,7 @@ class PartRpcs:
         )
 
     # Operators may restart machines (the `control_robot` permission), so READ, in a write transaction.
-    @rpc(READ, PART, "part_id", write=True)
+    @rpc(READ, PART, "part_id", write=True, keeps_access=True)
     def MarkPartForRestart(self, ctx: DomainContext, request: pb.MarkPartForRestartRequest) -> pb.MarkPartForRestartResponse:
         checkin.mark_for_restart(ctx, request.part_id)
         return pb.MarkPartForRestartResponse()

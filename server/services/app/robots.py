@@ -15,7 +15,7 @@ READ, WRITE = Permission.READ, Permission.WRITE
 
 
 class RobotRpcs:
-    @rpc(WRITE, LOCATION, "location")
+    @rpc(WRITE, LOCATION, "location", keeps_access=True)
     def NewRobot(self, ctx: DomainContext, request: pb.NewRobotRequest) -> pb.NewRobotResponse:
         return pb.NewRobotResponse(id=robots.new_robot(ctx, request.name, request.location))
 
@@ -51,7 +51,7 @@ class RobotRpcs:
     def GetRobotMetadata(self, ctx: DomainContext, request: pb.GetRobotMetadataRequest) -> pb.GetRobotMetadataResponse:
         return pb.GetRobotMetadataResponse(data=convert.struct(metadata.get_metadata(ctx, ROBOT, request.id)))
 
-    @rpc(WRITE, ROBOT, "id")
+    @rpc(WRITE, ROBOT, "id", keeps_access=True)
     def UpdateRobotMetadata(self, ctx: DomainContext, request: pb.UpdateRobotMetadataRequest) -> pb.UpdateRobotMetadataResponse:
         metadata.update_metadata(ctx, ROBOT, request.id, optional_struct(request))
         return pb.UpdateRobotMetadataResponse()
