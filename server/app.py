@@ -6,6 +6,8 @@ import asyncio
 import gc
 import logging
 import signal
+import time
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2_grpc
@@ -28,6 +30,10 @@ log = logging.getLogger(__name__)
 # Allocations between young-generation collections (CPython's default is 700):
 # a Log batch of 1000 entries alone makes thousands of short-lived objects.
 GC_YOUNG_THRESHOLD = 50_000
+# On a stop, calls already received get handlers before the drain begins: it waits until
+# no call has started for this long (at most the second figure).
+STARTS_QUIET_SECONDS = 0.05
+STARTS_WAIT_MAX_SECONDS = 1.0
 
 SERVICE_NAMES = (
     app_pb2.DESCRIPTOR.services_by_name["AppService"].full_name,
@@ -38,7 +44,8 @@ SERVICE_NAMES = (
 
 async def serve(runtime: Runtime) -> None:
     stopping = _termination_signal()
-    server, health_servicer = _build_server(runtime)
+    call_starts = CallStarts()
+    server, health_servicer = _build_server(runtime, call_starts)
     listen = runtime.settings.listen
     if server.add_insecure_port(listen) == 0:
         raise SystemExit(f"cannot listen on {listen}")
@@ -57,7 +64,7 @@ async def serve(runtime: Runtime) -> None:
     )
 
     await stopping.wait()
-    await _drain(runtime, server, health_servicer)
+    await _drain(runtime, server, health_servicer, call_starts)
     for task in (retention, replication):
         if task is not None:
             task.cancel()
@@ -75,9 +82,21 @@ def _settle_garbage_collector() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
-def _build_server(runtime: Runtime) -> tuple[grpc.aio.Server, Health]:
+class CallStarts(grpc.aio.ServerInterceptor):
+    """Counts the calls handed to handlers, so the drain can tell when the received ones all started."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def intercept_service(self, continuation: Any, handler_call_details: grpc.HandlerCallDetails) -> Any:
+        self.count += 1
+        return await continuation(handler_call_details)
+
+
+def _build_server(runtime: Runtime, call_starts: CallStarts) -> tuple[grpc.aio.Server, Health]:
     settings = runtime.settings
     server = grpc.aio.server(
+        interceptors=[call_starts],
         options=[
             ("grpc.max_receive_message_length", settings.max_message_bytes),
             ("grpc.max_send_message_length", settings.max_message_bytes),
@@ -116,15 +135,27 @@ def _termination_signal() -> asyncio.Event:
     return stopping
 
 
-async def _drain(runtime: Runtime, server: grpc.aio.Server, health_servicer: Health) -> None:
+async def _drain(runtime: Runtime, server: grpc.aio.Server, health_servicer: Health, call_starts: CallStarts) -> None:
     """Tell load balancers first, then let in-flight calls finish within the grace period."""
     settings = runtime.settings
     log.info("shutting down: health NOT_SERVING, draining for up to %.0fs", settings.shutdown_grace_seconds)
     await health_servicer.enter_shutdown()
     if settings.shutdown_notice_seconds > 0:
         await asyncio.sleep(settings.shutdown_notice_seconds)  # still serving while pollers see NOT_SERVING
+    await _until_received_calls_started(call_starts)
     runtime.facts.log_hub.close_all()  # live tails end cleanly instead of being cut at the deadline
     await server.stop(grace=settings.shutdown_grace_seconds)
+
+
+async def _until_received_calls_started(call_starts: CallStarts) -> None:
+    """grpc.aio's stop cancels calls that arrived but have no handler yet, so a burst sent just
+    before the signal would end CANCELLED instead of being served. Waits until calls stop
+    starting (bounded: a steady stream of new calls would never let it end)."""
+    deadline = time.monotonic() + STARTS_WAIT_MAX_SECONDS
+    seen = -1
+    while call_starts.count != seen and time.monotonic() < deadline:
+        seen = call_starts.count
+        await asyncio.sleep(STARTS_QUIET_SECONDS)
 
 
 async def _start_replication(runtime: Runtime) -> asyncio.Task[None] | None:
