@@ -30,6 +30,7 @@ from conftest import (
     role,
     rpc_error,
     start_bootstrapped_server,
+    unique,
 )
 from generated.proto.rpc.v1 import auth_pb2, auth_pb2_grpc
 from generated.viam.app.v1 import app_pb2, robot_pb2, robot_pb2_grpc
@@ -172,6 +173,29 @@ def test_config_follows_updates_and_revision_changes(fleet: Fleet, tree: Tree) -
     second = machine.config()
     assert [c.name for c in second.components] == ["cam"]
     assert second.revision != first.revision
+
+
+def test_moving_the_machine_moves_its_parts_config_revision(fleet: Fleet, tree: Tree) -> None:
+    """A move changes every part's fqdn and location secrets, but the revision stayed: a machine
+    watching it kept the old identity. A move now counts as a change of the parts."""
+    part = fleet.main_part(tree.robot_id)
+    other = fleet.new_part(tree.robot_id)
+    machine = boot_machine(fleet, part.id)
+    before = machine.config()
+    fleet.call("UpdateRobot", id=tree.robot_id, name=unique("renamed"))
+    assert machine.config().revision == before.revision, "a rename changes nothing the machine gets"
+    target = fleet.new_location(tree.org.id)
+    fleet.call("UpdateRobot", id=tree.robot_id, name=tree.robot_name, location=target.id)
+    after = machine.config()
+    assert after.cloud.location_id == target.id and after.cloud.fqdn != before.cloud.fqdn
+    assert after.revision != before.revision
+    assert boot_machine(fleet, other).config().cloud.location_id == target.id
+    moved = fleet.get_part(part.id)
+    assert moved.last_updated.ToDatetime() > part.last_updated.ToDatetime()
+    # The part changed (its fqdn), so an edit based on a read from before the move is stale.
+    with rpc_error(grpc.StatusCode.ABORTED):
+        fleet.call("UpdateRobotPart", id=part.id, name=part.name, robot_config_json="{}", last_known_update=part.last_updated)
+    fleet.call("UpdateRobotPart", id=part.id, name=part.name, robot_config_json="{}", last_known_update=moved.last_updated)
 
 
 def test_the_newest_part_secret_is_handed_out(fleet: Fleet, tree: Tree) -> None:

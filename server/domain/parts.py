@@ -6,7 +6,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam
@@ -20,7 +20,7 @@ from server.domain.errors import AlreadyExists, FailedPrecondition, InvalidArgum
 from server.domain.ids import new_id
 from server.domain.rows import checked_row
 from server.domain.secrets import SecretView
-from server.domain.status import OnlineState, online_state
+from server.domain.status import OnlineState, as_utc, online_state
 from server.domain.validation import clean_name
 from server.logs.replication import announce_tail_ends
 
@@ -183,15 +183,20 @@ def part_row(ctx: DomainContext, part_id: str) -> RobotPart:
     return checked_row(ctx, RobotPart, part_id, "robot part")
 
 
-def give_unique_dns_names(ctx: DomainContext, robot: Robot, location_id: str) -> None:
+def move_parts(ctx: DomainContext, robot: Robot, location_id: str) -> None:
     """Before the machine moves to `location_id`: its parts whose dns_name a part there already
-    has get a new one (hostnames are per location, and the move changes their fqdn anyway)."""
+    has get a new one (hostnames are per location, and the move changes their fqdn anyway).
+    Every part's last_updated moves forward (strictly), as the config revision machines watch
+    comes from it, and the fqdn and location secrets Config hands them change."""
     taken = _dns_names_in(ctx, location_id)
     for part in ctx.session.exec(select(RobotPart).where(RobotPart.robot_id == robot.id).order_by(RobotPart.created_on)).all():
         if part.dns_name in taken:
             part.dns_name = _dns_name(ctx, location_id, part.name, taken)
-            ctx.session.add(part)
         taken.add(part.dns_name)
+        previous = as_utc(part.last_updated)
+        assert previous is not None
+        part.last_updated = max(ctx.now, previous + timedelta(microseconds=1))
+        ctx.session.add(part)
 
 
 def _dns_name(ctx: DomainContext, location_id: str, name: str, taken: set[str] | None = None) -> str:

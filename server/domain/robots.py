@@ -65,7 +65,7 @@ def update_robot(ctx: DomainContext, robot_id: str, name: str, location_id: str)
     if (clean, target) != (robot.name, robot.location_id):
         _ensure_name_free(ctx, target, clean, except_robot=robot.id)
     if target != robot.location_id:
-        parts.give_unique_dns_names(ctx, robot, target)
+        parts.move_parts(ctx, robot, target)
     with sharing.moving(ctx, ResourceType.ROBOT, robot.id):
         robot.name, robot.location_id = clean, target
         ctx.session.add(robot)
