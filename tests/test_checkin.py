@@ -354,6 +354,27 @@ def test_a_machine_checking_in_stays_online_under_a_threshold_below_10_seconds(q
     assert fleet.get_robot(tree.robot_id).online_state == ONLINE
 
 
+def test_a_machine_whose_checked_in_part_is_deleted_is_no_longer_online(fleet: Fleet, tree: Tree) -> None:
+    """The machine's state came from its own last_access, which kept the deleted part's check-in:
+    ONLINE until the threshold passed. It follows the parts that remain."""
+    main = fleet.main_part(tree.robot_id)
+    other = fleet.new_part(tree.robot_id)
+    boot_machine(fleet, other).config()
+    assert fleet.get_robot(tree.robot_id).online_state == ONLINE
+    fleet.call("DeleteRobotPart", part_id=other)
+    robot = fleet.get_robot(tree.robot_id)
+    assert robot.online_state == AWAITING and not robot.HasField("last_access")
+    assert {r.id: r.online_state for r in fleet.robots(tree.location.id)}[tree.robot_id] == AWAITING
+    assert fleet.get_part(main.id).online_state == AWAITING
+    # With a checked-in part left, the machine keeps that part's state.
+    boot_machine(fleet, main.id).config()
+    third = fleet.new_part(tree.robot_id)
+    boot_machine(fleet, third).config()
+    fleet.call("DeleteRobotPart", part_id=third)
+    robot = fleet.get_robot(tree.robot_id)
+    assert robot.online_state == ONLINE and robot.last_access == fleet.get_part(main.id).last_access
+
+
 @pytest.mark.parametrize("value", ["0", "-5", "soon"])
 def test_a_bad_threshold_is_refused_at_startup(tmp_path: Path, value: str) -> None:
     process = ServerProcess(tmp_path, extra_env={"FLEET_ONLINE_THRESHOLD_SECONDS": value})

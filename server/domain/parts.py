@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, func
 from sqlmodel import col, select
 
 from server.db.models import Robot, RobotPart
@@ -130,6 +130,12 @@ def delete_robot_part(ctx: DomainContext, part_id: str) -> None:
                 "part_id", "this is the machine's main part; mark another part as main before deleting it"
             )
     ctx.session.delete(part)
+    ctx.session.flush()
+    # The machine's state follows its parts: a deleted part's check-in no longer counts.
+    robot = ctx.session.get(Robot, part.robot_id)
+    if robot is not None:
+        robot.last_access = ctx.session.exec(select(func.max(RobotPart.last_access)).where(RobotPart.robot_id == robot.id)).one()
+        ctx.session.add(robot)
     end_live_tails(ctx, [part.id])
 
 
