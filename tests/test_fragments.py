@@ -480,6 +480,30 @@ def test_machine_config_revision_moves_when_a_used_fragment_changes(fleet: Fleet
     assert after.revision != before and [c.name for c in after.components] == ["b"]
 
 
+def test_a_merged_config_too_big_to_send_is_failed_precondition(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each config passed the write limit, but merged they were too big for one response: the
+    machine got RESOURCE_EXHAUSTED from gRPC with nothing saying why. Now it is told the size and limit."""
+    max_message = 64 * 1024
+    limit = max_message * 3 // 4  # the write limit: the page budget below 4 MiB
+
+    def component(name: str, numbers: int) -> dict[str, Any]:
+        return {"name": name, "api": "rdk:component:generic", "model": "fake", "attributes": {"v": [1] * numbers}}
+
+    for small in serve(tmp_path_factory.mktemp("small-max"), {"FLEET_MAX_MESSAGE_BYTES": str(max_message)}):
+        tree = small.new_tree()
+        part = small.main_part(tree.robot_id)
+        first = _create(small, tree.org.id, {"components": [component("a", 2000)]})
+        second = _create(small, tree.org.id, {"components": [component("b", 2000)]})
+        _use(small, part.id, first.id, extra={"components": [component("own", 1000)]})
+        machine = boot_machine(small, part.id)
+        assert [c.name for c in machine.config().components] == ["own", "a"]
+        _use(small, part.id, first.id, second.id, extra={"components": [component("own", 3000)]})
+        with rpc_error(grpc.StatusCode.FAILED_PRECONDITION) as error:
+            machine.config()
+        assert f"limit of {limit}" in error.message and "merged" in error.message
+        assert int(error.message.split(" bytes")[0].split()[-1]) > limit, error.message
+
+
 def test_deleting_an_organization_deletes_its_fragments(fleet: Fleet) -> None:
     tree = fleet.new_tree()
     fragment = _create(fleet, tree.org.id, {"a": 1}, visibility=PUBLIC)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from server.db.models import Location, Robot, RobotPart
-from server.domain import fragments, parts, secrets
+from server.domain import fragments, part_configs, parts, secrets
 from server.domain.context import DomainContext
 from server.domain.secrets import SecretView
 from server.domain.status import as_utc
@@ -61,6 +61,7 @@ def machine_config(ctx: DomainContext, part_id: str, agent_info: bytes | None) -
     assert last_updated is not None
     # `last_updated` (the config's revision) also moves when a fragment it uses changes.
     config, changed = fragments.resolved_config(ctx, json.loads(part.config_json), location.organization_id, last_updated)
+    part_configs.ensure_sendable(ctx, config)
     return MachineConfig(
         part_id=part.id,
         robot_id=robot.id,

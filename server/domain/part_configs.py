@@ -22,7 +22,7 @@ from sqlmodel import col, select
 from server.db.models import ApiKey, Robot, RobotPart, RobotPartHistory, User
 from server.domain import parts
 from server.domain.context import DomainContext
-from server.domain.errors import Aborted, InvalidArgument
+from server.domain.errors import Aborted, FailedPrecondition, InvalidArgument
 from server.domain.paging import bad_token, decode_token, encode_token, leading_within, page_size, token_int
 from server.domain.parts import PartView
 from server.domain.status import as_utc
@@ -162,6 +162,19 @@ def max_config_wire_bytes(ctx: DomainContext) -> int:
     """A history page carries at least one entry, whatever its size, and is cut at the page budget
     (FLEET_MAX_MESSAGE_BYTES): a config bigger than that budget could be stored but never sent back."""
     return min(MAX_CONFIG_WIRE_BYTES, ctx.facts.log_page_bytes)
+
+
+def ensure_sendable(ctx: DomainContext, config: dict[str, Any]) -> None:
+    """RobotService.Config carries the config (with its fragments merged in) once, about as a Struct:
+    each config met the limit when written, but merged they may pass it and could not be sent."""
+    size = struct_bytes(config) + 16
+    limit = max_config_wire_bytes(ctx)
+    if size > limit:
+        raise FailedPrecondition(
+            "config", f"the part's config with its fragments merged in would take {size} bytes as a Struct, "
+            f"more than this server's limit of {limit}: make the part or its fragments smaller, or use fewer fragments",
+            violation_type="SIZE",
+        )
 
 
 def pin_version(version: Any) -> str | None:
