@@ -607,11 +607,30 @@ def test_a_fragments_entry_that_names_no_fragment_is_refused(fleet: Fleet, tree:
     _refused_as_second_entry(fleet, tree, lambda _fragment_id: entry, named)
 
 
+@pytest.mark.parametrize(
+    "value", [lambda f: f, lambda f: 7, lambda f: {"id": f}, lambda f: True], ids=["an-id", "number", "object", "bool"]
+)
+def test_a_fragments_value_that_is_not_a_list_is_refused(fleet: Fleet, tree: Tree, value: Callable[[str], Any]) -> None:
+    """Such a value was silently ignored: the part got no fragment, and nothing said why."""
+    _refused(fleet, tree, lambda fragment_id: {"fragments": value(fragment_id)}, "fragments must be a list")
+
+
+def test_a_null_fragments_value_means_none(fleet: Fleet, tree: Tree) -> None:
+    part = fleet.main_part(tree.robot_id)
+    fleet.call("UpdateRobotPart", id=part.id, name=part.name, robot_config_json='{"fragments": null, "components": [{"name": "a"}]}')
+    assert [c.name for c in boot_machine(fleet, part.id).config().components] == ["a"]
+
+
 def _refused_as_second_entry(fleet: Fleet, tree: Tree, entry: Callable[[str], Any], named: str) -> None:
     """A config naming a fragment, then `entry(fragment id)`, is INVALID_ARGUMENT naming `named`, for parts and fragments."""
+    _refused(fleet, tree, lambda fragment_id: {"fragments": [fragment_id, entry(fragment_id)]}, named)
+
+
+def _refused(fleet: Fleet, tree: Tree, config_for: Callable[[str], dict[str, Any]], named: str) -> None:
+    """The config `config_for(fragment id)` is INVALID_ARGUMENT saying `named`, for parts and fragments."""
     part = fleet.main_part(tree.robot_id)
     fragment = _create(fleet, tree.org.id, {"components": [{"name": "v1"}]})
-    config = {"fragments": [fragment.id, entry(fragment.id)]}
+    config = config_for(fragment.id)
     with invalid("robot_config_json") as error:
         fleet.call("UpdateRobotPart", id=part.id, name=part.name, robot_config_json=json.dumps(config))
     assert named in error.message
@@ -631,14 +650,24 @@ def test_stored_configs_with_such_entries_read_as_before(fleet: Fleet, server: R
     fragment = _create(fleet, tree.org.id, {"components": [{"name": "v1"}]})
     _update(fleet, fragment, {"components": [{"name": "v2"}]})
     stored = json.dumps({"fragments": [7, None, "", {"id": 7}, {"version": "1"}, {"id": fragment.id, "version": 2.5}]})
+    _store(server, part.id, stored)
+    assert json.loads(fleet.get_part(part.id).robot_config_json) == json.loads(stored)
+    assert [c.name for c in boot_machine(fleet, part.id).config().components] == ["v2"]
+    # A "fragments" value that is not a list is ignored.
+    stored = json.dumps({"fragments": fragment.id, "components": [{"name": "own"}]})
+    _store(server, part.id, stored)
+    assert json.loads(fleet.get_part(part.id).robot_config_json) == json.loads(stored)
+    assert [c.name for c in boot_machine(fleet, part.id).config().components] == ["own"]
+
+
+def _store(server: RunningServer, part_id: str, config_json: str) -> None:
+    """Writes a config as a server that did not check it would have."""
     engine = create_engine(effective_database_url(server.data_dir))
     try:
         with engine.begin() as connection:
-            connection.execute(text("UPDATE robot_part SET config_json = :c WHERE id = :id"), {"c": stored, "id": part.id})
+            connection.execute(text("UPDATE robot_part SET config_json = :c WHERE id = :id"), {"c": config_json, "id": part_id})
     finally:
         engine.dispose()
-    assert json.loads(fleet.get_part(part.id).robot_config_json) == json.loads(stored)
-    assert [c.name for c in boot_machine(fleet, part.id).config().components] == ["v2"]
 
 
 def test_pins_of_text_whole_numbers_or_null_are_accepted(fleet: Fleet, tree: Tree) -> None:

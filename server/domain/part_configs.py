@@ -195,10 +195,13 @@ def _kind(value: Any) -> str:
 
 
 def _check_references(config: dict[str, Any], field: str) -> None:
-    """Refused at write, not skipped or read as the newest revision: an entry like 7, null or
-    {"id": 7}, or a pin like 2.5 or true, was surely meant as a reference (see fragments.references)."""
+    """Refused at write, not skipped or read as the newest revision: a "fragments" value that is
+    not a list, an entry like 7, null or {"id": 7}, or a pin like 2.5 or true, was surely meant as
+    a reference (see fragments.references)."""
     items = config.get("fragments")
-    for index, item in enumerate(items if isinstance(items, list) else []):
+    if items is not None and not isinstance(items, list):  # null: none, as in viam-server's Go
+        raise InvalidArgument(field, f"fragments must be a list of fragment ids or objects with an \"id\", got {_kind(items)}")
+    for index, item in enumerate(items or []):
         if isinstance(item, str) and item:
             continue
         if not isinstance(item, dict):
