@@ -33,6 +33,7 @@ from generated.viam.common.v1.common_pb2 import LogEntry
 API_KEY = "api-key"
 PASSWORD = "password"
 ROBOT_SECRET = "robot-secret"
+ROBOT_LOCATION_SECRET = "robot-location-secret"
 
 
 def _struct(data: Mapping[str, Any]) -> struct_pb2.Struct:
@@ -88,6 +89,15 @@ class FleetClient:
     ) -> "FleetClient":
         """Authenticates as a machine part ("robot-secret" credentials, entity = part id)."""
         return cls(await Connection.open(address, part_id, ROBOT_SECRET, part_secret, tls=tls, timeout=timeout), part_id)
+
+    @classmethod
+    async def connect_machine_with_location_secret(
+        cls, address: str, part_id: str, location_secret: str, *, tls: bool = False, timeout: float = DEFAULT_TIMEOUT_S
+    ) -> "FleetClient":
+        """Authenticates as a machine part with a secret of its location ("robot-location-secret"
+        credentials, entity = part id): the same client as connect_machine's."""
+        connection = await Connection.open(address, part_id, ROBOT_LOCATION_SECRET, location_secret, tls=tls, timeout=timeout)
+        return cls(connection, part_id)
 
     async def close(self) -> None:
         await self.connection.close()

@@ -669,6 +669,24 @@ def test_log_batches_hold_at_most_1000_entries(server):
     run(body, server)
 
 
+def test_a_machine_may_connect_with_a_location_secret(server):
+    """The client only sent robot-secret credentials: a machine set up with its location's secret could not connect."""
+    async def body(fleet: FleetClient) -> None:
+        part_id = await new_part(fleet)
+        part = await fleet.get_robot_part(part_id)
+        location_secret = (await fleet.location_auth(part.location_id)).secrets[0].secret
+        connect = FleetClient.connect_machine_with_location_secret
+        async with await connect(server.server.address, part_id, location_secret) as machine:
+            assert machine.part_id == part_id
+            assert (await machine.config()).config.cloud.id == part_id
+            await machine.log([log_entry("in with the location's secret")])
+        assert [e.message for e in (await fleet.get_robot_part_logs(part_id)).entries] == ["in with the location's secret"]
+        with pytest.raises(Unauthenticated):
+            await connect(server.server.address, part_id, part.secret)  # a part secret is not the location's
+
+    run(body, server)
+
+
 def test_machine_credentials(server):
     async def body(fleet: FleetClient) -> None:
         part_id = await new_part(fleet)
