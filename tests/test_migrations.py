@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from harness import TEST_POSTGRES_URL, database_url
 from server.db.engine import SQLITE_WAL_LIMIT_BYTES, open_engine
@@ -69,6 +70,9 @@ def _indexes(engine) -> dict[str, list[tuple[str, tuple[str, ...]]]]:  # type: i
 LATER_TABLES = {"log_entry", "user_account", "organization_invite", "location_share", "robot_part_history",
                 "fragment", "fragment_revision", "fragment_tag", "fragment_import", "part_fragment", "log_sequence"}
 LATER_COLUMNS = {"robot_part": ["restart_requested", "agent_info"]}
+# Unique constraints later versions widened: table -> (columns then, columns now).
+OLD_AUTHORIZATION_UNIQUE = "identity_id, role, resource_type, resource_id"
+LATER_UNIQUE = {"authorization": (OLD_AUTHORIZATION_UNIQUE, OLD_AUTHORIZATION_UNIQUE + ", organization_id")}
 
 
 def _version_1_database(path: Path):  # type: ignore[no-untyped-def]
@@ -80,8 +84,30 @@ def _version_1_database(path: Path):  # type: ignore[no-untyped-def]
         for table, columns in LATER_COLUMNS.items():
             for column in columns:
                 connection.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+        for table, (then, now) in LATER_UNIQUE.items():
+            _recreate_sqlite_table(connection, table, f"UNIQUE ({now})", f"UNIQUE ({then})")
         connection.execute(text("INSERT INTO schema_version (id, version) VALUES (1, 1)"))
     return engine
+
+
+def _recreate_sqlite_table(connection, table: str, old: str, new: str) -> None:  # type: ignore[no-untyped-def]
+    """Recreates an empty SQLite table with `old` replaced by `new` in its DDL, indexes included."""
+    ddl = connection.execute(text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :t"), {"t": table}).scalar_one()
+    assert old in ddl
+    indexes = connection.execute(
+        text("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :t AND sql IS NOT NULL"), {"t": table}
+    ).scalars().all()
+    connection.execute(text(f'DROP TABLE "{table}"'))
+    for statement in (ddl.replace(old, new), *indexes):
+        connection.execute(text(statement))
+
+
+def _uniques(engine) -> dict[str, list[tuple[str, tuple[str, ...]]]]:  # type: ignore[no-untyped-def]
+    inspector = inspect(engine)
+    return {
+        table: sorted((u["name"], tuple(u["column_names"])) for u in inspector.get_unique_constraints(table))
+        for table in inspector.get_table_names()
+    }
 
 
 def test_upgrading_a_version_1_database_matches_a_new_one(tmp_path: Path) -> None:
@@ -92,6 +118,7 @@ def test_upgrading_a_version_1_database_matches_a_new_one(tmp_path: Path) -> Non
     migrate(new)
     assert _schema(old) == _schema(new)
     assert _indexes(old) == _indexes(new)
+    assert _uniques(old) == _uniques(new)
 
 
 def test_upgrading_keeps_parts_and_gives_them_no_restart_flag(tmp_path: Path) -> None:
@@ -187,4 +214,57 @@ def test_version_6_on_postgresql_renames_the_message_column_and_keeps_entries(tm
     with engine.begin() as connection:
         assert connection.execute(text("SELECT search_text FROM log_entry")).scalar_one() == "Größe", "kept as it was"
         assert connection.execute(text("SELECT next_id FROM log_sequence")).scalar_one() == 1
+    engine.dispose()
+
+
+AUTHORIZATION_ROW = (
+    "INSERT INTO \"authorization\" (id, organization_id, identity_id, identity_type, role, resource_type, resource_id, created_on) "
+    "VALUES (:id, :org, 'u', 'user', 'operator', 'location', 'l', '2026-01-01')"
+)
+
+
+def _same_role_from_two_organizations(engine) -> None:  # type: ignore[no-untyped-def]
+    """After version 7, o2 may grant the role o1 granted; o1 may not grant it twice."""
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO organization (id, name, default_region, metadata_json, created_on) VALUES ('o2', 'n', 'r', '{}', '2026-01-01')"))
+        connection.execute(text(AUTHORIZATION_ROW), {"id": "a2", "org": "o2"})
+        rows = connection.execute(text('SELECT id, organization_id FROM "authorization" ORDER BY id')).all()
+        assert [tuple(row) for row in rows] == [("a1", "o1"), ("a2", "o2")]
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(text(AUTHORIZATION_ROW), {"id": "a3", "org": "o1"})
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM organization WHERE id = 'o2'"))
+        assert connection.execute(text('SELECT id FROM "authorization"')).scalars().all() == ["a1"], "roles must cascade"
+
+
+def test_version_7_lets_two_organizations_grant_the_same_role_and_keeps_roles(tmp_path: Path) -> None:
+    """Version 7 adds organization_id to uq_authorization; SQLite rebuilds the table."""
+    from server.db.migrations import MIGRATIONS
+
+    old = _version_1_database(tmp_path / "old.db")
+    with old.begin() as connection:
+        for migration in MIGRATIONS[:5]:
+            migration(connection)
+        connection.execute(text("UPDATE schema_version SET version = 6"))
+        connection.execute(text("INSERT INTO organization (id, name, default_region, metadata_json, created_on) VALUES ('o1', 'n', 'r', '{}', '2026-01-01')"))
+        connection.execute(text(AUTHORIZATION_ROW), {"id": "a1", "org": "o1"})
+    assert migrate(old) == 6
+    assert ("uq_authorization", tuple(LATER_UNIQUE["authorization"][1].split(", "))) in _uniques(old)["authorization"]
+    _same_role_from_two_organizations(old)
+
+
+@pytest.mark.skipif(not TEST_POSTGRES_URL, reason="the PostgreSQL step of version 7 (scripts/test runs the suite on it)")
+def test_version_7_on_postgresql_swaps_the_authorization_constraint(tmp_path: Path) -> None:
+    engine = open_engine(database_url(tmp_path / "data") or "")
+    migrate(engine)
+    with engine.begin() as connection:  # back to what version 6 had
+        connection.execute(text(
+            'ALTER TABLE "authorization" DROP CONSTRAINT uq_authorization, '
+            f"ADD CONSTRAINT uq_authorization UNIQUE ({OLD_AUTHORIZATION_UNIQUE})"
+        ))
+        connection.execute(text("UPDATE schema_version SET version = 6"))
+        connection.execute(text("INSERT INTO organization (id, name, default_region, metadata_json, created_on) VALUES ('o1', 'n', 'r', '{}', now())"))
+        connection.execute(text(AUTHORIZATION_ROW), {"id": "a1", "org": "o1"})
+    assert migrate(engine) == 6
+    _same_role_from_two_organizations(engine)
     engine.dispose()

@@ -423,3 +423,42 @@ def test_moving_a_machine_out_of_a_shared_location_drops_the_sharing_organizatio
         key.fleet.get_robot(robot_id)
     assert robot_id not in {resource_id for *_, resource_id in _rows(fleet, other.id)}
     assert not fleet.call("ListOrganizationMembers", organization_id=other.id).invites
+
+
+def test_the_same_role_granted_by_a_location_s_organization_and_a_sharee_are_two_roles(fleet, server, channel, tree):
+    """A user may hold one role on a shared location twice, once from each organization: each is
+    added, listed, removed and changed on its own, and an invite adds the sharee's beside the other."""
+    loc = tree.location.id
+    sharee = fleet.new_org()
+    fleet.call("ShareLocation", location_id=loc, organization_id=sharee.id)
+    user = add_user(server)
+    by_sharee = role(sharee.id, "operator", "location", loc, identity_id=user.id, identity_type="user")
+    by_primary = role(tree.org.id, "operator", "location", loc, identity_id=user.id, identity_type="user")
+    held = (user.id, "user", "location_operator", loc)
+    fleet.call("AddRole", authorization=by_sharee)
+    fleet.call("AddRole", authorization=by_primary)
+    assert held in _rows(fleet, sharee.id) and held in _rows(fleet, tree.org.id)
+    with rpc_error(ALREADY_EXISTS):
+        fleet.call("AddRole", authorization=by_primary)
+
+    fleet.call("RemoveRole", authorization=by_primary)
+    assert held in _rows(fleet, sharee.id) and held not in _rows(fleet, tree.org.id)
+    fleet.call("AddRole", authorization=by_primary)
+    fleet.call("RemoveRole", authorization=by_sharee)
+    assert held not in _rows(fleet, sharee.id) and held in _rows(fleet, tree.org.id)
+
+    fleet.call("AddRole", authorization=by_sharee)
+    fleet.call("ChangeRole", old_authorization=by_sharee, new_authorization=role(sharee.id, "owner", "location", loc))
+    assert _rows(fleet, sharee.id, loc) == {(user.id, "user", "location_owner", loc)}
+    assert _rows(fleet, tree.org.id, loc) >= {held}
+
+    # an invite from the sharee grants its role though the primary's is held already
+    fleet.call("RemoveRole", authorization=role(sharee.id, "owner", "location", loc, identity_id=user.id))
+    fleet.call("CreateOrganizationInvite", organization_id=sharee.id, email=user.email,
+               authorizations=[role(sharee.id, "operator", "location", loc)])
+    authenticate_user(channel, user.email, user.password)
+    assert held in _rows(fleet, sharee.id) and held in _rows(fleet, tree.org.id)
+    # after the unshare, the primary's role still works
+    fleet.call("UnshareLocation", location_id=loc, organization_id=sharee.id)
+    assert held not in _rows(fleet, sharee.id)
+    assert fleet.call("GetLocation", location_id=loc, metadata=authenticate_user(channel, user.email, user.password)).location.id == loc

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Connection, Engine, ForeignKey, Index, Integer, LargeBinary, MetaData, PrimaryKeyConstraint, String, Table, false, inspect, text
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Connection, Engine, ForeignKey, Index, Integer, LargeBinary, MetaData, PrimaryKeyConstraint, String, Table, UniqueConstraint, false, inspect, text
 from sqlmodel import SQLModel
 
 from server.db import models  # noqa: F401  (registers the tables)
@@ -191,6 +191,45 @@ def _v5_to_v6_cluster_log_entries(connection: Connection) -> None:
     connection.execute(text("ALTER TABLE log_entry_clustered RENAME TO log_entry"))
 
 
+def _v6_to_v7_authorization_unique_per_organization(connection: Connection) -> None:
+    """uq_authorization gains organization_id: a shared location may hold the same role from its own
+    organization and from a sharee. PostgreSQL swaps the constraint; SQLite cannot alter one, so the
+    table is rebuilt (nothing references it)."""
+    columns = ("identity_id", "role", "resource_type", "resource_id", "organization_id")
+    if connection.dialect.name != "sqlite":
+        connection.execute(text(
+            'ALTER TABLE "authorization" DROP CONSTRAINT uq_authorization, '
+            f'ADD CONSTRAINT uq_authorization UNIQUE ({", ".join(columns)})'
+        ))
+        return
+    names = ("ix_authorization_organization_id", "ix_authorization_identity_id", "ix_authorization_resource")
+    for name in names:  # freed for the rebuilt table's own
+        connection.execute(text(f"DROP INDEX {name}"))
+    connection.execute(text('ALTER TABLE "authorization" RENAME TO authorization_v6'))
+    metadata = MetaData()
+    Table("organization", metadata, Column("id", String, primary_key=True))  # the FK target, already present
+    table = Table(
+        "authorization",
+        metadata,
+        Column("id", String, primary_key=True),
+        Column("organization_id", String, ForeignKey("organization.id", ondelete="CASCADE"), nullable=False),
+        Column("identity_id", String, nullable=False),
+        Column("identity_type", String, nullable=False),
+        Column("role", String, nullable=False),
+        Column("resource_type", String, nullable=False),
+        Column("resource_id", String, nullable=False),
+        Column("created_on", DateTime(timezone=True), nullable=False),
+        UniqueConstraint(*columns, name="uq_authorization"),
+    )
+    Index(names[0], table.c.organization_id)
+    Index(names[1], table.c.identity_id)
+    Index(names[2], table.c.resource_type, table.c.resource_id)
+    table.create(connection)
+    every = ", ".join(column.name for column in table.columns)
+    connection.execute(text(f'INSERT INTO "authorization" ({every}) SELECT {every} FROM authorization_v6'))
+    connection.execute(text("DROP TABLE authorization_v6"))
+
+
 # MIGRATIONS[i] upgrades a database from version i + 1 to version i + 2.
 # Version 1 is the first released schema.
 MIGRATIONS: list[Migration] = [
@@ -199,6 +238,7 @@ MIGRATIONS: list[Migration] = [
     _v3_to_v4_add_part_history_and_restart,
     _v4_to_v5_add_fragments,
     _v5_to_v6_cluster_log_entries,
+    _v6_to_v7_authorization_unique_per_organization,
 ]
 LATEST = 1 + len(MIGRATIONS)
 

@@ -125,7 +125,8 @@ class Authorization(SQLModel, table=True):
 
     __tablename__ = "authorization"
     __table_args__ = (
-        UniqueConstraint("identity_id", "role", "resource_type", "resource_id", name="uq_authorization"),
+        # The organization too: a shared location may hold the same role from its own and from a sharee.
+        UniqueConstraint("identity_id", "role", "resource_type", "resource_id", "organization_id", name="uq_authorization"),
         Index("ix_authorization_resource", "resource_type", "resource_id"),
     )
     id: str = Field(primary_key=True)

@@ -14,6 +14,8 @@ Rules for granting a role:
   itself, or a location/machine in it or in a location shared with it;
 - an API key may only hold roles in its own organization; a user may hold
   roles in any organization;
+- a role is unique per identity, resource and granting organization (a shared
+  location may hold the same role from its own organization and a sharee);
 - an organization never loses its last owner (its last "organization_owner"
   role).
 """
@@ -372,9 +374,11 @@ def _role_on(ctx: DomainContext, resource_type: ResourceType, resource_id: str) 
 
 
 def _find(ctx: DomainContext, grant: Grant) -> Authorization | None:
-    """The row the unique constraint would clash with."""
+    """The row the unique constraint would clash with: a location shared with another organization
+    may hold the same role from each, and they are added and removed apart."""
     return ctx.session.exec(
         select(Authorization)
+        .where(Authorization.organization_id == grant.organization_id)
         .where(Authorization.identity_id == grant.identity_id)
         .where(Authorization.role == grant.role)
         .where(Authorization.resource_type == grant.resource_type)
@@ -384,10 +388,6 @@ def _find(ctx: DomainContext, grant: Grant) -> Authorization | None:
 
 def _existing(ctx: DomainContext, grant: Grant) -> Authorization:
     row = _find(ctx, grant)
-    if (
-        row is None
-        or row.organization_id != grant.organization_id
-        or (grant.identity_type and grant.identity_type != row.identity_type)
-    ):
+    if row is None or (grant.identity_type and grant.identity_type != row.identity_type):
         raise NotFound("authorization", grant.describe())
     return row

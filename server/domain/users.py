@@ -63,6 +63,7 @@ def record_login(session: Session, user: User, now: datetime) -> None:
                 continue  # deleted since the invite: a role on nothing would still make the user a member
             exists = session.exec(
                 select(Authorization.id).where(
+                    Authorization.organization_id == invite.organization_id,
                     Authorization.identity_id == user.id,
                     Authorization.role == grant["role"],
                     Authorization.resource_type == grant["resource_type"],
