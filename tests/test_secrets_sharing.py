@@ -606,6 +606,29 @@ def test_a_sharee_sees_only_its_own_share(fleet, tree, other):
     assert seen(primary_operator.fleet, tree.org.id) == (everyone, [everyone], sorted(o for o, _ in everyone))
 
 
+def test_a_sharee_lists_the_shared_locations_sub_locations(fleet, tree, other):
+    """ListLocations of a sharee lists what it reaches: its own locations, then the shared ones and
+    every location beneath them (once, however many shares reach it), as GetLocation shows them."""
+    org_b, user = other
+    loc = tree.location.id
+    sub = fleet.new_location(tree.org.id, parent=loc)
+    subsub = fleet.new_location(tree.org.id, parent=sub.id)
+    fleet.new_location(tree.org.id)  # not shared: never listed
+    own = fleet.new_location(org_b.id)
+    fleet.call("ShareLocation", location_id=loc, organization_id=org_b.id)
+    fleet.call("ShareLocation", location_id=sub.id, organization_id=org_b.id)
+
+    listed = user.fleet.locations(org_b.id)
+    assert [l.id for l in listed] == [own.id, loc, sub.id, subsub.id]
+    assert {l.id: l.parent_location_id for l in listed} == {own.id: "", loc: "", sub.id: loc, subsub.id: sub.id}
+    for l in listed:
+        assert l == user.fleet.get_location(l.id)
+    fleet.call("UnshareLocation", location_id=loc, organization_id=org_b.id)
+    assert [l.id for l in user.fleet.locations(org_b.id)] == [own.id, sub.id, subsub.id]
+    fleet.call("UnshareLocation", location_id=sub.id, organization_id=org_b.id)
+    assert [l.id for l in user.fleet.locations(org_b.id)] == [own.id]
+
+
 def test_share_twice_already_exists(fleet, tree, other):
     org_b, _ = other
     fleet.call("ShareLocation", location_id=tree.location.id, organization_id=org_b.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -85,15 +86,15 @@ def delete_location(ctx: DomainContext, location_id: str) -> None:
 
 
 def list_locations(ctx: DomainContext, organization_id: str) -> list[LocationView]:
-    """The organization's own locations, then those other organizations share with it (oldest first each)."""
+    """The organization's own locations, then those other organizations share with it and their
+    sub-locations, which the share reaches too (oldest first each)."""
     own = ctx.session.exec(
         select(Location).where(Location.organization_id == organization_id).order_by(Location.created_on, Location.id)
     ).all()
+    roots = list(ctx.session.exec(select(LocationShare.location_id).where(LocationShare.organization_id == organization_id)).all())
+    reached = set(roots).union(*_generations(ctx, roots))
     shared = ctx.session.exec(
-        select(Location)
-        .join(LocationShare, col(LocationShare.location_id) == col(Location.id))
-        .where(LocationShare.organization_id == organization_id)
-        .order_by(Location.created_on, Location.id)
+        select(Location).where(col(Location.id).in_(reached)).order_by(Location.created_on, Location.id)
     ).all()
     return [view(ctx, row) for row in [*own, *shared]]
 
@@ -156,7 +157,11 @@ def _levels(ctx: DomainContext, location_id: str | None) -> int:
     """How many levels the location and its sub-locations span (1 for a new location)."""
     if location_id is None:
         return 1
-    levels, current = 1, [location_id]
+    return 1 + sum(1 for _ in _generations(ctx, [location_id]))
+
+
+def _generations(ctx: DomainContext, location_ids: list[str]) -> Iterator[list[str]]:
+    """The locations' sub-locations, one level at a time (at most access.MAX_LOCATION_DEPTH levels)."""
+    current = location_ids
     while current := list(ctx.session.exec(select(Location.id).where(col(Location.parent_location_id).in_(current))).all()):
-        levels += 1
-    return levels
+        yield current
