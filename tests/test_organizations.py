@@ -228,6 +228,37 @@ def test_update_organization_cid_is_at_most_100_characters(fleet, org):
     assert fleet.call("UpdateOrganization", organization_id=org.id, cid="c" * 100).organization.cid == "c" * 100
 
 
+@pytest.mark.parametrize("cid", ["bell\x07", "line\nbreak", "zero\u200bwidth", "bidi\u202eoverride", "para\u2029sep"])
+def test_update_organization_cid_without_control_characters(fleet, org, cid):
+    """A cid with control or invisible characters was stored and echoed in every organization read."""
+    with invalid("cid") as error:
+        fleet.call("UpdateOrganization", organization_id=org.id, cid=cid)
+    assert "control characters" in error.message
+    assert fleet.get_org(org.id) == org
+
+
+def _imports(*entries: app_pb2.FragmentImport) -> app_pb2.FragmentImportList:
+    return app_pb2.FragmentImportList(fragments=list(entries))
+
+
+def test_update_organization_default_fragments_are_capped_and_checked(fleet, org):
+    """default_fragments had no limit but the message size, and took entries that name no fragment."""
+    full = _imports(*(app_pb2.FragmentImport(fragment_id=f"frag-{i}", version="1") for i in range(100)))
+    bad = {
+        "more than 100 fragments": _imports(*full.fragments, app_pb2.FragmentImport(fragment_id="frag-100")),
+        "fragments[1].fragment_id": _imports(app_pb2.FragmentImport(fragment_id="f"), app_pb2.FragmentImport(version="2")),
+        "65536 bytes": _imports(app_pb2.FragmentImport(fragment_id="f", variables={"k": "v" * 70_000})),
+    }
+    for expected, fragments in bad.items():
+        with invalid("default_fragments") as error:
+            fleet.call("UpdateOrganization", organization_id=org.id, default_fragments=fragments)
+        assert expected in error.message, error.message
+        assert fleet.get_org(org.id) == org
+    assert fleet.call("UpdateOrganization", organization_id=org.id, default_fragments=full).organization.default_fragments == full
+    cleared = fleet.call("UpdateOrganization", organization_id=org.id, default_fragments=_imports()).organization
+    assert cleared.default_fragments == _imports()
+
+
 @pytest.mark.parametrize("name", BAD_NAMES)
 def test_update_organization_bad_name(fleet, org, name):
     with invalid("name"):

@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import col, select
 
 from server.db.models import ApiKey, Location, Organization, Robot, RobotPart
-from server.domain import access, api_keys, parts, roles, sharing
+from server.domain import access, api_keys, part_configs, parts, roles, sharing
 from server.domain.access import Permission, ResourceType
 from server.domain.context import Caller, DomainContext
-from server.domain.errors import AlreadyExists, FailedPrecondition, PermissionDenied
+from server.domain.errors import AlreadyExists, FailedPrecondition, InvalidArgument, PermissionDenied
 from server.domain.ids import new_id
 from server.domain.rows import checked_row
-from server.domain.validation import check_length, check_namespace, check_region, clean_name
+from server.domain.validation import check_namespace, check_region, check_short_text, clean_name
 
 DEFAULT_REGION = "us-east-1"
+# default_fragments is echoed in every organization read (ListOrganizations too): keep it small.
+MAX_DEFAULT_FRAGMENTS = 100
+MAX_DEFAULT_FRAGMENTS_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class DefaultFragments:
+    """A FragmentImportList as received: its entries ({"fragment_id", "version"}) to check, and
+    its serialized form, stored and returned as given."""
+
+    references: list[dict[str, Any]]
+    serialized: bytes
 
 
 @dataclass(frozen=True)
@@ -26,7 +39,7 @@ class OrganizationChanges:
     public_namespace: str | None = None
     region: str | None = None
     cid: str | None = None
-    default_fragments: bytes | None = None
+    default_fragments: DefaultFragments | None = None
     allowed_login_methods: bytes | None = None
 
 
@@ -101,9 +114,9 @@ def update_organization(ctx: DomainContext, organization_id: str, changes: Organ
     if changes.region is not None:
         organization.default_region = check_region(changes.region)
     if changes.cid is not None:
-        organization.cid = check_length(changes.cid, "cid")
+        organization.cid = check_short_text(changes.cid, "cid")
     if changes.default_fragments is not None:
-        organization.default_fragments = changes.default_fragments
+        organization.default_fragments = _checked_default_fragments(changes.default_fragments)
     if changes.allowed_login_methods is not None:
         organization.allowed_login_methods = changes.allowed_login_methods
     ctx.session.add(organization)
@@ -127,6 +140,16 @@ def delete_organization(ctx: DomainContext, organization_id: str) -> None:
     with sharing.deleting_organization(ctx, organization_id):
         ctx.session.delete(organization)
     parts.end_live_tails(ctx, part_ids)
+
+
+def _checked_default_fragments(given: DefaultFragments) -> bytes:
+    field = "default_fragments"
+    if len(given.references) > MAX_DEFAULT_FRAGMENTS:
+        raise InvalidArgument(field, f"must not hold more than {MAX_DEFAULT_FRAGMENTS} fragments, got {len(given.references)}")
+    part_configs.check_fragment_references(given.references, field, id_key="fragment_id")
+    if len(given.serialized) > MAX_DEFAULT_FRAGMENTS_BYTES:
+        raise InvalidArgument(field, f"must be at most {MAX_DEFAULT_FRAGMENTS_BYTES} bytes serialized, got {len(given.serialized)}")
+    return given.serialized
 
 
 def _namespace_owner(ctx: DomainContext, public_namespace: str) -> str | None:

@@ -137,7 +137,10 @@ def _stored(ctx: DomainContext, value: Any, field: str, kind: str) -> str:
         raise InvalidArgument(field, f"must not nest objects and arrays more than {MAX_CONFIG_DEPTH} deep")
     if has_non_finite(value):
         raise InvalidArgument(field, "numbers must be finite doubles (no NaN, Infinity or beyond ±1.8e308)")
-    _check_references(value, field)
+    items = value.get("fragments")
+    if items is not None and not isinstance(items, list):  # null: none, as in viam-server's Go
+        raise InvalidArgument(field, f"fragments must be a list of fragment ids or objects with an \"id\", got {_kind(items)}")
+    check_fragment_references(items or [], field)
     try:
         text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
         size = len(text.encode("utf-8"))
@@ -194,21 +197,18 @@ def _kind(value: Any) -> str:
     return "empty text" if value == "" else kinds.get(type(value), f"the number {value!r}")
 
 
-def _check_references(config: dict[str, Any], field: str) -> None:
-    """Refused at write, not skipped or read as the newest revision: a "fragments" value that is
-    not a list, an entry like 7, null or {"id": 7}, or a pin like 2.5 or true, was surely meant as
-    a reference (see fragments.references)."""
-    items = config.get("fragments")
-    if items is not None and not isinstance(items, list):  # null: none, as in viam-server's Go
-        raise InvalidArgument(field, f"fragments must be a list of fragment ids or objects with an \"id\", got {_kind(items)}")
-    for index, item in enumerate(items or []):
+def check_fragment_references(items: list[Any], field: str, id_key: str = "id") -> None:
+    """A config's "fragments" (or an organization's default_fragments, whose ids are `fragment_id`).
+    Refused at write, not skipped or read as the newest revision: an entry like 7, null or
+    {"id": 7}, or a pin like 2.5 or true, was surely meant as a reference (see fragments.references)."""
+    for index, item in enumerate(items):
         if isinstance(item, str) and item:
             continue
         if not isinstance(item, dict):
-            raise InvalidArgument(field, f"fragments[{index}] must be a fragment id or an object with an \"id\", got {_kind(item)}")
-        if not isinstance(item.get("id"), str) or not item["id"]:
-            got = f"{_kind(item['id'])} as its id" if "id" in item else "no id"
-            raise InvalidArgument(field, f"fragments[{index}].id must be a fragment id (non-empty text), got {got}")
+            raise InvalidArgument(field, f"fragments[{index}] must be a fragment id or an object with an \"{id_key}\", got {_kind(item)}")
+        if not isinstance(item.get(id_key), str) or not item[id_key]:
+            got = f"{_kind(item[id_key])} as its id" if id_key in item else "no id"
+            raise InvalidArgument(field, f"fragments[{index}].{id_key} must be a fragment id (non-empty text), got {got}")
         try:
             pin_version(item.get("version"))
         except ValueError as error:

@@ -30,16 +30,15 @@ def clean_name(value: str, field: str = "name") -> str:
     name = unicodedata.normalize("NFC", value.strip())
     if not name:
         raise InvalidArgument(field, "must not be empty")
-    check_length(name, field)
-    if has_control_characters(name):
-        raise InvalidArgument(field, "must not contain control characters")
-    return name
+    return check_short_text(name, field)
 
 
-def check_length(value: str, field: str) -> str:
-    """Short text (a name, an organization's cid) is at most 100 characters."""
+def check_short_text(value: str, field: str) -> str:
+    """Short text (a name, an organization's cid) is at most 100 characters with no control characters."""
     if len(value) > MAX_NAME_LENGTH:
         raise InvalidArgument(field, f"must be at most {MAX_NAME_LENGTH} characters, got {len(value)}")
+    if has_control_characters(value):
+        raise InvalidArgument(field, "must not contain control characters")
     return value
 
 

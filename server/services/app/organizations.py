@@ -6,7 +6,7 @@ from generated.viam.app.v1 import app_pb2 as pb
 from server.domain import metadata, organizations
 from server.domain.access import Permission, ResourceType
 from server.domain.context import DomainContext
-from server.domain.organizations import OrganizationChanges
+from server.domain.organizations import DefaultFragments, OrganizationChanges
 from server.services import convert
 from server.services.convert import optional_string, optional_struct
 from server.services.rpc import rpc
@@ -17,6 +17,14 @@ READ, WRITE, AUTHENTICATED = Permission.READ, Permission.WRITE, Permission.AUTHE
 
 def _serialized(request: pb.UpdateOrganizationRequest, field: str) -> bytes | None:
     return getattr(request, field).SerializeToString(deterministic=True) if request.HasField(field) else None
+
+
+def _default_fragments(request: pb.UpdateOrganizationRequest) -> DefaultFragments | None:
+    serialized = _serialized(request, "default_fragments")
+    if serialized is None:
+        return None
+    references = [{"fragment_id": f.fragment_id, "version": f.version} for f in request.default_fragments.fragments]
+    return DefaultFragments(references, serialized)
 
 
 class OrganizationRpcs:
@@ -46,7 +54,7 @@ class OrganizationRpcs:
             public_namespace=optional_string(request, "public_namespace"),
             region=optional_string(request, "region"),
             cid=optional_string(request, "cid"),
-            default_fragments=_serialized(request, "default_fragments"),
+            default_fragments=_default_fragments(request),
             allowed_login_methods=_serialized(request, "allowed_login_methods"),
         )
         updated = organizations.update_organization(ctx, request.organization_id, changes)
