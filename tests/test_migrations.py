@@ -90,6 +90,18 @@ def _version_1_database(path: Path):  # type: ignore[no-untyped-def]
     return engine
 
 
+def _database_at(path: Path, version: int):  # type: ignore[no-untyped-def]
+    """A version 1 database migrated step by step to `version`, stamped so."""
+    from server.db.migrations import MIGRATIONS
+
+    engine = _version_1_database(path)
+    with engine.begin() as connection:
+        for migration in MIGRATIONS[: version - 1]:
+            migration(connection)
+        connection.execute(text("UPDATE schema_version SET version = :v"), {"v": version})
+    return engine
+
+
 def _recreate_sqlite_table(connection, table: str, old: str, new: str) -> None:  # type: ignore[no-untyped-def]
     """Recreates an empty SQLite table with `old` replaced by `new` in its DDL, indexes included."""
     ddl = connection.execute(text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :t"), {"t": table}).scalar_one()
@@ -152,13 +164,8 @@ def test_upgrading_keeps_parts_and_gives_them_no_restart_flag(tmp_path: Path) ->
 def test_version_6_clusters_log_entries_by_part_and_keeps_their_ids(tmp_path: Path) -> None:
     """Version 6 rebuilds SQLite's log_entry without rowid, clustered on (part_id, time_ns, id),
     with the message column case-folded into search_text."""
-    from server.db.migrations import MIGRATIONS
-
-    old = _version_1_database(tmp_path / "old.db")
+    old = _database_at(tmp_path / "old.db", 5)
     with old.begin() as connection:
-        for migration in MIGRATIONS[:4]:
-            migration(connection)
-        connection.execute(text("UPDATE schema_version SET version = 5"))
         connection.execute(text("INSERT INTO organization (id, name, default_region, metadata_json, created_on) VALUES ('o', 'n', 'r', '{}', '2026-01-01')"))
         connection.execute(text("INSERT INTO location (id, organization_id, name, region, metadata_json, created_on) VALUES ('l', 'o', 'n', 'r', '{}', '2026-01-01')"))
         connection.execute(text("INSERT INTO robot (id, location_id, name, metadata_json, created_on) VALUES ('r', 'l', 'n', '{}', '2026-01-01')"))
@@ -239,13 +246,8 @@ def _same_role_from_two_organizations(engine) -> None:  # type: ignore[no-untype
 
 def test_version_7_lets_two_organizations_grant_the_same_role_and_keeps_roles(tmp_path: Path) -> None:
     """Version 7 adds organization_id to uq_authorization; SQLite rebuilds the table."""
-    from server.db.migrations import MIGRATIONS
-
-    old = _version_1_database(tmp_path / "old.db")
+    old = _database_at(tmp_path / "old.db", 6)
     with old.begin() as connection:
-        for migration in MIGRATIONS[:5]:
-            migration(connection)
-        connection.execute(text("UPDATE schema_version SET version = 6"))
         connection.execute(text("INSERT INTO organization (id, name, default_region, metadata_json, created_on) VALUES ('o1', 'n', 'r', '{}', '2026-01-01')"))
         connection.execute(text(AUTHORIZATION_ROW), {"id": "a1", "org": "o1"})
     assert migrate(old) == 6
