@@ -629,6 +629,29 @@ def test_a_sharee_lists_the_shared_locations_sub_locations(fleet, tree, other):
     assert [l.id for l in user.fleet.locations(org_b.id)] == [own.id]
 
 
+def test_a_parent_the_caller_cannot_read_is_left_out(fleet, tree, other):
+    """A location whose parent the caller can't read (only a sub-location shared, or a role on just the
+    sub-location) comes with an empty parent_location_id, in GetLocation and ListLocations alike: it is a
+    root of what the caller sees, and no client building the tree meets a parent it can't find."""
+    org_b, user = other
+    loc = tree.location.id
+    sub = fleet.new_location(tree.org.id, parent=loc)
+    subsub = fleet.new_location(tree.org.id, parent=sub.id)
+    fleet.call("ShareLocation", location_id=sub.id, organization_id=org_b.id)
+
+    listed = user.fleet.locations(org_b.id)
+    assert {l.id: l.parent_location_id for l in listed} == {sub.id: "", subsub.id: sub.id}
+    for l in listed:
+        assert l == user.fleet.get_location(l.id)
+    sub_only = new_key(fleet, [role(tree.org.id, "owner", "location", sub.id)])
+    assert sub_only.fleet.get_location(sub.id).parent_location_id == ""
+    # callers who read the parent still see it
+    assert fleet.get_location(sub.id).parent_location_id == loc
+    fleet.call("ShareLocation", location_id=loc, organization_id=org_b.id)
+    assert {l.id: l.parent_location_id for l in user.fleet.locations(org_b.id)} == {loc: "", sub.id: loc, subsub.id: sub.id}
+    assert user.fleet.get_location(sub.id).parent_location_id == loc
+
+
 def test_share_twice_already_exists(fleet, tree, other):
     org_b, _ = other
     fleet.call("ShareLocation", location_id=tree.location.id, organization_id=org_b.id)

@@ -26,7 +26,7 @@ UNCHANGED = None
 class LocationView:
     id: str
     name: str
-    parent_location_id: str  # "" at the top level
+    parent_location_id: str  # "" at the top level, or when the caller can't read the parent
     organization_id: str
     organization_name: str
     region: str
@@ -106,7 +106,7 @@ def view(ctx: DomainContext, location: Location) -> LocationView:
     return LocationView(
         id=location.id,
         name=location.name,
-        parent_location_id=location.parent_location_id or "",
+        parent_location_id=_visible_parent(ctx, location),
         organization_id=location.organization_id,
         organization_name=organization.name if organization else "",
         region=location.region,
@@ -115,6 +115,15 @@ def view(ctx: DomainContext, location: Location) -> LocationView:
         secrets=secrets.location_secrets(ctx, location.id) if owner else [],
         shared_with=access.visible_sharees(ctx, location.id, location.organization_id, sharing.shared_with(ctx, location.id)),
     )
+
+
+def _visible_parent(ctx: DomainContext, location: Location) -> str:
+    """The parent's id, or "" when the caller can't read the parent (a sharee of just a sub-location):
+    the location is then a root of what they see, and they learn no id they can't read."""
+    parent_id = location.parent_location_id or ""
+    if parent_id and not access.has_permission(ctx, Permission.READ, ResourceType.LOCATION, parent_id):
+        return ""
+    return parent_id
 
 
 def location_in_organization(ctx: DomainContext, location_id: str, organization_id: str) -> Location | None:
