@@ -16,6 +16,8 @@ import grpc
 import pytest
 
 from conftest import (
+    LOCATION_METADATA,
+    ROBOT_METADATA,
     UNKNOWN_LOCATION,
     UNKNOWN_ORG,
     UNKNOWN_PART,
@@ -506,6 +508,30 @@ def test_a_sharee_may_not_delete_or_restructure_the_location(fleet, tree, other)
     robot = sharee_key.fleet.new_robot(sub.id)
     sharee_key.fleet.call("UpdateRobot", id=robot, name="moved", location=loc)
     sharee_key.fleet.call("DeleteRobot", id=robot)
+
+
+def test_a_sharee_reads_but_may_not_change_the_location_metadata(fleet, tree, other):
+    """Location metadata goes with the location's structure, the primary organization's: sharee owners
+    read it (and change their machines' metadata) but UpdateLocationMetadata is PERMISSION_DENIED."""
+    org_b, user = other
+    loc = tree.location.id
+    sub = fleet.new_location(tree.org.id, parent=loc)
+    fleet.call("ShareLocation", location_id=loc, organization_id=org_b.id)
+    for location_id in (loc, sub.id):
+        LOCATION_METADATA.update(fleet, location_id, {"site": location_id})
+    sharee_key = new_key(user.fleet, [role(org_b.id, "owner", "location", loc)])
+    for caller in (user.fleet, sharee_key.fleet):
+        for location_id in (loc, sub.id):
+            with denied():
+                LOCATION_METADATA.update(caller, location_id, {"site": "theirs"})
+            with denied():
+                LOCATION_METADATA.update(caller, location_id)  # clearing it too
+            assert LOCATION_METADATA.get(caller, location_id) == {"site": location_id}
+        ROBOT_METADATA.update(caller, tree.robot_id, {"by": "sharee"})
+    # an owner through the primary organization by a role on the location changes it
+    primary_owner = new_key(fleet, [role(tree.org.id, "owner", "location", loc)])
+    LOCATION_METADATA.update(primary_owner.fleet, sub.id, {"site": "moved"})
+    assert LOCATION_METADATA.get(user.fleet, sub.id) == {"site": "moved"}
 
 
 def test_roles_granted_through_a_share_go_with_it(fleet, tree, other):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from server.db.models import Location, LocationShare, Organization, Robot
-from server.domain import access, secrets, sharing
+from server.domain import access, metadata, secrets, sharing
 from server.domain.access import Permission, ResourceType
 from server.domain.context import DomainContext
 from server.domain.errors import FailedPrecondition, InvalidArgument
@@ -72,6 +73,12 @@ def update_location(
         location.region = check_region(region)
     ctx.session.add(location)
     return view(ctx, location)
+
+
+def update_location_metadata(ctx: DomainContext, location_id: str, data: dict[str, Any] | None) -> None:
+    """Metadata goes with the location's name and place: the primary organization's, not a sharee's."""
+    sharing.require_primary_owner(ctx, _location(ctx, location_id), "changed")
+    metadata.update_metadata(ctx, ResourceType.LOCATION, location_id, data)
 
 
 def delete_location(ctx: DomainContext, location_id: str) -> None:

@@ -50,7 +50,8 @@ class LocationRpcs:
     def GetLocationMetadata(self, ctx: DomainContext, request: pb.GetLocationMetadataRequest) -> pb.GetLocationMetadataResponse:
         return pb.GetLocationMetadataResponse(data=convert.struct(metadata.get_metadata(ctx, LOCATION, request.location_id)))
 
+    # As UpdateLocation: ownership through the location's own organization is checked in locations.
     @rpc(WRITE, LOCATION, "location_id", keeps_access=True)
     def UpdateLocationMetadata(self, ctx: DomainContext, request: pb.UpdateLocationMetadataRequest) -> pb.UpdateLocationMetadataResponse:
-        metadata.update_metadata(ctx, LOCATION, request.location_id, optional_struct(request))
+        locations.update_location_metadata(ctx, request.location_id, optional_struct(request))
         return pb.UpdateLocationMetadataResponse()
