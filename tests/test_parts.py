@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
+from sqlalchemy import DateTime, bindparam, create_engine, text
 
 from conftest import (
     BAD_NAMES,
@@ -23,6 +25,7 @@ from conftest import (
     run_metadata_validation,
 )
 from generated.viam.app.v1 import app_pb2
+from harness import effective_database_url
 
 EXISTS = grpc.StatusCode.ALREADY_EXISTS
 FAILED = grpc.StatusCode.FAILED_PRECONDITION
@@ -340,6 +343,26 @@ def test_mark_part_as_main_errors(fleet, tree):
     with denied():
         fleet.call("MarkPartAsMain", part_id=UNKNOWN_PART)
     assert fleet.main_part(tree.robot_id).name == f"{tree.robot_name}-main"
+
+
+def test_mark_part_as_main_moves_last_updated_strictly_forward(fleet, server, tree):
+    """MarkPartAsMain set last_updated to the clock's time: a last_updated already past it (a
+    replica whose clock runs ahead wrote it, or the clock stepped back) went backwards."""
+    old_main = fleet.main_part(tree.robot_id)
+    new_id = fleet.new_part(tree.robot_id)
+    ahead = datetime.now(UTC) + timedelta(hours=1)
+    engine = create_engine(effective_database_url(server.data_dir))
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text("UPDATE robot_part SET last_updated = :t WHERE robot_id = :r").bindparams(bindparam("t", type_=DateTime(timezone=True))),
+                {"t": ahead, "r": tree.robot_id},
+            )
+    finally:
+        engine.dispose()
+    fleet.call("MarkPartAsMain", part_id=new_id)
+    for part_id in (old_main.id, new_id):
+        assert fleet.get_part(part_id).last_updated.ToDatetime(tzinfo=UTC) > ahead
 
 
 def test_mark_part_as_main_only_affects_its_machine(fleet, tree):

@@ -41,7 +41,7 @@ import copy
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, delete, func, text
@@ -59,7 +59,7 @@ from server.domain.paging import decode_token, encode_token, leading_within, pag
 from server.domain.part_configs import (
     config_from_dict, config_from_json, ensure_not_stale, pin_version, struct_bytes,
 )
-from server.domain.status import as_utc
+from server.domain.status import as_utc, strictly_after
 from server.domain.validation import clean_name
 
 PRIVATE, PUBLIC, UNLISTED = "private", "public", "unlisted"
@@ -68,7 +68,6 @@ MAX_NESTING = 10  # fragments importing fragments, the top-level one included
 MAX_TAG_LENGTH = 100
 DEFAULT_HISTORY_PAGE = 100
 MAX_HISTORY_PAGE = 1000
-_TICK = timedelta(microseconds=1)
 _NOT_MERGED = {"fragments", "fragment_mods", "fragment_imports", "cloud"}
 
 
@@ -334,7 +333,7 @@ def update_fragment(
         fragment.visibility = _visibility(visibility)
     fragment.name = clean
     fragment.revision += 1
-    fragment.last_updated = max(ctx.now, current + _TICK)
+    fragment.last_updated = strictly_after(ctx.now, current)
     ctx.session.add(fragment)
     _add_revision(ctx, fragment)
     return view(ctx, fragment)
@@ -517,8 +516,7 @@ def delete_tag(ctx: DomainContext, fragment_id: str, tag: str) -> list[tuple[str
 
 def _touch(ctx: DomainContext, fragment: Fragment) -> None:
     """A tag moved: parts pinned to it may get another revision, so their config's `revision` must move."""
-    previous = as_utc(fragment.last_updated)
-    fragment.last_updated = max(ctx.now, previous + _TICK) if previous is not None else ctx.now
+    fragment.last_updated = strictly_after(ctx.now, fragment.last_updated)
     ctx.session.add(fragment)
 
 

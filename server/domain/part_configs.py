@@ -25,7 +25,7 @@ from server.domain.context import DomainContext
 from server.domain.errors import Aborted, FailedPrecondition, InvalidArgument
 from server.domain.paging import bad_token, decode_token, encode_token, leading_within, page_size, token_int
 from server.domain.parts import PartView
-from server.domain.status import as_utc
+from server.domain.status import as_utc, strictly_after
 from server.domain.validation import clean_name, has_non_finite
 
 MAX_CONFIG_BYTES = 1024 * 1024  # a part's config as compact JSON
@@ -48,7 +48,6 @@ _CARRIED = {
 MAX_CONFIG_DEPTH = 20
 DEFAULT_HISTORY_PAGE = 100
 MAX_HISTORY_PAGE = 1000
-_TICK = timedelta(microseconds=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -290,10 +289,8 @@ def update_robot_part(
     current = ensure_not_stale("part", part.last_updated, last_known_update)
     if clean != part.name:
         parts.ensure_name_free(ctx, part.robot_id, clean, except_part=part.id)
-    # Strictly later than before, even if the clock did not move, so a stale
-    # last_known_update can never match again. The history entry's `when` is
-    # the part's new last_updated.
-    updated = max(ctx.now, current + _TICK)
+    # The history entry's `when` is the part's new last_updated.
+    updated = strictly_after(ctx.now, current)
     ctx.session.add(_history_entry(ctx, part, current, updated))
     part.name = clean
     if new_config is not None:

@@ -6,7 +6,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func
@@ -20,7 +20,7 @@ from server.domain.errors import AlreadyExists, FailedPrecondition, InvalidArgum
 from server.domain.ids import new_id
 from server.domain.rows import checked_row
 from server.domain.secrets import SecretView
-from server.domain.status import OnlineState, as_utc, online_state
+from server.domain.status import OnlineState, online_state, strictly_after
 from server.domain.validation import clean_name
 from server.logs.replication import announce_tail_ends
 
@@ -152,12 +152,17 @@ def mark_part_as_main(ctx: DomainContext, part_id: str) -> None:
     for sibling in ctx.session.exec(select(RobotPart).where(RobotPart.robot_id == part.robot_id, RobotPart.main_part)).all():
         if sibling.id != part.id:
             sibling.main_part = False
-            sibling.last_updated = ctx.now
-            ctx.session.add(sibling)
+            touch(ctx, sibling)
     if not part.main_part:
         part.main_part = True
-        part.last_updated = ctx.now
-        ctx.session.add(part)
+        touch(ctx, part)
+
+
+def touch(ctx: DomainContext, part: RobotPart) -> None:
+    """The part changed without a config update (no history entry): its last_updated, the config
+    revision machines watch, moves strictly forward, so a last_known_update read before is stale."""
+    part.last_updated = strictly_after(ctx.now, part.last_updated)
+    ctx.session.add(part)
 
 
 def view(ctx: DomainContext, part: RobotPart) -> PartView:
@@ -192,17 +197,13 @@ def part_row(ctx: DomainContext, part_id: str) -> RobotPart:
 def move_parts(ctx: DomainContext, robot: Robot, location_id: str) -> None:
     """Before the machine moves to `location_id`: its parts whose dns_name a part there already
     has get a new one (hostnames are per location, and the move changes their fqdn anyway).
-    Every part's last_updated moves forward (strictly), as the config revision machines watch
-    comes from it, and the fqdn and location secrets Config hands them change."""
+    Every part is touched: the fqdn and location secrets Config hands them change."""
     taken = _dns_names_in(ctx, location_id)
     for part in ctx.session.exec(select(RobotPart).where(RobotPart.robot_id == robot.id).order_by(RobotPart.created_on)).all():
         if part.dns_name in taken:
             part.dns_name = _dns_name(ctx, location_id, part.name, taken)
         taken.add(part.dns_name)
-        previous = as_utc(part.last_updated)
-        assert previous is not None
-        part.last_updated = max(ctx.now, previous + timedelta(microseconds=1))
-        ctx.session.add(part)
+        touch(ctx, part)
 
 
 def _dns_name(ctx: DomainContext, location_id: str, name: str, taken: set[str] | None = None) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 # Default for FLEET_ONLINE_THRESHOLD_SECONDS: a machine that checked in within
@@ -21,6 +21,14 @@ def as_utc(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)
+
+
+def strictly_after(now: datetime, previous: datetime | None) -> datetime:
+    """A new `last_updated`: now, or a microsecond past `previous` when the clock has not passed it
+    (same microsecond, a clock stepped back, a replica's clock behind), so it never repeats or goes
+    back and a stale `last_known_update` can never match again."""
+    earliest = as_utc(previous)
+    return now if earliest is None else max(now, earliest + timedelta(microseconds=1))
 
 
 def online_state(
