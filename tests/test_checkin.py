@@ -198,6 +198,40 @@ def test_moving_the_machine_moves_its_parts_config_revision(fleet: Fleet, tree: 
     fleet.call("UpdateRobotPart", id=part.id, name=part.name, robot_config_json="{}", last_known_update=moved.last_updated)
 
 
+def test_secret_changes_move_the_config_revision(fleet: Fleet, tree: Tree) -> None:
+    """Config hands a part its newest secret and its location's secrets, but creating or deleting
+    one left the revision, so a machine watching it had no reason to pick them up."""
+    part = fleet.main_part(tree.robot_id)
+    sibling = boot_machine(fleet, fleet.new_part(tree.robot_id))
+    machine = boot_machine(fleet, part.id)
+    elsewhere = boot_machine(fleet, fleet.main_part(fleet.new_robot(fleet.new_location(tree.org.id).id)).id)
+    untouched, sibling_first = elsewhere.config().revision, sibling.config().revision
+    seen = [machine.config().revision]
+
+    def changes(what: str) -> None:
+        revision = machine.config().revision
+        assert revision not in seen, f"{what} is a new revision"
+        seen.append(revision)
+
+    rotated = fleet.call("CreateRobotPartSecret", part_id=part.id).part
+    changes("a new part secret")
+    assert sibling.config().revision == sibling_first, "another part's secrets are not its own"
+    (new,) = [s for s in rotated.secrets if s.id != part.secrets[0].id]
+    fleet.call("DeleteRobotPartSecret", part_id=part.id, secret_id=new.id)
+    changes("a deleted part secret")
+    before = fleet.get_part(part.id)
+    auth = fleet.call("CreateLocationSecret", location_id=tree.location.id).auth
+    changes("a new location secret")
+    assert sibling.config().revision != sibling_first, "every part in the location gets its secrets"
+    # The part changed (what Config hands it), so an edit based on a read from before is stale.
+    with rpc_error(grpc.StatusCode.ABORTED):
+        fleet.call("UpdateRobotPart", id=part.id, name=part.name, robot_config_json="{}", last_known_update=before.last_updated)
+    fleet.call("DeleteLocationSecret", location_id=tree.location.id, secret_id=auth.secrets[-1].id)
+    changes("a deleted location secret")
+    assert elsewhere.config().revision == untouched, "another location's secrets are not its own"
+    assert not fleet.call("GetRobotPartHistory", id=part.id).history, "no config update, no history entry"
+
+
 def test_the_newest_part_secret_is_handed_out(fleet: Fleet, tree: Tree) -> None:
     part = fleet.main_part(tree.robot_id)
     machine = boot_machine(fleet, part.id)

@@ -165,6 +165,13 @@ def touch(ctx: DomainContext, part: RobotPart) -> None:
     ctx.session.add(part)
 
 
+def touch_location(ctx: DomainContext, location_id: str) -> None:
+    """Touches the parts of the machines directly in the location (whose Config carries its secrets)."""
+    in_location = select(RobotPart).join(Robot, col(Robot.id) == col(RobotPart.robot_id)).where(Robot.location_id == location_id)
+    for part in ctx.session.exec(in_location).all():
+        touch(ctx, part)
+
+
 def view(ctx: DomainContext, part: RobotPart) -> PartView:
     location_id = access.part_location(ctx, part.id)
     state, seconds = online_state(part.last_access, ctx.now, ctx.facts.online_threshold_seconds)

@@ -15,6 +15,9 @@ may read them.
 - Deleting a secret revokes it at once: machine tokens carry the id of the
   secret they were issued for and every call re-checks that it still exists
   (server/db/credentials.py).
+- RobotService.Config hands a part its newest secret and its location's
+  secrets, so creating or deleting one touches the parts concerned (their
+  config revision moves; no history entry).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ def create_location_secret(ctx: DomainContext, location_id: str) -> list[SecretV
     """Adds a secret; returns all of the location's secrets, oldest first (the new one last)."""
     sharing.require_primary_owner(ctx, _location(ctx, location_id), "given new secrets")
     secrets.add_location_secret(ctx, location_id)
+    parts.touch_location(ctx, location_id)
     ctx.session.flush()
     return secrets.location_secrets(ctx, location_id)
 
@@ -51,12 +55,14 @@ def delete_location_secret(ctx: DomainContext, location_id: str, secret_id: str)
     _require_secret_id(secret_id)
     if not secrets.delete_secret(ctx, LOCATION, location_id, secret_id):
         raise NotFound("location_secret", secret_id, f"location {location_id!r} has no secret {secret_id!r}")
+    parts.touch_location(ctx, location_id)
 
 
 def create_robot_part_secret(ctx: DomainContext, part_id: str) -> PartView:
     """Adds a secret; returns the part as GetRobotPart shows it to its owner (the new secret last)."""
-    _part(ctx, part_id, lock=False)
+    part = _part(ctx, part_id, lock=False)
     secrets.add_part_secret(ctx, part_id)
+    parts.touch(ctx, part)
     ctx.session.flush()
     return parts.get_robot_part(ctx, part_id)
 
@@ -64,7 +70,7 @@ def create_robot_part_secret(ctx: DomainContext, part_id: str) -> PartView:
 def delete_robot_part_secret(ctx: DomainContext, part_id: str, secret_id: str) -> None:
     # Lock the part row (PostgreSQL; SQLite serializes writers anyway) so two
     # concurrent deletions cannot remove the last two secrets between them.
-    _part(ctx, part_id, lock=True)
+    part = _part(ctx, part_id, lock=True)
     _require_secret_id(secret_id)
     ids = secrets.secret_ids(ctx, PART, part_id)
     if secret_id not in ids:
@@ -74,6 +80,7 @@ def delete_robot_part_secret(ctx: DomainContext, part_id: str, secret_id: str) -
             "secret_id", "this is the part's last secret; create another one (CreateRobotPartSecret) before deleting it"
         )
     secrets.delete_secret(ctx, PART, part_id, secret_id)
+    parts.touch(ctx, part)
 
 
 def _require_secret_id(secret_id: str) -> None:
