@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sourced by scripts/serve and scripts/test: creates .venv and installs the
 # project into it (with the given pip extras) when something is missing.
-# Usage: source scripts/ensure-venv.sh [extras]
+# Usage: source scripts/ensure-venv.sh EXTRAS   ("" for none: `source` without
+# arguments would hand this script the caller's own arguments)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PYTHON="${PYTHON:-python3}"
