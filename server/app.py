@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import shlex
 import signal
 import time
 from typing import Any
@@ -18,6 +19,7 @@ from server.db.engine import unit_of_work
 from server.domain.bootstrap import is_bootstrapped
 from server.logs.retention import prepare_partitions, run_log_upkeep
 from server.runtime import Runtime
+from server.settings import Settings
 from server.services.app_service import AppService
 from server.services.auth_service import AuthService
 from server.services.health import Health
@@ -118,11 +120,24 @@ def _build_server(runtime: Runtime, call_starts: CallStarts) -> tuple[grpc.aio.S
 def _hint_bootstrap(runtime: Runtime) -> None:
     with unit_of_work(runtime.engine, write=False) as session:
         if not is_bootstrapped(session):
-            log.warning(
-                "no organization yet: create the first one and its owner API key with\n"
-                "  fleet-server bootstrap --data-dir %s --org-name 'My Organization'",
-                runtime.settings.data_dir,
-            )
+            log.warning("no organization yet: create the first one and its owner API key with\n  %s", bootstrap_command(runtime.settings))
+
+
+def bootstrap_command(settings: Settings) -> str:
+    """The `fleet-server bootstrap` command for this server's own database. A database other
+    than the data dir's SQLite file is named (password hidden): without it, bootstrap would
+    create an organization in DIR/fleet.db that this server never reads."""
+    words = ["fleet-server", "bootstrap", "--data-dir", str(settings.data_dir)]
+    note = ""
+    if settings.database_url != f"sqlite:///{settings.data_dir / 'fleet.db'}":
+        from sqlalchemy.engine import make_url
+
+        url = make_url(settings.database_url)
+        words += ["--database-url", url.render_as_string(hide_password=True)]
+        if url.password:
+            note = "  (with the database password in place of ***)"
+    words += ["--org-name", "My Organization"]
+    return shlex.join(words) + note
 
 
 def _termination_signal() -> asyncio.Event:

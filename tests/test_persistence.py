@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
+import time
 
 import grpc
 import pytest
@@ -231,3 +233,54 @@ def test_a_server_with_another_secret_key_refuses_to_start(tmp_path) -> None:
         fleet = Fleet(channel, bearer(authenticate(channel, boot.api_key_id, boot.api_key)), boot)
         assert fleet.call("LocationAuth", location_id=location.id).auth.secret
         channel.close()
+
+
+def _logged_bootstrap_command(server: ServerProcess) -> list[str]:
+    deadline = time.monotonic() + 15
+    while True:
+        lines = server.log().splitlines()
+        found = [i for i, line in enumerate(lines) if "no organization yet" in line]
+        if found and len(lines) > found[0] + 1:
+            return shlex.split(lines[found[0] + 1])
+        assert time.monotonic() < deadline, server.log()
+        time.sleep(0.05)
+
+
+def test_bootstrap_hint_names_the_servers_database(tmp_path):
+    """A server on a database other than DIR/fleet.db (PostgreSQL, or a SQLite file elsewhere) logs a
+    bootstrap command that names it: run as logged, it bootstraps the database the server reads,
+    not a fresh DIR/fleet.db the server never sees."""
+    data_dir = tmp_path / "data"
+    url = TEST_POSTGRES_URL and server_env(data_dir).get("FLEET_DATABASE_URL") or f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    with ServerProcess(data_dir, extra_args=["--database-url", url]) as server:
+        command = _logged_bootstrap_command(server)
+        assert command[:2] == ["fleet-server", "bootstrap"]
+        assert command[command.index("--database-url") + 1] == url
+        env = {k: v for k, v in server_env(data_dir).items() if k != "FLEET_DATABASE_URL"}
+        out = subprocess.run(
+            [sys.executable, "-m", "server", *command[1:], "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
+        assert out.returncode == 0, out.stderr
+        boot = json.loads(out.stdout)
+        channel = open_channel(server.address)
+        try:
+            authenticate(channel, boot["api_key_id"], boot["api_key"])
+        finally:
+            channel.close()
+    assert not (data_dir / "fleet.db").exists()
+
+
+def test_bootstrap_hint_on_the_default_database_and_hidden_password(tmp_path):
+    from server.app import bootstrap_command
+    from server.settings import Settings
+
+    data_dir = tmp_path / "my data"
+    default = Settings.load(data_dir=str(data_dir), env={})
+    assert shlex.split(bootstrap_command(default)) == [
+        "fleet-server", "bootstrap", "--data-dir", str(data_dir.resolve()), "--org-name", "My Organization"
+    ]
+    pg = Settings.load(data_dir=str(data_dir), database_url="postgresql+psycopg://fleet:s3cret@db:5432/fleet", env={})
+    hint = bootstrap_command(pg)
+    assert "s3cret" not in hint
+    words = shlex.split(hint)
+    assert words[words.index("--database-url") + 1] == "postgresql+psycopg://fleet:***@db:5432/fleet"
