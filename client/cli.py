@@ -201,15 +201,26 @@ async def login(args: argparse.Namespace) -> None:
     if args.email is not None:
         await _login_user(args)
         return
-    key = args.key if args.key is not None else getpass.getpass("API key: ")
+    key = args.key if args.key is not None else _prompt("API key: ", "no API key given: pass --key")
     async with await FleetClient.connect(args.address, args.key_id, key):
         pass  # connecting authenticates: wrong credentials raise Unauthenticated
     path = config.save(config.Credentials(address=args.address, api_key_id=args.key_id, api_key=key))
     _print(f"logged in to {args.address} as {args.key_id}; credentials saved to {path}")
 
 
+def _prompt(prompt: str, missing: str) -> str:
+    """getpass, or a usage error (exit 2) when input ends first (no terminal, stdin empty)."""
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:
+        print(f"\nerror: {missing} or type it at the prompt", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 async def _login_user(args: argparse.Namespace) -> None:
-    password = os.environ.get(PASSWORD_ENV) or getpass.getpass(f"password for {args.email}: ")
+    password = os.environ.get(PASSWORD_ENV) or _prompt(
+        f"password for {args.email}: ", f"no password given: set {PASSWORD_ENV}"
+    )
     async with await FleetClient.connect_user(args.address, args.email, password) as fleet:
         token = fleet.connection.token
     path = config.save(config.UserCredentials(address=args.address, email=args.email, token=token))

@@ -1198,3 +1198,25 @@ def test_progress_on_a_terminal_for_limit_0(config_dir, fleet, tree, server):
 
     stdout, terminal = run_with_stderr_on_a_pty(config_dir, "logs", part_id)
     assert len(messages(stdout)) == 3 and terminal == "", "only for --limit 0"
+
+
+@pytest.mark.parametrize("how", ["key", "email"])
+def test_login_without_a_secret_and_no_input_is_a_usage_error(server, tmp_path, how):
+    """No --key (or FLEET_PASSWORD) and stdin already at its end: one error line and exit 2, not a traceback."""
+    config = tmp_path / "config"
+    env = cli_env(config)
+    env.pop("FLEET_PASSWORD", None)
+    who = ["--key-id", server.boot.api_key_id] if how == "key" else ["--email", "nobody@example.com"]
+    result = subprocess.run(
+        [sys.executable, "-m", "client.cli", "login", "--address", server.server.address, *who],
+        cwd=ROOT,
+        env=env,
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT_S,
+        start_new_session=True,  # no controlling terminal: getpass reads stdin
+    )
+    line = failed(result, code=2)
+    assert line.startswith("error: no ") and ("--key" in line if how == "key" else "FLEET_PASSWORD" in line), result.stderr
+    assert not (config / "credentials.json").exists()
