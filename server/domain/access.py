@@ -72,6 +72,11 @@ def resource_chain(ctx: DomainContext, resource_type: ResourceType, resource_id:
     return ctx.memo[key]  # type: ignore[return-value]
 
 
+def organizations_reaching(ctx: DomainContext, resource_type: ResourceType, resource_id: str) -> list[str]:
+    """The resource's own organization, then those reaching it through a share ([] if it is unknown)."""
+    return [rid for kind, rid in resource_chain(ctx, resource_type, resource_id) if kind == "organization"]
+
+
 def part_location(ctx: DomainContext, part_id: str) -> str:
     """The location of the part's machine ("" if the part is gone), from the part's
     resource chain: the one the permission check already read."""

@@ -593,6 +593,11 @@ def machine_readable(organization_id: str) -> Callable[[Fragment], bool]:
     return lambda row: row.organization_id == organization_id or row.visibility in (PUBLIC, UNLISTED)
 
 
+def usable_sql(fragment: str, organization: str) -> str:
+    """machine_readable as a SQL condition: the fragment table's alias, the machine's organization id."""
+    return f"({fragment}.organization_id = {organization} OR {fragment}.visibility <> '{PRIVATE}')"
+
+
 def resolved_config(
     ctx: DomainContext, config: dict[str, Any], organization_id: str, last_updated: datetime
 ) -> tuple[dict[str, Any], datetime]:
@@ -664,14 +669,14 @@ def _report(ctx: DomainContext, resolved: list[Resolved]) -> tuple[list[Fragment
 
 # Another organization's parts can't use a private fragment (resolving skips it): not a use.
 _USES = text(
-    """
+    f"""
     SELECT pf.fragment_id, pf.version, pf.part_id, r.id, l.organization_id, f.organization_id
     FROM part_fragment pf
     JOIN fragment f ON f.id = pf.fragment_id
     JOIN robot_part p ON p.id = pf.part_id
     JOIN robot r ON r.id = p.robot_id
     JOIN location l ON l.id = r.location_id
-    WHERE pf.fragment_id IN :ids AND (f.visibility <> 'private' OR l.organization_id = f.organization_id)
+    WHERE pf.fragment_id IN :ids AND {usable_sql('f', 'l.organization_id')}
     ORDER BY pf.part_id
     """
 ).bindparams(bindparam("ids", expanding=True))

@@ -119,7 +119,7 @@ def organizations_with_access_to_location(ctx: DomainContext, location_id: str) 
 
     Before that filter, these are exactly the organizations whose roles reach the location (access.resource_chain).
     """
-    organization_ids = [rid for kind, rid in access.resource_chain(ctx, ResourceType.LOCATION, location_id) if kind == ORGANIZATION]
+    organization_ids = access.organizations_reaching(ctx, ResourceType.LOCATION, location_id)
     if not organization_ids:  # deleted since the permission check
         raise PermissionDenied(f"location {location_id!r} does not exist")
     names = dict(

@@ -64,11 +64,12 @@ def update_robot(ctx: DomainContext, robot_id: str, name: str, location_id: str)
             raise InvalidArgument("location", f"{target!r} is not a location of the machine's organization")
     if (clean, target) != (robot.name, robot.location_id):
         _ensure_name_free(ctx, target, clean, except_robot=robot.id)
+    robot.name = clean
     if target != robot.location_id:
         parts.move_parts(ctx, robot, target)
-    with sharing.moving(ctx, ResourceType.ROBOT, robot.id):
-        robot.name, robot.location_id = clean, target
-        ctx.session.add(robot)
+        with sharing.moving(ctx, ResourceType.ROBOT, robot.id):
+            robot.location_id = target
+    ctx.session.add(robot)
     return view(ctx, robot)
 
 

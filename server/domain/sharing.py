@@ -93,10 +93,10 @@ def unshare_location(ctx: DomainContext, location_id: str, organization_id: str)
 def moving(ctx: DomainContext, resource_type: ResourceType, resource_id: str) -> Iterator[None]:
     """Wraps a move of a location or machine: the organizations whose share it leaves lose the roles
     they granted on it and beneath it (as on an unshare), or they would keep reaching it."""
-    before = _organizations_reaching(ctx, resource_type, resource_id)
+    before = access.organizations_reaching(ctx, resource_type, resource_id)
     yield
     ctx.session.flush()
-    after = _organizations_reaching(ctx, resource_type, resource_id)
+    after = access.organizations_reaching(ctx, resource_type, resource_id)
     _drop_grants_outside(ctx, [organization_id for organization_id in before if organization_id not in after])
 
 
@@ -104,7 +104,7 @@ def moving(ctx: DomainContext, resource_type: ResourceType, resource_id: str) ->
 def deleting(ctx: DomainContext, resource_type: ResourceType, resource_id: str) -> Iterator[None]:
     """Wraps a deletion of a location or machine: every role on it goes, and so do the roles on it in
     the pending invites of the organizations that reached it (they would be granted on nothing)."""
-    organizations = _organizations_reaching(ctx, resource_type, resource_id)
+    organizations = access.organizations_reaching(ctx, resource_type, resource_id)
     access.revoke_all_on(ctx, resource_type.value, [resource_id])
     yield
     ctx.session.flush()
@@ -124,11 +124,6 @@ def deleting_organization(ctx: DomainContext, organization_id: str) -> Iterator[
     ).all()
     yield
     _drop_grants_outside(ctx, list(sharees))
-
-
-def _organizations_reaching(ctx: DomainContext, resource_type: ResourceType, resource_id: str) -> list[str]:
-    """The resource's own organization, then those reaching it through a share ([] if it is unknown)."""
-    return [rid for kind, rid in access.resource_chain(ctx, resource_type, resource_id) if kind == "organization"]
 
 
 def _drop_grants_outside(ctx: DomainContext, organization_ids: list[str]) -> None:

@@ -14,13 +14,12 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, text
 
+from server.domain import fragments
 from server.domain.context import DomainContext
 from server.domain.errors import InvalidArgument
 from server.domain.status import OnlineState, online_state
 
 MAX_FILTER_IDS = 1000
-# The organization's parts can use its own fragments and others' public or unlisted ones.
-_USABLE = "({f}.organization_id = :org OR {f}.visibility <> 'private')"
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ def _filters(location_ids: list[str], fragment_ids: list[str]) -> str:
     if fragment_ids:
         where += (
             " AND r.id IN (SELECT p2.robot_id FROM part_fragment pf2 JOIN robot_part p2 ON p2.id = pf2.part_id"
-            f" JOIN fragment f2 ON f2.id = pf2.fragment_id WHERE pf2.fragment_id IN :fragments AND {_USABLE.format(f='f2')})"
+            f" JOIN fragment f2 ON f2.id = pf2.fragment_id WHERE pf2.fragment_id IN :fragments AND {fragments.usable_sql('f2', ':org')})"
         )
     return where
 
@@ -92,7 +91,7 @@ def machine_summaries(
         SELECT pf.part_id, f.id, f.name
         FROM location l JOIN robot r ON r.location_id = l.id JOIN robot_part p ON p.robot_id = r.id
         JOIN part_fragment pf ON pf.part_id = p.id JOIN fragment f ON f.id = pf.fragment_id
-        WHERE {where} AND {_USABLE.format(f='f')}
+        WHERE {where} AND {fragments.usable_sql('f', ':org')}
         ORDER BY pf.part_id, f.name, f.id
         """
     ).bindparams(*expanding)
