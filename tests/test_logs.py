@@ -24,6 +24,7 @@ from conftest import (
     UNKNOWN_PART,
     Fleet,
     Metadata,
+    RunningServer,
     auth_metadata,
     bearer,
     denied,
@@ -790,6 +791,39 @@ def test_many_tails_across_parts_get_their_own_entries(fleet: Fleet, machine: Ma
     finally:
         for tail in a_tails + b_tails:
             tail.close()
+
+
+def test_a_wide_fan_out_goes_on_past_tails_that_stopped_reading(
+    server: RunningServer, fleet: Fleet, machine: Machine
+) -> None:
+    """More tails on one part than the hub wakes in one turn (hub.FANOUT_SLICE): each turn waits
+    for its tails to send, but only so long (hub.TURN_WAIT_SECONDS), so tails whose clients
+    stopped reading hold up nobody, and get everything once they read again."""
+    # Without BDP probing the stuck tails' flow-control windows stay at 64 KiB, so the
+    # ~50 KiB batches below fill them and the server's sends to them stop finishing.
+    small_windows = grpc.insecure_channel(server.server.address, options=[("grpc.http2.bdp_probe", 0)])
+    stuck = [Tail(Fleet(small_windows, fleet.md, fleet.boot), machine.part_id) for _ in range(8)]
+    tails = [Tail(fleet, machine.part_id) for _ in range(40)] + stuck
+    try:
+        subscribe(machine, *tails)
+        for tail in stuck:
+            tail.reading.clear()
+        pushed = [f"wide {b}-{i} " + "x" * 500 for b in range(6) for i in range(100)]
+        for b in range(6):
+            machine.log([entry(message) for message in pushed[b * 100 : (b + 1) * 100]])
+        for tail in tails:
+            if tail not in stuck:
+                assert messages(tail.wait_real(len(pushed))) == pushed
+        for tail in stuck:
+            tail.reading.set()
+        for tail in stuck:
+            assert messages(tail.wait_real(len(pushed))) == pushed
+        for tail in tails:
+            assert tail.error is None and 0 not in tail.batch_sizes
+    finally:
+        for tail in tails:
+            tail.close()
+        small_windows.close()
 
 
 def test_tail_unknown_part_is_permission_denied(fleet: Fleet) -> None:
