@@ -42,6 +42,7 @@ Response = TypeVar("Response")
 
 
 STREAM_READY = object()  # yielded by a streaming body once it is set up; never sent
+CLIENT_GONE_WAIT_SECONDS = 1.0
 # An open stream re-checks its caller's identity and permission before its next message
 # after any write that may change access (ServerFacts.access_writes), and at least this often
 # (in case another replica's announcement was lost).
@@ -113,7 +114,7 @@ def rpc(
         if inspect.isasyncgenfunction(body):
 
             @functools.wraps(body)
-            async def stream_handler(self: Servicer, request: Any, context: grpc.aio.ServicerContext) -> Any:
+            async def stream_handler(self: Servicer, request: Any, context: grpc.aio.ServicerContext) -> None:
                 runtime = self.runtime
                 writes = runtime.facts.access_writes
                 check = _StreamCheck(writes, writes.count, time.monotonic())
@@ -134,7 +135,8 @@ def rpc(
                                     # expiry is not re-checked (a stream may outlive its token).
                                     check.done()
                                     await asyncio.to_thread(_check_claims, runtime, guard, request, claims)
-                                yield response
+                                if not await _sent(context, response):
+                                    return
                 except Exception as error:
                     await _abort(context, *_status_of(error))
 
@@ -189,6 +191,22 @@ def rpc(
         return handler
 
     return decorate
+
+
+async def _sent(context: grpc.aio.ServicerContext, response: Any) -> bool:
+    """Writes one stream message; False once the client is gone.
+
+    A write fails only when the call is over, and grpc may learn that the
+    client went away after the failed write: it would then log the failure
+    as an ERROR with a traceback. Waiting briefly lets grpc's own notice of
+    the cancellation end the handler quietly instead.
+    """
+    try:
+        await context.write(response)
+        return True
+    except Exception:
+        await asyncio.sleep(CLIENT_GONE_WAIT_SECONDS)
+        return False
 
 
 def default_deadline(handler: Callable[..., Any]) -> Callable[..., Any]:
