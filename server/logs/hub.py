@@ -49,7 +49,7 @@ class Subscription:
         # A bare future, not an asyncio.Event: with hundreds of tails woken per batch,
         # Event's per-wait bookkeeping showed up in the event loop's profile.
         self._waiter: asyncio.Future[None] | None = None
-        self.turn: object | None = None  # the fan-out turn that woke this tail, until it is back for more
+        self.turn: asyncio.TimerHandle | None = None  # the pump turn that woke this tail, until it is back for more
 
     def offer(self, records: list[LogRecord]) -> bool:
         """True if this woke the tail."""
@@ -122,9 +122,9 @@ class LogHub:
         self._closed = False
         self._backlog: deque[tuple[list[Subscription], list[LogRecord] | None]] = deque()
         self._pumping = False
-        self._turn: object | None = None  # the pump's turn whose tails are still sending
+        # The pump's turn whose tails are still sending, known by its time limit; None between turns.
+        self._turn: asyncio.TimerHandle | None = None
         self._turn_sending = 0
-        self._turn_timer: asyncio.TimerHandle | None = None
 
     def subscribe(self, part_id: str, tail_filter: TailFilter) -> Subscription:
         subscription = Subscription(self, part_id, tail_filter, self._capacity, self._max_batch_bytes)
@@ -136,8 +136,7 @@ class LogHub:
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
-        if subscription.turn is not None:
-            self.back_from(subscription)
+        self.back_from(subscription)
         subscribers = self._subscriptions.get(subscription.part_id)
         if subscribers is not None:
             subscribers.discard(subscription)
@@ -184,25 +183,23 @@ class LogHub:
         elif not woken:
             asyncio.get_running_loop().call_soon(self._pump)  # after calls that arrived meanwhile
         else:
-            token = self._turn = object()
+            turn = self._turn = asyncio.get_running_loop().call_later(TURN_WAIT_SECONDS, self._next_turn)
             self._turn_sending = len(woken)
             for subscription in woken:
-                subscription.turn = token
-            self._turn_timer = asyncio.get_running_loop().call_later(TURN_WAIT_SECONDS, self._next_turn)
+                subscription.turn = turn
 
     def back_from(self, subscription: Subscription) -> None:
         """A tail woken by a pump turn is back for more (or gone)."""
         turn, subscription.turn = subscription.turn, None
-        if turn is self._turn:
+        if turn is not None and turn is self._turn:
             self._turn_sending -= 1
             if self._turn_sending == 0:
                 self._next_turn()
 
     def _next_turn(self) -> None:
-        if self._turn_timer is not None:
-            self._turn_timer.cancel()
-            self._turn_timer = None
-        self._turn = None
+        if self._turn is not None:
+            self._turn.cancel()
+            self._turn = None
         asyncio.get_running_loop().call_soon(self._pump)
 
     def warn_all(self, message: str) -> None:

@@ -196,15 +196,16 @@ def rpc(
 async def _sent(context: grpc.aio.ServicerContext, response: Any) -> bool:
     """Writes one stream message; False once the client is gone.
 
-    A write fails only when the call is over, and grpc may learn that the
-    client went away after the failed write: it would then log the failure
-    as an ERROR with a traceback. Waiting briefly lets grpc's own notice of
-    the cancellation end the handler quietly instead.
+    grpc's own errors on a write mean the call is over, and grpc may learn
+    that the client went away after the failed write: it would then log the
+    failure as an ERROR with a traceback. Waiting briefly lets grpc's own
+    notice of the cancellation end the handler quietly instead. Anything
+    else (a response that can't be serialized) is a bug, and goes on up.
     """
     try:
         await context.write(response)
         return True
-    except Exception:
+    except grpc.aio.BaseError:
         await asyncio.sleep(CLIENT_GONE_WAIT_SECONDS)
         return False
 
