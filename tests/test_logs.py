@@ -38,6 +38,7 @@ from generated.proto.rpc.v1 import auth_pb2, auth_pb2_grpc
 from generated.viam.app.v1 import app_pb2, robot_pb2, robot_pb2_grpc
 from generated.viam.common.v1 import common_pb2
 from harness import ServerProcess
+from server.logs.hub import FANOUT_WINDOW
 
 LogEntry = common_pb2.LogEntry
 ERROR_LEVELS = ("error", "dpanic", "panic", "fatal")
@@ -796,13 +797,14 @@ def test_many_tails_across_parts_get_their_own_entries(fleet: Fleet, machine: Ma
 def test_a_wide_fan_out_goes_on_past_tails_that_stopped_reading(
     server: RunningServer, fleet: Fleet, machine: Machine
 ) -> None:
-    """More tails on one part than the hub wakes in one turn (hub.FANOUT_SLICE): each turn waits
-    for its tails to send, but only so long (hub.TURN_WAIT_SECONDS), so tails whose clients
-    stopped reading hold up nobody, and get everything once they read again."""
+    """More tails on one part than the hub lets send at once (hub.FANOUT_WINDOW): a woken tail
+    holds its place only until it is back for more, or for hub.SLOT_WAIT_SECONDS, so tails whose
+    clients stopped reading hold up nobody, and get everything once they read again."""
     # Without BDP probing the stuck tails' flow-control windows stay at 64 KiB, so the
     # ~50 KiB batches below fill them and the server's sends to them stop finishing.
     small_windows = grpc.insecure_channel(server.server.address, options=[("grpc.http2.bdp_probe", 0)])
-    stuck = [Tail(Fleet(small_windows, fleet.md, fleet.boot), machine.part_id) for _ in range(8)]
+    # More stuck tails than the window has places: were their places never freed, nobody would get on.
+    stuck = [Tail(Fleet(small_windows, fleet.md, fleet.boot), machine.part_id) for _ in range(FANOUT_WINDOW + 4)]
     tails = [Tail(fleet, machine.part_id) for _ in range(40)] + stuck
     try:
         subscribe(machine, *tails)
