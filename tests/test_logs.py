@@ -828,6 +828,16 @@ def test_a_wide_fan_out_goes_on_past_tails_that_stopped_reading(
         small_windows.close()
 
 
+def test_a_big_push_reaches_a_tail_at_most_100_entries_a_response(fleet: Fleet, machine: Machine) -> None:
+    """README (live tail): batches of at most 100 entries, however many one Log call carried."""
+    with Tail(fleet, machine.part_id) as tail:
+        subscribe(machine, tail)
+        pushed = [f"many {i}" for i in range(250)]
+        machine.log([entry(message) for message in pushed])
+        assert messages(tail.wait_real(len(pushed))) == pushed
+        assert max(tail.batch_sizes) == 100, tail.batch_sizes
+
+
 def test_tail_unknown_part_is_permission_denied(fleet: Fleet) -> None:
     for part_id in (UNKNOWN_PART, str(uuid.uuid4())):
         with Tail(fleet, part_id) as tail:

@@ -47,6 +47,7 @@ class Subscription:
         self._capacity = capacity
         self._max_batch_bytes = max_batch_bytes
         self._queue: deque[LogRecord] = deque()
+        self._queued_bytes = 0  # the queue's records' _size total
         self._dropped = 0
         self._warnings: list[str] = []
         self._closed = False
@@ -55,14 +56,19 @@ class Subscription:
         self._waiter: asyncio.Future[None] | None = None
         self.slot: int | None = None  # the fan-out wake holding a place in the hub's window, until back for more
 
-    def offer(self, records: list[LogRecord]) -> bool:
-        """True if this woke the tail."""
-        wanted = records if self.filter.passes_everything else [r for r in records if self.filter.matches(r)]
+    def offer(self, records: list[LogRecord], size: int) -> bool:
+        """`size`: the records' size (_records_size), worked out once for every tail. True if this woke the tail."""
+        wanted = records
+        if not self.filter.passes_everything:
+            wanted = [r for r in records if self.filter.matches(r)]
         room = self._capacity - len(self._queue)
         if len(wanted) > room:
             self._dropped += len(wanted) - room
             wanted = wanted[:room]
+        if wanted is not records:
+            size = _records_size(wanted)
         self._queue.extend(wanted)
+        self._queued_bytes += size
         return bool(self._queue or self._dropped) and self._wake()
 
     def warn(self, message: str) -> None:
@@ -98,13 +104,22 @@ class Subscription:
         if self._dropped:
             batch.append(self._warning(f"{self._dropped} log entries were dropped because this tail fell behind"))
             self._dropped = 0
-        size = sum(_size(record) for record in batch)
-        while self._queue and len(batch) < MAX_BATCH:
+        size = _records_size(batch)
+        queue = self._queue
+        if len(batch) + len(queue) <= MAX_BATCH and size + self._queued_bytes <= self._max_batch_bytes:
+            # All of it fits (the usual case): no need to size the records one by one.
+            batch += queue
+            queue.clear()
+            self._queued_bytes = 0
+            return batch
+        while queue and len(batch) < MAX_BATCH:
             # Big entries: fewer to a batch, so every response stays under the message limit.
-            size += _size(self._queue[0])
+            record_size = _size(queue[0])
+            size += record_size
             if batch and size > self._max_batch_bytes:
                 break
-            batch.append(self._queue.popleft())
+            batch.append(queue.popleft())
+            self._queued_bytes -= record_size
         return batch
 
     def _warning(self, message: str) -> LogRecord:
@@ -165,12 +180,13 @@ class LogHub:
     def _deliver(self, subscribers: list[Subscription], records: list[LogRecord] | None) -> None:
         if not subscribers:
             return
+        size = 0 if records is None else _records_size(records)
         if len(subscribers) <= FANOUT_WINDOW and not self._backlog:
             for subscription in subscribers:
-                _offer(subscription, records)
+                _offer(subscription, records, size)
             return
         # One FIFO for every fan-out, so each tail still gets batches in publish order.
-        self._backlog.append(_FanOut(subscribers, records))
+        self._backlog.append(_FanOut(subscribers, records, size))
         self._pump()
 
     def _pump(self) -> None:
@@ -185,7 +201,7 @@ class LogHub:
                 backlog.popleft()
             # A tail not waiting (still sending, or not yet back) takes no place: it picks
             # these records up with its next batch.
-            if _offer(subscription, fan_out.records):
+            if _offer(subscription, fan_out.records, fan_out.size):
                 self._wakes += 1
                 subscription.slot = self._wakes
                 self._sending += 1
@@ -238,17 +254,22 @@ def _size(record: LogRecord) -> int:
     return (len(record.payload) or len(record.message) + 64) + _FRAMING_BYTES
 
 
-def _offer(subscription: Subscription, records: list[LogRecord] | None) -> bool:
+def _offer(subscription: Subscription, records: list[LogRecord] | None, size: int) -> bool:
     """records None: the tail ends. True if this woke the tail."""
-    return subscription.close() if records is None else subscription.offer(records)
+    return subscription.close() if records is None else subscription.offer(records, size)
+
+
+def _records_size(records: Iterable[LogRecord]) -> int:
+    return sum(_size(record) for record in records)
 
 
 class _FanOut:
     """A batch (or, records None, the end) on its way to a part's tails, `next` the first not offered it yet."""
 
-    __slots__ = ("subscribers", "records", "next")
+    __slots__ = ("subscribers", "records", "size", "next")
 
-    def __init__(self, subscribers: list[Subscription], records: list[LogRecord] | None):
+    def __init__(self, subscribers: list[Subscription], records: list[LogRecord] | None, size: int):
         self.subscribers = subscribers
         self.records = records
+        self.size = size
         self.next = 0
