@@ -54,7 +54,8 @@ class Subscription:
         # A bare future, not an asyncio.Event: with hundreds of tails woken per batch,
         # Event's per-wait bookkeeping showed up in the event loop's profile.
         self._waiter: asyncio.Future[None] | None = None
-        self.slot: int | None = None  # the fan-out wake holding a place in the hub's window, until back for more
+        # The hub's entry for the place this tail holds in the fan-out window, until it is back for more.
+        self.slot: tuple[float, Subscription] | None = None
 
     def offer(self, records: list[LogRecord], size: int) -> bool:
         """`size`: the records' size (_records_size), worked out once for every tail. True if this woke the tail."""
@@ -140,11 +141,11 @@ class LogHub:
         self._subscriptions: dict[str, set[Subscription]] = {}
         self._closed = False
         self._backlog: deque[_FanOut] = deque()
-        # Wakes holding a place in the window, oldest first: (deadline, tail, wake number).
-        # A tail back in time leaves its entry behind, to be dropped when it reaches the front.
-        self._slots: deque[tuple[float, Subscription, int]] = deque()
+        # Wakes holding a place in the window, oldest first: (deadline, tail), each entry also the
+        # tail's `slot` while it holds the place. A tail back in time leaves its entry behind, to be
+        # dropped when it reaches the front.
+        self._slots: deque[tuple[float, Subscription]] = deque()
         self._sending = 0  # places taken
-        self._wakes = 0
         self._expiry: asyncio.TimerHandle | None = None
 
     def subscribe(self, part_id: str, tail_filter: TailFilter) -> Subscription:
@@ -202,10 +203,9 @@ class LogHub:
             # A tail not waiting (still sending, or not yet back) takes no place: it picks
             # these records up with its next batch.
             if _offer(subscription, fan_out.records, fan_out.size):
-                self._wakes += 1
-                subscription.slot = self._wakes
+                subscription.slot = (now + SLOT_WAIT_SECONDS, subscription)
                 self._sending += 1
-                self._slots.append((now + SLOT_WAIT_SECONDS, subscription, self._wakes))
+                self._slots.append(subscription.slot)
         if backlog and self._expiry is None:
             self._expiry = asyncio.get_running_loop().call_later(self._slots[0][0] - now, self._expired)
 
@@ -217,8 +217,8 @@ class LogHub:
         """Frees the places of tails woken SLOT_WAIT_SECONDS ago and not back yet."""
         slots = self._slots
         while slots:
-            deadline, subscription, wake = slots[0]
-            if subscription.slot == wake:
+            deadline, subscription = entry = slots[0]
+            if subscription.slot is entry:
                 if deadline > now:
                     return
                 subscription.slot = None
